@@ -1,0 +1,35 @@
+"""Checks: one module per kind of target, each turning the outside world into Observations."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from typing import Callable, Dict, Iterable, Protocol
+
+from statusboard.config import Target
+from statusboard.observation import Observation
+
+Clock = Callable[[], float]
+
+# config key -> "module:Class"; a module is imported only when the board has a target of its kind.
+REGISTRY: Dict[str, str] = {
+    "http": "statusboard.checks.http:HttpCheck",
+    "ping": "statusboard.checks.ping:PingCheck",
+    "ec2": "statusboard.checks.ec2:Ec2Check",
+}
+
+
+class Check(Protocol):
+    """The one-method contract of a check: observe one target, never raise, finish within its timeout."""
+
+    def observe(self, target: Target) -> Observation:
+        """Check the target once and say what was seen."""
+
+
+def make_checks(kinds: Iterable[str], clock: Clock = time.time) -> Dict[str, Check]:
+    """One check object per kind in use."""
+    checks: Dict[str, Check] = {}
+    for kind in sorted(set(kinds)):
+        module_name, class_name = REGISTRY[kind].split(":")
+        checks[kind] = getattr(importlib.import_module(module_name), class_name)(clock=clock)
+    return checks

@@ -1,0 +1,127 @@
+"""The `statusboard` command: run, check; exit codes and messages for people."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any, Dict, List, Optional
+
+from statusboard import __version__
+from statusboard.config import Board, default_config_path, load
+from statusboard.errors import ConfigError, StatusboardError
+
+log = logging.getLogger("statusboard")
+
+EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_DISPLAY, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="statusboard", description="A Unicorn HAT as a status board for EC2 instances, HTTP endpoints and hosts.")
+    parser.add_argument("--version", action="version", version=f"statusboard {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    def config_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-c", "--config", metavar="FILE",
+                       help="config file (default: /etc/statusboard/config.yaml if it exists, else ./config.yaml)")
+
+    run = sub.add_parser("run", help="run the board", description="Check every target and show the board.")
+    config_arg(run)
+    run.add_argument("--display", metavar="NAME", help="unicornhat, terminal or fake (default: display.driver)")
+    run.add_argument("--once", action="store_true", help="one round: check every target once, draw, and exit")
+    run.add_argument("--json", action="store_true", help="with --once: print every target's result as JSON")
+    run.add_argument("--record", metavar="FILE", help="append every frame shown to FILE as JSON lines")
+
+    check = sub.add_parser("check", help="validate the config and print the layout",
+                           description="Validate config.yaml and print which target sits on which pixel.")
+    config_arg(check)
+    return parser
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+
+
+def layout_text(board: Board) -> str:
+    """The grid with each pixel's target name, then one line per target."""
+    width, height = board.shape
+    names: Dict[tuple, str] = {t.pixel: t.name for t in board.targets}
+    cell = min(12, max([len(n) for n in names.values()] + [3]))
+    lines = [("    " + " ".join(f"{x:<{cell}}" for x in range(width))).rstrip()]
+    for y in range(height):
+        row = [(names.get((x, y)) or ".")[:cell] for x in range(width)]
+        lines.append((f"{y:<3} " + " ".join(f"{c:<{cell}}" for c in row)).rstrip())
+    lines.append("")
+    for t in sorted(board.targets, key=lambda t: (t.pixel[1], t.pixel[0])):
+        lines.append(f"  [{t.pixel[0]},{t.pixel[1]}] {t.name:<16} {t.kind:<5} {t.spec.describe()}"
+                     f"  (every {t.interval:g} s, timeout {t.timeout:g} s)")
+    return "\n".join(lines)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate the config file and print its layout."""
+    _setup_logging(args.verbose, quiet=False)
+    board = load(args.config)
+    width, height = board.shape
+    count = len(board.targets)
+    print(f"{board.path}: OK, {count} target{'s' if count != 1 else ''} on a {board.display.layout} board "
+          f"({width}x{height}), display {board.display.driver}\n")
+    print(layout_text(board))
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the board: forever, or one round with --once."""
+    from statusboard.daemon import Runner, report, stop_on_signals
+    from statusboard.display.registry import open_display
+
+    if args.json and not args.once:
+        raise StatusboardError("--json goes with --once (a running board writes no JSON to stdout)")
+    board = load(args.config)
+    name = args.display or board.display.driver
+    # Log lines would break a board redrawn in place on this terminal: keep to warnings there.
+    _setup_logging(args.verbose, quiet=name == "terminal" and sys.stdout.isatty() and not args.json)
+    options: Dict[str, Any] = {}
+    if name == "terminal":
+        options["title"] = f"statusboard: {board.path}"
+        if args.json:
+            options["stream"] = sys.stderr
+    display = open_display(name, board.display, record=args.record, **options)
+    try:
+        runner = Runner(board, display)
+        if args.once:
+            statuses = runner.once()
+            if args.json:
+                print(json.dumps(report(board, statuses), indent=2))
+            return EXIT_OK
+        stop_on_signals(runner.stop)
+        log.info("board running: %d targets from %s on the %s display", len(board.targets), board.path, name)
+        runner.run()
+        return EXIT_OK
+    finally:
+        display.close()
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point; returns the exit code."""
+    args = _parser().parse_args(argv)
+    if getattr(args, "config", None) is None:
+        args.config = default_config_path()
+    try:
+        return {"run": cmd_run, "check": cmd_check}[args.command](args)
+    except ConfigError as exc:
+        count = len(exc.problems)
+        print(f"statusboard: {count} problem{'s' if count != 1 else ''} in the config:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return exc.exit_code
+    except StatusboardError as exc:
+        print(f"statusboard: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED

@@ -1,0 +1,251 @@
+"""Loads config.yaml, checks every field and builds the frozen Board the rest of the program runs on."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from statusboard import values
+from statusboard.display.registry import DRIVER_NAMES
+from statusboard.errors import ConfigError, Problem
+from statusboard.schema import Section
+from statusboard.states import RGB, STATES
+from statusboard.targets import KINDS, Spec
+from statusboard.values import Invalid
+from statusboard.yamlsource import LDict, read_yaml
+
+LAYOUTS = {"hat": (8, 8), "phat": (8, 4)}
+ROTATIONS = (0, 90, 180, 270)
+DEFAULT_INTERVAL = 30.0
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_FAIL_AFTER = 2
+STALE_INTERVALS = 3
+DEFAULT_CONCURRENCY = 64
+
+
+@dataclass(frozen=True)
+class DisplaySettings:
+    """Which display draws the board, its layout, brightness and rotation."""
+
+    driver: str = "unicornhat"
+    layout: str = "hat"
+    brightness: float = 0.4
+    rotation: int = 0
+
+    @property
+    def shape(self) -> Tuple[int, int]:
+        """(width, height) of the board as the viewer sees it, after rotation."""
+        width, height = LAYOUTS[self.layout]
+        return (height, width) if self.rotation in (90, 270) else (width, height)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing on the board: its pixel, its kind of check and how often it is checked."""
+
+    name: str
+    pixel: Tuple[int, int]
+    kind: str
+    spec: Spec
+    interval: float = DEFAULT_INTERVAL
+    timeout: float = DEFAULT_TIMEOUT
+    fail_after: int = DEFAULT_FAIL_AFTER
+    stale_after: float = DEFAULT_INTERVAL * STALE_INTERVALS
+    line: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Board:
+    """A whole validated config: display settings, targets and palette."""
+
+    path: str
+    display: DisplaySettings
+    targets: Tuple[Target, ...]
+    palette: Mapping[str, RGB] = field(default_factory=dict)
+    concurrency: int = DEFAULT_CONCURRENCY
+
+    @property
+    def shape(self) -> Tuple[int, int]:
+        """(width, height) of the board."""
+        return self.display.shape
+
+    def colour(self, state: str) -> RGB:
+        """The colour of a state at full brightness."""
+        return self.palette.get(state) or STATES.get(state, STATES["unknown"])[1]
+
+
+def default_config_path() -> str:
+    """/etc/statusboard/config.yaml when it exists, else ./config.yaml."""
+    system = "/etc/statusboard/config.yaml"
+    return system if os.path.exists(system) else "config.yaml"
+
+
+def load(path: str) -> Board:
+    """Read and check a config file; raises ConfigError listing every problem found."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        raise ConfigError([Problem(path, None, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise ConfigError([Problem(path, None, "", "is a directory, not a config file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError([Problem(path, None, "", f"cannot read: {reason}")]) from None
+    return parse(text, path)
+
+
+def parse(text: str, path: str = "config.yaml") -> Board:
+    """Check config text; raises ConfigError listing every problem found."""
+    problems: List[Problem] = []
+    doc = read_yaml(text, path, problems)
+    if problems:
+        raise ConfigError(problems)
+    if doc is None:
+        raise ConfigError([Problem(path, None, "", "the file is empty; see the sample config.yaml")])
+    if not isinstance(doc, dict):
+        raise ConfigError([Problem(path, getattr(doc, "line", 1), "top level",
+                                   "expected a mapping with display, defaults, palette and targets")])
+    top = Section(path, problems, doc, "", 1)
+    display = _display(top.sub("display"))
+    defaults = _defaults(top.sub("defaults"))
+    palette = _palette(top.sub("palette"))
+    concurrency = top.take("concurrency", lambda v: values.integer(v, 1, 512), DEFAULT_CONCURRENCY)
+    targets = _targets(top.sub("targets"), defaults, display)
+    top.finish()
+    if problems:
+        raise ConfigError(problems)
+    return Board(path, display, targets, palette, concurrency)
+
+
+def _display(sec: Section) -> DisplaySettings:
+    def driver(value: Any) -> str:
+        if value not in DRIVER_NAMES:
+            raise Invalid(f"unknown display {value!r}; choose one of {', '.join(DRIVER_NAMES)}")
+        return value
+
+    def layout(value: Any) -> str:
+        if value not in LAYOUTS:
+            raise Invalid(f"expected hat (8x8) or phat (8x4), got {value!r}")
+        return value
+
+    def brightness(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise Invalid(f"expected a number from 0 to 1, got {value!r}")
+        return float(value)
+
+    def rotation(value: Any) -> int:
+        if value not in ROTATIONS or isinstance(value, bool):
+            raise Invalid(f"expected 0, 90, 180 or 270, got {value!r}")
+        return int(value)
+
+    settings = DisplaySettings(
+        driver=sec.take("driver", driver, "unicornhat"),
+        layout=sec.take("layout", layout, "hat"),
+        brightness=sec.take("brightness", brightness, 0.4),
+        rotation=sec.take("rotation", rotation, 0),
+    )
+    sec.finish()
+    return settings
+
+
+def _defaults(sec: Section) -> Dict[str, Any]:
+    out = {
+        "interval": sec.take("interval", values.duration, DEFAULT_INTERVAL),
+        "timeout": sec.take("timeout", values.duration, DEFAULT_TIMEOUT),
+        "fail_after": sec.take("fail_after", lambda v: values.integer(v, 1, 100), DEFAULT_FAIL_AFTER),
+        "stale_after": sec.take("stale_after", values.duration, None),
+    }
+    sec.finish()
+    return out
+
+
+def _palette(sec: Section) -> Dict[str, RGB]:
+    out: Dict[str, RGB] = {}
+    for state in list(sec.mapping):
+        if state not in STATES:
+            sec.report(f"unknown state '{state}'; states are {', '.join(STATES)}", state)
+            sec.used.add(state)
+            continue
+        got = sec.take(state, values.colour, None)
+        if got is not None:
+            out[state] = got
+    return out
+
+
+def _pixel(shape: Tuple[int, int], layout_name: str) -> Any:
+    width, height = shape
+
+    def parse(value: Any) -> Tuple[int, int]:
+        if (not isinstance(value, list) or len(value) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+            raise Invalid(f"expected [x, y], got {value!r}")
+        x, y = value
+        if not (0 <= x < width and 0 <= y < height):
+            raise Invalid(f"[{x}, {y}] is outside the {layout_name} board: x goes 0-{width - 1}, "
+                          f"y goes 0-{height - 1}")
+        return (x, y)
+    return parse
+
+
+def _targets(sec: Section, defaults: Dict[str, Any], display: DisplaySettings) -> Tuple[Target, ...]:
+    if not sec.mapping:
+        if sec.ok or not sec.given:
+            sec.report("no targets: add at least one under 'targets:' (see the sample config.yaml)")
+        return ()
+    width, height = display.shape
+    pixel = _pixel(display.shape, f"{display.layout} {width}x{height}")
+    taken: Dict[Tuple[int, int], str] = {}
+    out: List[Target] = []
+    for name in sec.mapping:
+        sec.used.add(name)
+        if not isinstance(name, str) or not name.strip():
+            sec.report(f"a target name must be text, got {name!r}", name)
+            continue
+        tsec = sec.sub(name)
+        if not tsec.ok:
+            continue
+        target = _target(tsec, name, defaults, pixel)
+        if target is None:
+            continue
+        if target.pixel in taken:
+            x, y = target.pixel
+            tsec.report(f"pixel [{x}, {y}] is already taken by target '{taken[target.pixel]}'"
+                        f" (line {_line(sec, taken[target.pixel])}); two targets cannot share a pixel", "pixel")
+            continue
+        taken[target.pixel] = name
+        out.append(target)
+    return tuple(out)
+
+
+def _line(sec: Section, key: str) -> Optional[int]:
+    return sec.mapping.lines.get(key) if isinstance(sec.mapping, LDict) else None
+
+
+def _target(sec: Section, name: str, defaults: Dict[str, Any], pixel: Any) -> Optional[Target]:
+    before = len(sec.problems)
+    position = sec.take("pixel", pixel)
+    kinds = [k for k in KINDS if sec.has(k)]
+    spec = None
+    if not kinds:
+        sec.report(f"no check: give the target one of {', '.join(k + ':' for k in KINDS)}")
+    elif len(kinds) > 1:
+        sec.report(f"two checks ({' and '.join(kinds)}): a pixel shows one target, so keep one", kinds[1])
+        for kind in kinds:
+            sec.used.add(kind)
+    else:
+        spec = KINDS[kinds[0]](sec, kinds[0])
+    interval = sec.take("interval", values.duration, defaults["interval"]) or defaults["interval"]
+    timeout = sec.take("timeout", values.duration, defaults["timeout"]) or defaults["timeout"]
+    fail_after = sec.take("fail_after", lambda v: values.integer(v, 1, 100), defaults["fail_after"])
+    stale_after = sec.take("stale_after", values.duration, defaults["stale_after"])
+    sec.finish()
+    if position is None or spec is None or len(sec.problems) > before:
+        return None
+    if timeout > interval:
+        sec.report(f"timeout ({timeout:g} s) is longer than interval ({interval:g} s)", "timeout")
+        return None
+    return Target(name=name, pixel=position, kind=kinds[0], spec=spec, interval=interval, timeout=timeout,
+                  fail_after=fail_after or defaults["fail_after"],
+                  stale_after=stale_after or interval * STALE_INTERVALS, line=sec.line)

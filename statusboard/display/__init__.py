@@ -1,0 +1,1 @@
+"""Displays: one small interface (shape, show, close) with a real HAT, a terminal and a fake behind it."""

@@ -1,0 +1,42 @@
+"""The one family of errors statusboard raises for things a person can fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+
+class StatusboardError(Exception):
+    """Base of every error that is reported to a person as a message, never as a traceback."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a config file: where it is and what is wrong."""
+
+    file: str
+    line: Optional[int]
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        place = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{place}: {self.where}: {self.message}" if self.where else f"{place}: {self.message}"
+
+
+class ConfigError(StatusboardError):
+    """config.yaml cannot be used; carries every problem found, not only the first."""
+
+    exit_code = 2
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class DisplayError(StatusboardError):
+    """The chosen display cannot be opened or driven."""
+
+    exit_code = 3

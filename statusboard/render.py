@@ -1,0 +1,41 @@
+"""Pure rendering: (board, statuses, now) -> Frame, with blinking, stale dimming and unused pixels off."""
+
+from __future__ import annotations
+
+from typing import List, Mapping
+
+from statusboard.config import Board
+from statusboard.display.base import Frame, LegendEntry
+from statusboard.state import Status
+from statusboard.states import RGB, Severity
+
+OFF: RGB = (0, 0, 0)
+BLINK_HZ = 1.0
+
+
+def blink_on(now: float) -> bool:
+    """Whether transitional pixels are lit at time now (1 Hz, half on, half off)."""
+    return (now * BLINK_HZ * 2) % 2 < 1
+
+
+def render(board: Board, statuses: Mapping[str, Status], now: float) -> Frame:
+    """The frame the board shows at time now."""
+    width, height = board.shape
+    grid: List[List[RGB]] = [[OFF] * width for _ in range(height)]
+    legend: List[LegendEntry] = []
+    lit = blink_on(now)
+    for target in board.targets:
+        status = statuses.get(target.name)
+        if status is None:
+            continue
+        colour = board.colour(status.state)
+        x, y = target.pixel
+        grid[y][x] = colour if lit or status.severity is not Severity.TRANSITIONAL else OFF
+        legend.append(LegendEntry(x, y, target.name, status.state, status.detail, colour))
+    legend.sort(key=lambda e: (e.y, e.x))
+    return Frame(tuple(tuple(row) for row in grid), board.display.brightness, tuple(legend))
+
+
+def has_blinking(statuses: Mapping[str, Status]) -> bool:
+    """Whether any pixel blinks, so the frame changes with time alone."""
+    return any(s.severity is Severity.TRANSITIONAL for s in statuses.values())

@@ -1,0 +1,91 @@
+"""The table of what each target shows now: soft/hard failures and staleness, no I/O."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Dict, Iterable, Optional
+
+from statusboard.config import Target
+from statusboard.observation import Observation
+from statusboard.states import DOWN, STALE, UNKNOWN, Severity
+
+
+@dataclass(frozen=True)
+class Status:
+    """What one pixel stands for right now: state, severity, a one-line detail, and when it was checked."""
+
+    state: str
+    severity: Severity
+    detail: str
+    checked_at: Optional[float]
+
+
+@dataclass
+class _Entry:
+    target: Target
+    shown: Optional[Observation] = None   # the observation the pixel shows
+    latest: Optional[Observation] = None  # the newest observation, even while holding
+    failures: int = 0                     # failed checks in a row
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+class StateTable:
+    """The latest observation per target; thread-safe; `changed` is set whenever a result arrives."""
+
+    def __init__(self, targets: Iterable[Target]) -> None:
+        self._lock = threading.Lock()
+        self._entries: Dict[str, _Entry] = {t.name: _Entry(t) for t in targets}
+        self.changed = threading.Event()
+
+    def record(self, obs: Observation) -> None:
+        """Take one observation; a `down` is held back until `fail_after` failures in a row."""
+        with self._lock:
+            entry = self._entries.get(obs.target)
+            if entry is None:
+                return
+            entry.latest = obs
+            failed = obs.state == DOWN
+            entry.failures = entry.failures + 1 if failed else 0
+            shown = entry.shown
+            holding = (failed and entry.failures < entry.target.fail_after and shown is not None
+                       and shown.state != DOWN and shown.severity is not Severity.UNKNOWN)
+            if not holding:
+                entry.shown = obs
+        self.changed.set()
+
+    def status(self, name: str, now: float) -> Status:
+        """What the target's pixel shows at time now."""
+        with self._lock:
+            entry = self._entries[name]
+            shown, latest, failures = entry.shown, entry.latest, entry.failures
+        if shown is None or latest is None:
+            return Status(UNKNOWN, Severity.UNKNOWN, "waiting for the first check", None)
+        age = now - latest.observed_at
+        if age > entry.target.stale_after:
+            return Status(STALE, Severity.UNKNOWN,
+                          f"no result for {_age(age)}; last {latest.state}: {latest.detail}", latest.observed_at)
+        if shown is not latest:
+            detail = f"{_plural(failures, 'failure')}, holding: {latest.detail}"
+            return Status(shown.state, shown.severity, detail, latest.observed_at)
+        return Status(shown.state, shown.severity, shown.detail, shown.observed_at)
+
+    def snapshot(self, now: float) -> Dict[str, Status]:
+        """Every target's status at time now."""
+        return {name: self.status(name, now) for name in self._entries}
+
+    def latest(self) -> Dict[str, Observation]:
+        """The newest observation of every target that has one."""
+        with self._lock:
+            return {name: e.latest for name, e in self._entries.items() if e.latest is not None}

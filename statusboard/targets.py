@@ -1,0 +1,166 @@
+"""The check settings of each kind of target (http, ping, ec2), parsed from config.yaml."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Optional, Tuple, Union
+from urllib.parse import urlsplit
+
+from statusboard import values
+from statusboard.schema import Section
+from statusboard.values import Invalid
+
+
+@dataclass(frozen=True)
+class HttpSpec:
+    """An HTTP(S) endpoint: what answer counts as up, and when it is slow."""
+
+    url: str
+    status: Optional[Tuple[int, ...]] = None   # None: any of 200-399 after redirects
+    contains: Optional[str] = None
+    slow: Optional[float] = None
+    verify: bool = True
+
+    def describe(self) -> str:
+        """A short form for people."""
+        return self.url
+
+
+@dataclass(frozen=True)
+class PingSpec:
+    """A host to ping with ICMP echo requests."""
+
+    host: str
+    count: int = 3
+    slow: Optional[float] = None
+    loss: float = 1.0   # fraction of lost replies at or above which the host is down
+
+    def describe(self) -> str:
+        """A short form for people."""
+        return self.host
+
+
+@dataclass(frozen=True)
+class Ec2Spec:
+    """An EC2 instance by id, with an optional region and profile."""
+
+    instance_id: str
+    region: Optional[str] = None
+    profile: Optional[str] = None
+
+    def describe(self) -> str:
+        """A short form for people."""
+        return self.instance_id
+
+
+Spec = Union[HttpSpec, PingSpec, Ec2Spec]
+
+_INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
+_HOST = re.compile(r"^[A-Za-z0-9_.:-]+$")
+
+
+def url(value: Any) -> str:
+    """An absolute http:// or https:// URL."""
+    text = values.text(value).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise Invalid(f"expected an http:// or https:// URL, got {value!r}")
+    return text
+
+
+def statuses(value: Any) -> Tuple[int, ...]:
+    """One HTTP status code or a list of them."""
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise Invalid("expected an HTTP status code or a list of them, got an empty list")
+    return tuple(values.integer(v, 100, 599) for v in items)
+
+
+def host(value: Any) -> str:
+    """A host name or IP address."""
+    text = values.text(value).strip()
+    if not _HOST.match(text):
+        raise Invalid(f"expected a host name or IP address, got {value!r}")
+    return text
+
+
+def instance_id(value: Any) -> str:
+    """An EC2 instance id like i-0123456789abcdef0."""
+    text = values.text(value).strip()
+    if not _INSTANCE_ID.match(text):
+        raise Invalid(f"expected an EC2 instance id like i-0123456789abcdef0, got {value!r}")
+    return text
+
+
+def region(value: Any) -> str:
+    """An AWS region name like eu-west-1."""
+    text = values.text(value).strip()
+    if not _REGION.match(text):
+        raise Invalid(f"expected an AWS region like eu-west-1, got {value!r}")
+    return text
+
+
+def _long_form(parent: Section, key: str) -> Optional[Section]:
+    """None when the value is the short (scalar) form, else the section of its long form."""
+    value = parent.raw(key)
+    if isinstance(value, dict):
+        return parent.sub(key)
+    return None
+
+
+def parse_http(parent: Section, key: str) -> Optional[HttpSpec]:
+    """`http: URL` or `http: {url, status, contains, slow, verify}`."""
+    sec = _long_form(parent, key)
+    if sec is None:
+        got = parent.take(key, url)
+        return HttpSpec(got) if got else None
+    spec = HttpSpec(
+        url=sec.take("url", url),
+        status=sec.take("status", statuses, None),
+        contains=sec.take("contains", values.text, None),
+        slow=sec.take("slow", values.duration, None),
+        verify=sec.take("verify", values.boolean, True),
+    )
+    sec.finish()
+    return spec if spec.url else None
+
+
+def parse_ping(parent: Section, key: str) -> Optional[PingSpec]:
+    """`ping: HOST` or `ping: {host, count, slow, loss}`."""
+    sec = _long_form(parent, key)
+    if sec is None:
+        got = parent.take(key, host)
+        return PingSpec(got) if got else None
+    spec = PingSpec(
+        host=sec.take("host", host),
+        count=sec.take("count", lambda v: values.integer(v, 1, 20), 3),
+        slow=sec.take("slow", values.duration, None),
+        loss=sec.take("loss", values.percent, 1.0),
+    )
+    sec.finish()
+    return spec if spec.host else None
+
+
+def parse_ec2(parent: Section, key: str) -> Optional[Ec2Spec]:
+    """`ec2: i-...` or `ec2: {id, region, profile}`."""
+    sec = _long_form(parent, key)
+    if sec is None:
+        got = parent.take(key, instance_id)
+        return Ec2Spec(got) if got else None
+    spec = Ec2Spec(
+        instance_id=sec.take("id", instance_id),
+        region=sec.take("region", region, None),
+        profile=sec.take("profile", values.text, None),
+    )
+    sec.finish()
+    return spec if spec.instance_id else None
+
+
+# The config key of each kind of target, and how to read its settings.
+KINDS: Dict[str, Callable[[Section, str], Optional[Spec]]] = {
+    "http": parse_http,
+    "ping": parse_ping,
+    "ec2": parse_ec2,
+}

@@ -1,0 +1,92 @@
+"""Reads YAML into plain values that remember their line numbers, and reports duplicate keys."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from statusboard.errors import Problem
+
+
+class LDict(dict):
+    """A mapping read from YAML: `line` is where it starts, `lines[key]` where each key is."""
+
+    line: int = 0
+    lines: Dict[Any, int]
+
+
+class LList(list):
+    """A sequence read from YAML: `line` is where it starts, `lines[i]` where each item is."""
+
+    line: int = 0
+    lines: List[int]
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+class _Reader:
+    """Turns a composed node tree into LDict/LList/scalars, noting duplicate keys."""
+
+    def __init__(self, file: str, problems: List[Problem]) -> None:
+        self.file = file
+        self.problems = problems
+        self.constructor = SafeConstructor()
+
+    def value(self, node: Node, path: str) -> Any:
+        if isinstance(node, MappingNode):
+            return self.mapping(node, path)
+        if isinstance(node, SequenceNode):
+            out = LList()
+            out.line, out.lines = _line(node), []
+            for i, item in enumerate(node.value):
+                out.append(self.value(item, f"{path}[{i}]"))
+                out.lines.append(_line(item))
+            return out
+        assert isinstance(node, ScalarNode)
+        return self.constructor.construct_object(node, deep=True)
+
+    def mapping(self, node: MappingNode, path: str) -> LDict:
+        out = LDict()
+        out.line, out.lines = _line(node), {}
+        for key_node, value_node in node.value:
+            key = self.value(key_node, path)
+            if isinstance(key, (LDict, LList)):
+                self.problems.append(Problem(self.file, _line(key_node), path or "top level",
+                                             "a key must be a plain name"))
+                continue
+            where = f"{path}.{key}" if path else str(key)
+            if key in out:
+                self.problems.append(Problem(
+                    self.file, _line(key_node), where,
+                    f"duplicate key '{key}' (first at line {out.lines[key]}); YAML would silently keep only the last"))
+                continue
+            out[key] = self.value(value_node, where)
+            out.lines[key] = _line(key_node)
+        return out
+
+
+def read_yaml(text: str, file: str, problems: List[Problem]) -> Any:
+    """Parse YAML text; syntax errors and duplicate keys are added to problems. None if unreadable."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        problems.append(Problem(file, line, "", f"YAML syntax error: {what}"))
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(Problem(file, None, "", f"YAML syntax error: {exc}"))
+        return None
+    if node is None:
+        return None
+    try:
+        return _Reader(file, problems).value(node, "")
+    except yaml.YAMLError as exc:
+        problems.append(Problem(file, None, "", f"YAML error: {exc}"))
+        return None
