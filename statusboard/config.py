@@ -226,7 +226,7 @@ def _line(sec: Section, key: str) -> Optional[int]:
 def _target(sec: Section, name: str, defaults: Dict[str, Any], pixel: Any) -> Optional[Target]:
     before = len(sec.problems)
     position = sec.take("pixel", pixel)
-    kinds = [k for k in KINDS if sec.has(k)]
+    kinds = [k for k in sec.mapping if k in KINDS]
     spec = None
     if not kinds:
         sec.report(f"no check: give the target one of {', '.join(k + ':' for k in KINDS)}")

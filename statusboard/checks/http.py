@@ -19,6 +19,8 @@ from statusboard.states import DOWN, SLOW, UP
 from statusboard.targets import HttpSpec
 
 log = logging.getLogger(__name__)
+# `verify: false` is the owner's explicit choice for one target; a warning on every check of it is noise.
+urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
 BODY_LIMIT = 1024 * 1024
 CHUNK = 16 * 1024
@@ -90,6 +92,8 @@ class HttpCheck:
             with Deadline(target.timeout) as deadline:
                 try:
                     state, detail = self._exchange(sess, spec, target.timeout, start)
+                    if deadline.expired:  # a cut-off answer can look complete (EOF ends headers and body)
+                        state, detail = DOWN, failure_detail(TimeoutError(), spec.url, target.timeout, True)
                 except (requests.RequestException, OSError, urllib3.exceptions.HTTPError) as exc:
                     log.debug("%s: %s", target.name, exc)
                     state, detail = DOWN, failure_detail(exc, spec.url, target.timeout, deadline.expired)

@@ -1,0 +1,98 @@
+"""HTTP checks against real servers on 127.0.0.1: each failure gives `down` and says which failure it was."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from statusboard.checks.http import HttpCheck
+from tests.conftest import board_from
+
+
+def target(http, timeout="2s", **extra):
+    spec = json.dumps(http if not extra else {"url": http, **extra})
+    board = board_from(f"targets: {{t: {{pixel: [0, 0], timeout: {timeout}, http: {spec}}}}}\n")
+    return board.targets[0]
+
+
+def observe(t):
+    start = time.monotonic()
+    result = HttpCheck().observe(t)
+    return result, time.monotonic() - start
+
+
+def test_up(web):
+    result, _ = observe(target(f"http://127.0.0.1:{web.port}/ok"))
+    assert result.state == "up" and result.severity.value == "ok"
+    assert result.detail.startswith("HTTP 200 in ") and result.detail.endswith(" ms")
+
+
+def test_500_is_down(web):
+    result, _ = observe(target(f"http://127.0.0.1:{web.port}/fail"))
+    assert (result.state, result.detail.split(" in ")[0]) == ("down", "HTTP 500")
+
+
+def test_expected_status_and_contains(web):
+    base = f"http://127.0.0.1:{web.port}"
+    assert observe(target(f"{base}/notfound", status=404))[0].state == "up"
+    wrong = observe(target(f"{base}/ok", status=[201, 204]))[0]
+    assert wrong.state == "down" and wrong.detail.endswith("(expected 201 or 204)")
+    assert observe(target(f"{base}/ok", contains='"ok"'))[0].state == "up"
+    lacking = observe(target(f"{base}/ok", contains="healthy"))[0]
+    assert lacking.state == "down" and "the body lacks 'healthy'" in lacking.detail
+
+
+def test_slow_threshold(web):
+    result, _ = observe(target(f"http://127.0.0.1:{web.port}/slow", slow="200ms"))
+    assert result.state == "slow" and "(slow: over 200 ms)" in result.detail
+
+
+def test_never_answering_server_times_out_at_the_deadline(silent_port):
+    result, took = observe(target(f"http://127.0.0.1:{silent_port}/", timeout="1s"))
+    assert result.state == "down" and result.detail == "timeout: no complete answer within 1 s"
+    assert 0.9 < took < 1.8
+
+
+@pytest.mark.parametrize("route", ["/drip", "/drip-headers"])
+def test_dripping_server_cannot_hold_a_check_past_its_timeout(web, route):
+    """requests' timeout is per read; a byte every 0.25 s would never trip it. The deadline is total."""
+    result, took = observe(target(f"http://127.0.0.1:{web.port}{route}", timeout="1s"))
+    assert result.state == "down" and result.detail == "timeout: no complete answer within 1 s"
+    assert took < 1.8
+
+
+def test_refused(refused_port):
+    result, took = observe(target(f"http://127.0.0.1:{refused_port}/"))
+    assert (result.state, result.detail) == ("down", "connection refused") and took < 1
+
+
+def test_redirect_loop(web):
+    result, _ = observe(target(f"http://127.0.0.1:{web.port}/loop"))
+    assert (result.state, result.detail) == ("down", "redirect loop: too many redirects")
+
+
+def test_body_read_is_capped(web):
+    """The needle sits after 3 MB; only the first 1 MB is read."""
+    result, _ = observe(target(f"http://127.0.0.1:{web.port}/big", contains="needle"))
+    assert result.state == "down" and "lacks 'needle'" in result.detail
+
+
+def test_self_signed_tls_fails_unless_verify_false(tls_web):
+    url = f"https://localhost:{tls_web.port}/ok"
+    strict, _ = observe(target(url))
+    assert strict.state == "down" and strict.detail.startswith("TLS error: ")
+    assert "self-signed certificate" in strict.detail or "self signed certificate" in strict.detail
+    relaxed, _ = observe(target(url, verify=False))
+    assert relaxed.state == "up", relaxed.detail
+
+
+def test_no_threads_left_behind(web, silent_port):
+    import threading
+    before = threading.active_count()
+    for _ in range(3):
+        observe(target(f"http://127.0.0.1:{silent_port}/", timeout="0.3s"))
+        observe(target(f"http://127.0.0.1:{web.port}/ok"))
+    time.sleep(0.1)
+    assert threading.active_count() <= before + 1

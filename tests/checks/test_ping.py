@@ -1,0 +1,98 @@
+"""Ping checks with real ICMP: loopback answers, a silent host in a test netns does not, names fail clearly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from typing import Iterator
+
+import pytest
+
+from statusboard.checks.ping import NOT_ALLOWED, PingCheck, judge, probe_mode
+from statusboard.targets import PingSpec
+from tests import netns
+from tests.conftest import ROOT, board_from
+
+NETNS_SKIP = netns.why_not()
+
+
+def target(ping, timeout="2s"):
+    board = board_from(f"targets: {{t: {{pixel: [0, 0], timeout: {timeout}, ping: {json.dumps(ping)}}}}}\n")
+    return board.targets[0]
+
+
+@pytest.fixture
+def namespace() -> Iterator[netns.Namespace]:
+    if NETNS_SKIP:
+        pytest.skip(NETNS_SKIP)
+    ns = netns.Namespace()
+    yield ns
+    ns.close()
+
+
+def in_namespace(ns: netns.Namespace, code: str, *setpriv: str) -> dict:
+    """Run a snippet of statusboard inside the namespace; it prints one JSON object."""
+    command = [*setpriv, sys.executable, "-c", code] if setpriv else [sys.executable, "-c", code]
+    done = ns.exec("env", f"PYTHONPATH={ROOT}", *command, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_loopback_answers():
+    if probe_mode() is None:
+        pytest.skip("this machine allows neither raw nor unprivileged ICMP sockets")
+    result = PingCheck().observe(target({"host": "127.0.0.1", "count": 3}))
+    assert result.state == "up" and result.detail.startswith("3/3 replies, ")
+
+
+def test_slow_threshold_on_loopback():
+    if probe_mode() is None:
+        pytest.skip("this machine allows neither raw nor unprivileged ICMP sockets")
+    result = PingCheck().observe(target({"host": "127.0.0.1", "count": 2, "slow": "0.001ms"}))
+    assert result.state == "slow" and "(slow: over 0 ms)" in result.detail
+
+
+def test_silent_host_in_a_namespace_is_down_within_the_timeout(namespace):
+    address = namespace.silent_host()
+    start = time.monotonic()
+    result = PingCheck().observe(target({"host": address, "count": 3}, timeout="1.5s"))
+    took = time.monotonic() - start
+    assert (result.state, result.detail) == ("down", "3/3 lost")
+    assert took < 2.5
+
+
+def test_unresolvable_name_is_down_and_says_so(namespace):
+    """Inside a bare namespace a DNS query has no route out, so the name fails at once and nothing leaves."""
+    code = ("import json; from statusboard.checks.ping import PingCheck; from tests.conftest import board_from;"
+            "t = board_from('targets: {t: {pixel: [0, 0], ping: no-such-host.invalid}}').targets[0];"
+            "o = PingCheck().observe(t); print(json.dumps([o.state, o.detail]))")
+    assert in_namespace(namespace, code) == ["down", "cannot resolve no-such-host.invalid"]
+
+
+def test_http_unresolvable_name_is_down_and_says_so(namespace):
+    code = ("import json; from statusboard.checks.http import HttpCheck; from tests.conftest import board_from;"
+            "t = board_from('targets: {t: {pixel: [0, 0], http: \"http://no-such-host.invalid/\"}}').targets[0];"
+            "o = HttpCheck().observe(t); print(json.dumps([o.state, o.detail]))")
+    assert in_namespace(namespace, code) == ["down", "DNS: cannot resolve no-such-host.invalid"]
+
+
+def test_no_icmp_permission_gives_unknown_with_advice(namespace):
+    """Without CAP_NET_RAW and with ping sockets closed (a new netns's default), the pixel says how to fix it."""
+    if subprocess.run(["which", "setpriv"], capture_output=True).returncode != 0:
+        pytest.skip("setpriv (util-linux) is not installed")
+    code = ("import json; from statusboard.checks.ping import PingCheck, probe_mode;"
+            "from tests.conftest import board_from;"
+            "t = board_from('targets: {t: {pixel: [0, 0], ping: 127.0.0.1}}').targets[0];"
+            "o = PingCheck().observe(t); print(json.dumps([probe_mode(), o.state, o.detail]))")
+    drop = ("setpriv", "--inh-caps=-net_raw", "--bounding-set=-net_raw")
+    assert in_namespace(namespace, code, *drop) == [None, "unknown", NOT_ALLOWED]
+
+
+def test_judge_loss_and_rtt():
+    spec = PingSpec("h", count=4, loss=0.5)
+    assert judge(spec, 4, 4, 1.0) == ("up", "4/4 replies, 1.0 ms")
+    assert judge(spec, 4, 3, 1.0) == ("slow", "1/4 lost, 1.0 ms")
+    assert judge(spec, 4, 2, 1.0) == ("down", "2/4 lost")
+    assert judge(spec, 4, 0, 0.0) == ("down", "4/4 lost")

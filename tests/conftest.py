@@ -1,0 +1,73 @@
+"""Shared fixtures: real local servers, boards built from YAML text, and a steppable clock."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+
+from statusboard.config import Board, parse
+from tests import servers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def step(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(scope="session")
+def web() -> Iterator[servers.Server]:
+    server = servers.Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Server]:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed, so no self-signed certificate can be made")
+    yield from servers.tls_server(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    sock = servers.silent_socket()
+    yield sock.getsockname()[1]
+    sock.close()
+
+
+@pytest.fixture
+def refused_port() -> Iterator[int]:
+    sock = servers.refused_socket()
+    yield sock.getsockname()[1]
+    sock.close()
+
+
+def board_from(text: str, path: str = "test.yaml") -> Board:
+    """A Board from YAML text (dedented)."""
+    return parse(textwrap.dedent(text), path)
+
+
+@pytest.fixture
+def python() -> List[str]:
+    """The command that runs statusboard's CLI with this interpreter."""
+    return [sys.executable, "-m", "statusboard"]

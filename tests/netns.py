@@ -1,0 +1,65 @@
+"""Network namespaces the tests make themselves: a silent host, and a bare namespace with no way out."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+from typing import List, Optional
+
+_count = itertools.count()
+
+
+def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["ip", *args], check=check, capture_output=True, text=True)
+
+
+def why_not() -> Optional[str]:
+    """None when this machine lets the tests make network namespaces, else the reason it does not."""
+    if os.geteuid() != 0:
+        return "making a network namespace needs root"
+    if shutil.which("ip") is None:
+        return "the ip command (iproute2) is not installed"
+    name = f"sbprobe{os.getpid()}"
+    made = _ip("netns", "add", name, check=False)
+    if made.returncode != 0:
+        return f"ip netns add is not permitted here: {made.stderr.strip()}"
+    _ip("netns", "del", name, check=False)
+    return None
+
+
+class Namespace:
+    """A network namespace of the test's own, with loopback up; removed on close."""
+
+    def __init__(self) -> None:
+        self.n = next(_count) % 200 + 20
+        self.name = f"sbtest{os.getpid() % 10000}x{self.n}"
+        _ip("netns", "add", self.name)
+        self.links: List[str] = []
+        self.exec("ip", "link", "set", "lo", "up")
+
+    def exec(self, *command: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
+        """Run a command inside the namespace."""
+        return subprocess.run(["ip", "netns", "exec", self.name, *command], check=check,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def silent_host(self) -> str:
+        """Link this namespace to ours with a veth pair and make it ignore pings; its address in the netns."""
+        host_if, ns_if = f"sbh{self.n}", f"sbn{self.n}"
+        _ip("link", "add", host_if, "type", "veth", "peer", "name", ns_if)
+        self.links.append(host_if)
+        _ip("link", "set", ns_if, "netns", self.name)
+        subnet = f"10.251.{self.n}"   # a subnet that exists only between us and this test netns
+        _ip("addr", "add", f"{subnet}.1/30", "dev", host_if)
+        _ip("link", "set", host_if, "up")
+        self.exec("ip", "addr", "add", f"{subnet}.2/30", "dev", ns_if)
+        self.exec("ip", "link", "set", ns_if, "up")
+        self.exec("sysctl", "-qw", "net.ipv4.icmp_echo_ignore_all=1")
+        return f"{subnet}.2"
+
+    def close(self) -> None:
+        """Remove the namespace and its links."""
+        for link in self.links:
+            _ip("link", "del", link, check=False)
+        _ip("netns", "del", self.name, check=False)

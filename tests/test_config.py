@@ -1,0 +1,145 @@
+"""config.yaml: the sample validates, and every kind of mistake is named with its file, line and place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from statusboard.config import load, parse
+from statusboard.errors import ConfigError
+from statusboard.targets import Ec2Spec, HttpSpec, PingSpec
+from tests.conftest import ROOT, board_from
+
+
+def problems(text: str) -> list:
+    with pytest.raises(ConfigError) as info:
+        board_from(text)
+    return [str(p) for p in info.value.problems]
+
+
+def test_sample_config_validates():
+    board = load(str(ROOT / "config.yaml"))
+    kinds = {t.name: t.kind for t in board.targets}
+    assert kinds["web-1"] == "ec2" and kinds["site"] == "http" and kinds["router"] == "ping"
+    assert board.shape == (8, 8)
+    assert board.colour("running") == (0, 0, 255)
+    assert board.colour("stopping") == (0xC0, 0x80, 0x20)
+
+
+def test_short_and_long_forms_and_defaults():
+    board = board_from("""
+        display: {layout: phat, rotation: 180, brightness: 0.2}
+        defaults: {interval: 1m, timeout: 800ms, fail_after: 3}
+        targets:
+          a: {pixel: [7, 3], http: "http://127.0.0.1:1/x"}
+          b: {pixel: [0, 0], ping: {host: localhost, count: 5, slow: 50ms, loss: 40%}, interval: 10s}
+          c: {pixel: [1, 0], ec2: {id: i-0123456789abcdef0, region: eu-west-1}}
+    """)
+    a, b, c = board.targets
+    assert a.spec == HttpSpec("http://127.0.0.1:1/x")
+    assert (a.interval, a.timeout, a.fail_after, a.stale_after) == (60.0, 0.8, 3, 180.0)
+    assert b.spec == PingSpec("localhost", 5, 0.05, 0.4) and b.interval == 10.0 and b.stale_after == 30.0
+    assert c.spec == Ec2Spec("i-0123456789abcdef0", "eu-west-1")
+    assert board.shape == (8, 4)
+
+
+def test_rotated_phat_is_four_wide():
+    board = board_from("""
+        display: {layout: phat, rotation: 90}
+        targets: {a: {pixel: [3, 7], ping: 127.0.0.1}}
+    """)
+    assert board.shape == (4, 8)
+
+
+# (YAML, expected text in one problem): each names the file and line.
+CORPUS = [
+    ("targets:\n  a: {pixel: [0, 0], ping: 127.0.0.1\n", "test.yaml:3: YAML syntax error"),
+    ("defaults:\n  intervall: 30s\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:2: defaults.intervall: unknown key 'intervall'; did you mean 'interval'?"),
+    ("targets:\n  a: {pixel: [0, 0], ping: {host: h, cont: 3}}\n",
+     "test.yaml:2: targets.a.ping.cont: unknown key 'cont'; did you mean 'count'?"),
+    ("targets:\n  a: {pixel: [0, 0], ping: h}\n  b: {pixel: [0, 0], ping: g}\n",
+     "test.yaml:3: targets.b.pixel: pixel [0, 0] is already taken by target 'a' (line 2)"),
+    ("targets:\n  a: {pixel: [0, 0], ping: h}\n  a: {pixel: [1, 0], ping: g}\n",
+     "test.yaml:3: targets.a: duplicate key 'a' (first at line 2)"),
+    ("display: {layout: phat}\ntargets:\n  a: {pixel: [0, 5], ping: h}\n",
+     "test.yaml:3: targets.a.pixel: [0, 5] is outside the phat 8x4 board: x goes 0-7, y goes 0-3"),
+    ("targets:\n  a: {pixel: [0, 0]}\n", "test.yaml:2: targets.a: no check: give the target one of"),
+    ("targets:\n  a: {pixel: [0, 0], ping: h, http: 'http://x/'}\n",
+     "test.yaml:2: targets.a.http: two checks (ping and http)"),
+    ("defaults: {timeout: 5 seconds}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:1: defaults.timeout: expected a duration like 30s, 800ms, 5m or 1h, got '5 seconds'"),
+    ("palette: {running: bleu}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:1: palette.running: expected a colour"),
+    ("palette: {runing: blue}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:1: palette.runing: unknown state 'runing'"),
+    ("display: {brightness: 1.5}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:1: display.brightness: expected a number from 0 to 1, got 1.5"),
+    ("display: {rotation: 45}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:1: display.rotation: expected 0, 90, 180 or 270, got 45"),
+    ("display: {driver: lcd}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:1: display.driver: unknown display 'lcd'; choose one of unicornhat, terminal, fake"),
+    ("targets:\n  a: {pixel: [0, 0], http: 'ftp://example/'}\n",
+     "test.yaml:2: targets.a.http: expected an http:// or https:// URL, got 'ftp://example/'"),
+    ("targets:\n  a: {pixel: [0, 0], ec2: i-12345}\n",
+     "test.yaml:2: targets.a.ec2: expected an EC2 instance id like i-0123456789abcdef0, got 'i-12345'"),
+    ("targets:\n  a:\n    pixel: [0, 0]\n    http:\n      url: http://x/\n      slow: fast\n",
+     "test.yaml:6: targets.a.http.slow: expected a duration"),
+    ("- just\n- a list\n", "test.yaml:1: top level: expected a mapping"),
+    ("display: {}\n", "test.yaml:1: targets: no targets"),
+    ("targets:\n  a: {pixel: [0, 0], ping: h, timeout: 40s}\n",
+     "test.yaml:2: targets.a.timeout: timeout (40 s) is longer than interval (30 s)"),
+    ("targets:\n  a: {pixel: [0, 0], ping: h, fail_after: 0}\n",
+     "test.yaml:2: targets.a.fail_after: must be from 1 to 100, got 0"),
+    ("targets:\n  a: {pixel: 3, ping: h}\n", "test.yaml:2: targets.a.pixel: expected [x, y], got 3"),
+]
+
+
+@pytest.mark.parametrize("text, expected", CORPUS, ids=[e.split(": ", 2)[-1][:40] for _, e in CORPUS])
+def test_error_corpus(text, expected):
+    found = problems(text)
+    assert any(p.startswith(expected) for p in found), found
+
+
+def test_every_problem_is_listed_not_only_the_first():
+    found = problems("""
+        display: {rotation: 45, brightnes: 1}
+        targets:
+          a: {pixel: [9, 9], ping: h}
+          b: {pixel: [1, 1], http: 'nope'}
+    """)
+    assert len(found) == 4, found
+    assert [p.split(":")[1] for p in found] == ["2", "2", "4", "5"]
+
+
+def test_empty_file(tmp_path: Path):
+    path = tmp_path / "config.yaml"
+    path.write_text("# only a comment\n")
+    with pytest.raises(ConfigError, match="config.yaml: the file is empty"):
+        load(str(path))
+
+
+def test_missing_and_unreadable_files(tmp_path: Path):
+    with pytest.raises(ConfigError, match="nothere.yaml: file not found"):
+        load(str(tmp_path / "nothere.yaml"))
+    with pytest.raises(ConfigError, match="is a directory"):
+        load(str(tmp_path))
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"targets: \xff\xfe\n")
+    with pytest.raises(ConfigError, match="binary.yaml: cannot read: 'utf-8' codec can't decode"):
+        load(str(binary))
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("targets: {}\n")
+    secret.chmod(0)
+    if os.geteuid() == 0:
+        pytest.skip("root reads any file, so an unreadable file cannot be made here")
+    with pytest.raises(ConfigError, match="cannot read: Permission denied"):
+        load(str(secret))
+
+
+def test_parse_returns_frozen_board():
+    board = parse("targets: {a: {pixel: [0, 0], ping: h}}\n")
+    with pytest.raises(AttributeError):
+        board.targets[0].name = "b"  # type: ignore[misc]

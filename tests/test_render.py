@@ -1,0 +1,60 @@
+"""The renderer: colours per state, palette overrides, blinking at 1 Hz, stale pixels, unused pixels off."""
+
+from __future__ import annotations
+
+from statusboard.render import render
+from statusboard.state import Status
+from statusboard.states import Severity, severity_of
+from tests.conftest import board_from
+
+BOARD = board_from("""
+    display: {layout: phat, brightness: 0.3}
+    palette: {up: "#00ff80", pending: [0, 200, 0]}
+    targets:
+      a: {pixel: [0, 0], http: "http://127.0.0.1:1/"}
+      b: {pixel: [7, 3], ec2: i-0123456789abcdef0}
+      c: {pixel: [3, 1], ping: 127.0.0.1}
+""")
+
+
+def st(state, detail="d"):
+    return Status(state, severity_of(state), detail, 0.0)
+
+
+def test_colours_palette_and_unused_pixels_off():
+    frame = render(BOARD, {"a": st("up"), "b": st("stopped"), "c": st("down")}, 100.0)
+    assert frame.shape == (8, 4) and frame.brightness == 0.3
+    assert frame.pixels[0][0] == (0, 255, 128)   # palette override
+    assert frame.pixels[3][7] == (255, 0, 0)
+    assert frame.pixels[1][3] == (255, 0, 0)
+    lit = {(x, y) for y, row in enumerate(frame.pixels) for x, rgb in enumerate(row) if rgb != (0, 0, 0)}
+    assert lit == {(0, 0), (7, 3), (3, 1)}
+
+
+def test_transitional_states_blink_at_one_hertz():
+    states = {"a": st("up"), "b": st("pending"), "c": st("up")}
+    on = render(BOARD, states, 100.0)
+    off = render(BOARD, states, 100.5)
+    again = render(BOARD, states, 101.0)
+    assert on.pixels[3][7] == (0, 200, 0) and off.pixels[3][7] == (0, 0, 0) and again == on
+    assert on.pixels[0][0] == off.pixels[0][0] == (0, 255, 128)   # steady states do not blink
+    assert off.legend[-1].colour == (0, 200, 0)                    # the legend names the real colour
+
+
+def test_stale_and_unknown_have_their_own_dim_colours():
+    frame = render(BOARD, {"a": st("stale"), "b": st("unknown"), "c": st("up")}, 0.0)
+    stale, unknown = frame.pixels[0][0], frame.pixels[3][7]
+    assert stale != unknown and max(stale) < 128 and max(unknown) < 128
+    assert stale not in ((0, 255, 128), (0, 255, 0))
+
+
+def test_legend_in_reading_order_with_details():
+    frame = render(BOARD, {"a": st("up", "HTTP 200 in 3 ms"), "b": st("running"), "c": st("slow")}, 0.0)
+    assert [(e.x, e.y, e.name) for e in frame.legend] == [(0, 0, "a"), (3, 1, "c"), (7, 3, "b")]
+    assert frame.legend[0].detail == "HTTP 200 in 3 ms"
+
+
+def test_render_is_pure():
+    states = {"a": st("up"), "b": st("running"), "c": st("down")}
+    assert render(BOARD, states, 5.0) == render(BOARD, states, 5.0)
+    assert Severity.TRANSITIONAL is severity_of("stopping")
