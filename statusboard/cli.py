@@ -80,8 +80,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from statusboard.daemon import Runner, report, stop_on_signals
     from statusboard.display.registry import open_display
 
-    if args.json and not args.once:
-        raise StatusboardError("--json goes with --once (a running board writes no JSON to stdout)")
     board = load(args.config)
     name = args.display or board.display.driver
     # Log lines would break a board redrawn in place on this terminal: keep to warnings there.
@@ -109,7 +107,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point; returns the exit code."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "run" and args.json and not args.once:
+        parser.error("--json goes with --once (a running board writes no JSON to stdout)")
     if getattr(args, "config", None) is None:
         args.config = default_config_path()
     try:
