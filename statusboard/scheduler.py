@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 SPREAD = 1.0   # the first checks are spread over this many seconds
 GRACE = 2.0    # how long past its timeout a round waits for a check before giving up on it
+MIN_SHARE = 0.5  # the least share of its timeout a check gets, however late it starts
 
 
 class WorkerPool:
@@ -76,9 +77,16 @@ class Scheduler:
         self._lock = threading.Lock()
         self._thread: Optional[threading.Thread] = None
 
-    def _check(self, target: Target, done: Optional[Callable[[], None]] = None) -> None:
+    def _submit(self, target: Target, due: float, done: Optional[Callable[[], None]] = None) -> None:
+        """Queue one check that was due at `due` (a time.monotonic() value)."""
+        self.pool.submit(lambda: self._check(target, due, done))
+
+    def _check(self, target: Target, due: float, done: Optional[Callable[[], None]] = None) -> None:
+        # The deadline counts from when the check was due, so a round ends with its slowest timeout even
+        # when checks wait for the CPU; one that waited long for a worker still gets half its timeout.
+        deadline = max(due + target.timeout, time.monotonic() + target.timeout * MIN_SHARE)
         try:
-            obs = self.checks[target.kind].observe(target)
+            obs = self.checks[target.kind].observe(target, deadline)
         except Exception as exc:  # a bug in a check must not take the board down
             log.exception("check of %s failed", target.name)
             obs = Observation.of(target.name, UNKNOWN, f"the check itself failed: {type(exc).__name__}: {exc}",
@@ -106,12 +114,14 @@ class Scheduler:
 
         if not self.targets:
             return
+        due = time.monotonic()
         for target in self.targets.values():
-            self.pool.submit(lambda t=target: self._check(t, done))
+            self._submit(target, due, done)
         longest = max(t.timeout for t in self.targets.values())
         waves = -(-len(self.targets) // self.pool.size)
-        if not finished.wait(longest * waves + GRACE):
-            log.warning("some checks did not finish within %.1f s", longest * waves + GRACE)
+        limit = longest * (1 + MIN_SHARE * (waves - 1)) + GRACE
+        if not finished.wait(limit):
+            log.warning("some checks did not finish within %.1f s", limit)
 
     def start(self) -> None:
         """Start checking in the background, each target on its own interval."""
@@ -148,7 +158,7 @@ class Scheduler:
             if busy:
                 log.warning("%s: previous check still running; skipping this turn", name)
             else:
-                self.pool.submit(lambda t=target: self._check(t))
+                self._submit(target, when)
             nxt = when + target.interval
             if nxt <= now:  # fell behind (machine asleep?): keep the rhythm from now on
                 nxt = now + target.interval

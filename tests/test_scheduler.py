@@ -49,7 +49,8 @@ def test_the_bound_is_kept(web, silent_port):
     start = time.monotonic()
     sched.run_once()
     took = time.monotonic() - start
-    assert 0.95 < took < 1.6, "two at a time: two waves of 0.5 s"
+    # Two at a time: the first wave runs its full 0.5 s; the second, due at the same moment, gets half.
+    assert 0.7 < took < 1.3, took
     assert sched.pool.size == 2 and len(sched.pool._threads) == 2
 
 
@@ -73,7 +74,7 @@ def test_each_target_on_its_own_interval_and_a_hung_one_delays_no_other(web, sil
 
 def test_a_broken_check_gives_unknown_not_a_dead_board(clock):
     class Broken:
-        def observe(self, target):
+        def observe(self, target, deadline=None):
             raise ZeroDivisionError("oops")
 
     board = board_from("targets: {a: {pixel: [0, 0], http: 'http://127.0.0.1:1/'}}\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from typing import Callable, Dict, Iterable, Protocol
+from typing import Callable, Dict, Iterable, Optional, Protocol
 
 from statusboard.config import Target
 from statusboard.observation import Observation
@@ -20,9 +20,14 @@ REGISTRY: Dict[str, str] = {
 
 
 class Check(Protocol):
-    """The one-method contract of a check: observe one target, never raise, finish within its timeout."""
+    """The one-method contract of a check: observe one target, never raise, finish by its deadline.
 
-    def observe(self, target: Target) -> Observation:
+    `deadline` is a time.monotonic() value: when the check was due plus the target's timeout. A check
+    that waited for a free worker has that much less time, so a round never outlasts its slowest timeout.
+    None means the full timeout from now.
+    """
+
+    def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
         """Check the target once and say what was seen."""
 
 

@@ -7,9 +7,12 @@ when the deadline passes, which ends any read in progress at once.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import socket
 import threading
-from typing import List, Optional
+import time
+from typing import List, Optional, Tuple
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -62,16 +65,51 @@ def session(max_redirects: int = 10) -> requests.Session:
     return sess
 
 
-class Deadline:
-    """Context manager: sockets opened in this thread are shut down once `seconds` have passed."""
+class _Reaper:
+    """One thread for all deadlines: it expires each Deadline whose time has come (no thread per check)."""
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: List[Tuple[float, int, "Deadline"]] = []
+        self._count = itertools.count()
+        self._thread: Optional[threading.Thread] = None
+
+    def add(self, deadline: "Deadline") -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (deadline.at, next(self._count), deadline))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="http-deadlines", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._heap and self._heap[0][2].done:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                due = heapq.heappop(self._heap)[2]
+            due.expire()
+
+
+_reaper = _Reaper()
+
+
+class Deadline:
+    """Context manager: sockets opened in this thread are shut down at `at` (a time.monotonic() value)."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
         self.expired = False
+        self.done = False
         self._lock = threading.Lock()
         self._sockets: List[socket.socket] = []
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
 
     def add(self, sock: socket.socket) -> None:
         """Watch one more socket (shut at once if the deadline has already passed)."""
@@ -81,8 +119,11 @@ class Deadline:
         if late:
             _shut(sock)
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
+        """Mark the deadline passed and shut every socket it watches."""
         with self._lock:
+            if self.done:
+                return
             self.expired = True
             sockets = list(self._sockets)
         for sock in sockets:
@@ -90,11 +131,13 @@ class Deadline:
 
     def __enter__(self) -> "Deadline":
         _local.deadline = self
-        self._timer.start()
+        _reaper.add(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
+        with self._lock:
+            self.done = True
+            self._sockets.clear()
         _local.deadline = None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Callable, Optional
 
 from statusboard.config import Target
 from statusboard.observation import Observation
@@ -16,6 +16,6 @@ class Ec2Check:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
 
-    def observe(self, target: Target) -> Observation:
+    def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
         """An `unknown` observation that says EC2 checks are not available yet."""
         return Observation.of(target.name, UNKNOWN, "EC2 checks are not available in this version", self.clock())

@@ -6,7 +6,7 @@ import logging
 import socket
 import ssl
 import time
-from typing import Callable, Iterator, Tuple
+from typing import Callable, Iterator, Optional, Tuple
 
 import requests
 import urllib3
@@ -83,20 +83,21 @@ class HttpCheck:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
 
-    def observe(self, target: Target) -> Observation:
+    def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
         """GET the URL once, within target.timeout, and judge the answer."""
         spec: HttpSpec = target.spec  # type: ignore[assignment]
         start = time.monotonic()
+        at = deadline if deadline is not None else start + target.timeout
         sess = session()
         try:
-            with Deadline(target.timeout) as deadline:
+            with Deadline(at) as watch:
                 try:
-                    state, detail = self._exchange(sess, spec, target.timeout, start)
-                    if deadline.expired:  # a cut-off answer can look complete (EOF ends headers and body)
+                    state, detail = self._exchange(sess, spec, max(0.01, at - start), start)
+                    if watch.expired:  # a cut-off answer can look complete (EOF ends headers and body)
                         state, detail = DOWN, failure_detail(TimeoutError(), spec.url, target.timeout, True)
                 except (requests.RequestException, OSError, urllib3.exceptions.HTTPError) as exc:
                     log.debug("%s: %s", target.name, exc)
-                    state, detail = DOWN, failure_detail(exc, spec.url, target.timeout, deadline.expired)
+                    state, detail = DOWN, failure_detail(exc, spec.url, target.timeout, watch.expired)
         finally:
             sess.close()
         return Observation.of(target.name, state, detail, self.clock())

@@ -57,13 +57,14 @@ class PingCheck:
                     log.info("ping: using %s ICMP sockets", "raw (privileged)" if self._mode else "unprivileged")
             return self._mode
 
-    def observe(self, target: Target) -> Observation:
+    def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
         """Send `count` echo requests within target.timeout and judge loss and round-trip time."""
         spec: PingSpec = target.spec  # type: ignore[assignment]
         mode = self.mode()
         if mode is None:
             return Observation.of(target.name, UNKNOWN, NOT_ALLOWED, self.clock())
-        per_reply = max(0.05, (target.timeout - (spec.count - 1) * INTERVAL) / spec.count)
+        budget = target.timeout if deadline is None else deadline - time.monotonic()
+        per_reply = max(0.05, (budget - (spec.count - 1) * INTERVAL) / spec.count)
         try:
             host = icmplib.ping(spec.host, count=spec.count, interval=INTERVAL, timeout=per_reply,
                                 privileged=mode)
