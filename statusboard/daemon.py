@@ -19,6 +19,7 @@ from statusboard.state import StateTable, Status
 log = logging.getLogger(__name__)
 
 IDLE_WAKE = 1.0   # seconds between redraw checks when nothing blinks (staleness is time-driven)
+COALESCE = 0.05   # after a result arrives, wait this long for others before drawing
 
 
 class Runner:
@@ -66,7 +67,8 @@ class Runner:
                 if has_blinking(statuses):
                     now = self.clock()
                     wait = 0.5 - (now % 0.5) + 0.001
-                self.table.changed.wait(wait)
+                if self.table.changed.wait(wait):
+                    self._stop.wait(COALESCE)   # results arriving together are drawn together
         finally:
             self.scheduler.stop()
 

@@ -76,11 +76,13 @@ class _Reaper:
 
     def add(self, deadline: "Deadline") -> None:
         with self._cond:
+            earliest = not self._heap or deadline.at < self._heap[0][0]
             heapq.heappush(self._heap, (deadline.at, next(self._count), deadline))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="http-deadlines", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            if earliest:   # only a new earliest deadline changes how long the reaper sleeps
+                self._cond.notify()
 
     def _run(self) -> None:
         while True:

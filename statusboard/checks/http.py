@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import ssl
+import threading
 import time
-from typing import Callable, Iterator, Optional, Tuple
+from typing import Callable, Dict, Iterator, Optional, Tuple
 
 import requests
 import urllib3
@@ -24,7 +26,7 @@ urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
 BODY_LIMIT = 1024 * 1024
 CHUNK = 16 * 1024
-USER_AGENT = f"statusboard/{__version__}"
+HEADERS = {"User-Agent": f"statusboard/{__version__}"}
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -82,29 +84,41 @@ class HttpCheck:
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
+        # One session per target, reused: a target is never checked twice at once. Its connections are
+        # closed after each check, so every socket a check uses was opened under that check's Deadline.
+        self._sessions: Dict[str, requests.Session] = {}
+        self._lock = threading.Lock()
+
+    def _session(self, name: str, url: str) -> requests.Session:
+        with self._lock:
+            sess = self._sessions.get(name)
+            if sess is None:
+                sess = self._sessions[name] = session()
+                # The environment (proxies, CA bundle, .netrc) is read once per target, not on every check.
+                env = sess.merge_environment_settings(url, {}, None, True, None)
+                sess.proxies, sess.verify = env["proxies"], env["verify"]
+                sess.trust_env = False
+            return sess
 
     def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
         """GET the URL once, within target.timeout, and judge the answer."""
         spec: HttpSpec = target.spec  # type: ignore[assignment]
         start = time.monotonic()
         at = deadline if deadline is not None else start + target.timeout
-        sess = session()
-        try:
-            with Deadline(at) as watch:
-                try:
-                    state, detail = self._exchange(sess, spec, max(0.01, at - start), start)
-                    if watch.expired:  # a cut-off answer can look complete (EOF ends headers and body)
-                        state, detail = DOWN, failure_detail(TimeoutError(), spec.url, target.timeout, True)
-                except (requests.RequestException, OSError, urllib3.exceptions.HTTPError) as exc:
-                    log.debug("%s: %s", target.name, exc)
-                    state, detail = DOWN, failure_detail(exc, spec.url, target.timeout, watch.expired)
-        finally:
-            sess.close()
+        sess = self._session(target.name, spec.url)
+        with Deadline(at) as watch, contextlib.closing(sess):
+            try:
+                state, detail = self._exchange(sess, spec, max(0.01, at - start), start)
+                if watch.expired:  # a cut-off answer can look complete (EOF ends headers and body)
+                    state, detail = DOWN, failure_detail(TimeoutError(), spec.url, target.timeout, True)
+            except (requests.RequestException, OSError, urllib3.exceptions.HTTPError) as exc:
+                log.debug("%s: %s", target.name, exc)
+                state, detail = DOWN, failure_detail(exc, spec.url, target.timeout, watch.expired)
         return Observation.of(target.name, state, detail, self.clock())
 
     def _exchange(self, sess: requests.Session, spec: HttpSpec, timeout: float, start: float) -> Tuple[str, str]:
-        with sess.get(spec.url, stream=True, timeout=(timeout, timeout), verify=spec.verify,
-                      headers={"User-Agent": USER_AGENT}) as resp:
+        with sess.get(spec.url, stream=True, timeout=(timeout, timeout), verify=spec.verify and sess.verify,
+                      headers=HEADERS) as resp:
             body = self._read(resp, bool(spec.contains))
             elapsed = time.monotonic() - start
             said = f"HTTP {resp.status_code} in {_ms(elapsed)}"

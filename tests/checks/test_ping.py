@@ -96,3 +96,20 @@ def test_judge_loss_and_rtt():
     assert judge(spec, 4, 3, 1.0) == ("slow", "1/4 lost, 1.0 ms")
     assert judge(spec, 4, 2, 1.0) == ("down", "2/4 lost")
     assert judge(spec, 4, 0, 0.0) == ("down", "4/4 lost")
+
+
+def test_many_pings_at_once_each_get_their_own_replies():
+    """Every raw socket sees every ICMP packet; each check must still count only its own replies."""
+    if probe_mode() is None:
+        pytest.skip("this machine allows neither raw nor unprivileged ICMP sockets")
+    import threading
+    check = PingCheck()
+    results = []
+    targets = [target({"host": f"127.0.0.{i + 1}", "count": 3}) for i in range(24)]
+    threads = [threading.Thread(target=lambda t=t: results.append(check.observe(t))) for t in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 24
+    assert all(r.state == "up" and r.detail.startswith("3/3 replies") for r in results), results

@@ -1,0 +1,85 @@
+"""Footprint of a running board: resident memory and CPU while nothing changes.
+
+Starts `statusboard run --display fake` as its own process with 64 targets (32 HTTP on a local server,
+32 ping to 127.0.0.x) at a 10 s interval, lets it run, and reads /proc: peak resident memory, and CPU
+as a share of one core over the steady part of the run (after the first round). 127.0.0.1 only.
+
+    python bench/footprint.py               # 60 s
+    python bench/footprint.py --seconds 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import Server  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def config(port: int) -> str:
+    lines = ["display: {driver: fake}", "defaults: {interval: 10s, timeout: 2s}", "targets:"]
+    for i in range(64):
+        x, y = i % 8, i // 8
+        if i % 2:
+            lines.append(f"  t{i}: {{pixel: [{x}, {y}], ping: 127.0.0.{i + 1}}}")
+        else:
+            lines.append(f"  t{i}: {{pixel: [{x}, {y}], http: 'http://127.0.0.1:{port}/ok'}}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="memory and CPU of a running board")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    args = parser.parse_args()
+    server = Server()   # in this process; the board runs in its own
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "board.yaml"
+        path.write_text(config(server.port))
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(path)],
+                                env=env, stderr=subprocess.DEVNULL)
+        try:
+            start = time.monotonic()
+            peak = 0.0
+            time.sleep(2.0)   # start-up and the first round (spread over the first second)
+            cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
+            while time.monotonic() - start < args.seconds:
+                peak = max(peak, rss_mb(proc.pid))
+                time.sleep(0.5)
+            cpu = (cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0)
+            peak = max(peak, rss_mb(proc.pid))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=10)
+            server.stop()
+    print(f"64 targets (32 http, 32 ping) every 10 s for {args.seconds:g} s: "
+          f"peak resident memory {peak:.1f} MB, CPU {cpu * 100:.2f}% of one core (steady state)")
+
+
+if __name__ == "__main__":
+    main()
