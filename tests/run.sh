@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh Debian or Raspberry Pi OS machine, then runs them.
+#   tests/run.sh              # all tests
+#   tests/run.sh -k http      # extra arguments go to pytest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System tools the tests use: ip (network namespaces), setpriv, openssl (a self-signed certificate).
+need=()
+command -v ip >/dev/null || need+=(iproute2)
+command -v setpriv >/dev/null || need+=(util-linux)
+command -v openssl >/dev/null || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+        echo "tests/run.sh: installing ${need[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+        echo "tests/run.sh: ${need[*]} missing; the tests that need them will be skipped" >&2
+    fi
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[test]"
+exec .venv/bin/python -m pytest "$@"
