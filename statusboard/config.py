@@ -11,7 +11,7 @@ from statusboard.display.registry import DRIVER_NAMES
 from statusboard.errors import ConfigError, Problem
 from statusboard.schema import Section
 from statusboard.states import RGB, STATES
-from statusboard.targets import KINDS, Spec
+from statusboard.targets import KINDS, Spec, region
 from statusboard.values import Invalid
 from statusboard.yamlsource import LDict, read_yaml
 
@@ -56,6 +56,14 @@ class Target:
 
 
 @dataclass(frozen=True)
+class AwsSettings:
+    """Board-wide AWS defaults; credentials always come from boto3's own chain, never from config.yaml."""
+
+    region: Optional[str] = None
+    profile: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class Board:
     """A whole validated config: display settings, targets and palette."""
 
@@ -64,6 +72,7 @@ class Board:
     targets: Tuple[Target, ...]
     palette: Mapping[str, RGB] = field(default_factory=dict)
     concurrency: int = DEFAULT_CONCURRENCY
+    aws: AwsSettings = AwsSettings()
 
     @property
     def shape(self) -> Tuple[int, int]:
@@ -112,11 +121,22 @@ def parse(text: str, path: str = "config.yaml") -> Board:
     defaults = _defaults(top.sub("defaults"))
     palette = _palette(top.sub("palette"))
     concurrency = top.take("concurrency", lambda v: values.integer(v, 1, 512), DEFAULT_CONCURRENCY)
+    aws = _aws(top.sub("aws"))
     targets = _targets(top.sub("targets"), defaults, display)
     top.finish()
     if problems:
         raise ConfigError(problems)
-    return Board(path, display, targets, palette, concurrency)
+    return Board(path, display, targets, palette, concurrency, aws)
+
+
+def _aws(sec: Section) -> AwsSettings:
+    settings = AwsSettings(region=sec.take("region", region, None), profile=sec.take("profile", values.text, None))
+    for key in ("access_key", "secret_key", "aws_access_key_id", "aws_secret_access_key", "session_token"):
+        if sec.has(key):
+            sec.used.add(key)
+            sec.report("config.yaml never holds AWS keys: use a profile (aws configure) or the environment", key)
+    sec.finish()
+    return settings
 
 
 def _display(sec: Section) -> DisplaySettings:

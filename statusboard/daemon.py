@@ -31,7 +31,7 @@ class Runner:
         self.display = display
         self.clock = clock
         self.table = StateTable(board.targets)
-        self.checks = checks if checks is not None else make_checks((t.kind for t in board.targets), clock)
+        self.checks = checks if checks is not None else make_checks((t.kind for t in board.targets), clock, board.aws)
         self.scheduler = Scheduler(board.targets, self.checks, self.table.record, board.concurrency, clock)
         self.last_frame: Optional[Frame] = None
         self._stop = threading.Event()

@@ -7,6 +7,7 @@ import logging
 import queue
 import threading
 import time
+from dataclasses import dataclass
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from statusboard.checks import Check
@@ -16,8 +17,8 @@ from statusboard.states import UNKNOWN
 
 log = logging.getLogger(__name__)
 
-SPREAD = 1.0   # the first checks are spread over this many seconds
-GRACE = 2.0    # how long past its timeout a round waits for a check before giving up on it
+SPREAD = 1.0     # the first checks are spread over this many seconds
+GRACE = 2.0      # how long past its timeout a round waits for a check before giving up on it
 MIN_SHARE = 0.5  # the least share of its timeout a check gets, however late it starts
 
 
@@ -59,17 +60,50 @@ class WorkerPool:
             self._queue.put(None)
 
 
+@dataclass(frozen=True)
+class Job:
+    """What is scheduled: one target, or every target a batched check answers for in one go."""
+
+    name: str
+    kind: str
+    targets: Tuple[Target, ...]
+
+    @property
+    def interval(self) -> float:
+        """The shortest interval among its targets."""
+        return min(t.interval for t in self.targets)
+
+    @property
+    def timeout(self) -> float:
+        """The longest timeout among its targets."""
+        return max(t.timeout for t in self.targets)
+
+
+def make_jobs(targets: Sequence[Target], checks: Mapping[str, Check]) -> List[Job]:
+    """One job per target, except that a batched check's targets are grouped (EC2: per profile and region)."""
+    jobs: List[Job] = []
+    groups: Dict[Tuple[str, object], List[Target]] = {}
+    for target in targets:
+        check = checks[target.kind]
+        if getattr(check, "batched", False):
+            groups.setdefault((target.kind, check.group(target)), []).append(target)  # type: ignore[attr-defined]
+        else:
+            jobs.append(Job(target.name, target.kind, (target,)))
+    for (kind, key), members in groups.items():
+        jobs.append(Job(f"{kind} {key}", kind, tuple(members)))
+    return jobs
+
+
 class Scheduler:
     """Runs the checks of a board and hands every observation to `record`."""
 
     def __init__(self, targets: Sequence[Target], checks: Mapping[str, Check],
                  record: Callable[[Observation], None], concurrency: int = 64,
-                 clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.targets = {t.name: t for t in targets}
+                 clock: Callable[[], float] = time.time) -> None:
         self.checks = checks
+        self.jobs = make_jobs(targets, checks)
         self.record = record
         self.clock = clock
-        self.monotonic = monotonic
         self.pool = WorkerPool(concurrency)
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -77,31 +111,39 @@ class Scheduler:
         self._lock = threading.Lock()
         self._thread: Optional[threading.Thread] = None
 
-    def _submit(self, target: Target, due: float, done: Optional[Callable[[], None]] = None) -> None:
-        """Queue one check that was due at `due` (a time.monotonic() value)."""
-        self.pool.submit(lambda: self._check(target, due, done))
+    def _submit(self, job: Job, due: float, done: Optional[Callable[[], None]] = None) -> None:
+        """Queue one job that was due at `due` (a time.monotonic() value)."""
+        self.pool.submit(lambda: self._run(job, due, done))
 
-    def _check(self, target: Target, due: float, done: Optional[Callable[[], None]] = None) -> None:
+    def _run(self, job: Job, due: float, done: Optional[Callable[[], None]] = None) -> None:
         # The deadline counts from when the check was due, so a round ends with its slowest timeout even
         # when checks wait for the CPU; one that waited long for a worker still gets half its timeout.
-        deadline = max(due + target.timeout, time.monotonic() + target.timeout * MIN_SHARE)
+        deadline = max(due + job.timeout, time.monotonic() + job.timeout * MIN_SHARE)
+        check = self.checks[job.kind]
         try:
-            obs = self.checks[target.kind].observe(target, deadline)
+            if len(job.targets) > 1 or getattr(check, "batched", False):
+                results = check.observe_batch(job.targets, deadline)  # type: ignore[attr-defined]
+            else:
+                results = [check.observe(job.targets[0], deadline)]
         except Exception as exc:  # a bug in a check must not take the board down
-            log.exception("check of %s failed", target.name)
-            obs = Observation.of(target.name, UNKNOWN, f"the check itself failed: {type(exc).__name__}: {exc}",
-                                 self.clock())
+            log.exception("check %s failed", job.name)
+            now = self.clock()
+            results = [Observation.of(t.name, UNKNOWN, f"the check itself failed: {type(exc).__name__}: {exc}", now)
+                       for t in job.targets]
         finally:
             with self._lock:
-                self._in_flight.discard(target.name)
+                self._in_flight.discard(job.name)
         if not self._stop.is_set():
-            self.record(obs)
+            for obs in results:
+                self.record(obs)
         if done:
             done()
 
     def run_once(self) -> None:
-        """Check every target once, all at once (within the bound), and return when all have answered."""
-        pending = len(self.targets)
+        """Run every job once, all at once (within the bound), and return when all have answered."""
+        if not self.jobs:
+            return
+        pending = len(self.jobs)
         lock = threading.Lock()
         finished = threading.Event()
 
@@ -112,19 +154,17 @@ class Scheduler:
                 if pending == 0:
                     finished.set()
 
-        if not self.targets:
-            return
         due = time.monotonic()
-        for target in self.targets.values():
-            self._submit(target, due, done)
-        longest = max(t.timeout for t in self.targets.values())
-        waves = -(-len(self.targets) // self.pool.size)
+        for job in self.jobs:
+            self._submit(job, due, done)
+        longest = max(job.timeout for job in self.jobs)
+        waves = -(-len(self.jobs) // self.pool.size)
         limit = longest * (1 + MIN_SHARE * (waves - 1)) + GRACE
         if not finished.wait(limit):
             log.warning("some checks did not finish within %.1f s", limit)
 
     def start(self) -> None:
-        """Start checking in the background, each target on its own interval."""
+        """Start checking in the background, each job on its own interval."""
         self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
         self._thread.start()
 
@@ -137,34 +177,28 @@ class Scheduler:
         self.pool.stop()
 
     def _loop(self) -> None:
-        start = self.monotonic()
-        count = max(1, len(self.targets))
-        due: List[Tuple[float, int, str]] = [
-            (start + SPREAD * i / count, i, name) for i, name in enumerate(self.targets)]
+        start = time.monotonic()
+        count = max(1, len(self.jobs))
+        due: List[Tuple[float, int]] = [(start + SPREAD * i / count, i) for i in range(len(self.jobs))]
         heapq.heapify(due)
         while not self._stop.is_set() and due:
-            when, order, name = due[0]
-            now = self.monotonic()
+            when, index = due[0]
+            now = time.monotonic()
             if when > now:
                 self._wake.wait(when - now)
                 self._wake.clear()
                 continue
             heapq.heappop(due)
-            target = self.targets[name]
+            job = self.jobs[index]
             with self._lock:
-                busy = name in self._in_flight
+                busy = job.name in self._in_flight
                 if not busy:
-                    self._in_flight.add(name)
+                    self._in_flight.add(job.name)
             if busy:
-                log.warning("%s: previous check still running; skipping this turn", name)
+                log.warning("%s: previous check still running; skipping this turn", job.name)
             else:
-                self._submit(target, when)
-            nxt = when + target.interval
+                self._submit(job, when)
+            nxt = when + job.interval
             if nxt <= now:  # fell behind (machine asleep?): keep the rhythm from now on
-                nxt = now + target.interval
-            heapq.heappush(due, (nxt, order, name))
-
-    def in_flight(self) -> Dict[str, bool]:
-        """Which targets have a check running now."""
-        with self._lock:
-            return {name: name in self._in_flight for name in self.targets}
+                nxt = now + job.interval
+            heapq.heappush(due, (nxt, index))

@@ -43,15 +43,22 @@ class PingSpec:
 
 @dataclass(frozen=True)
 class Ec2Spec:
-    """An EC2 instance by id, with an optional region and profile."""
+    """EC2 instances by id, Name tag or tags, with an optional region, profile and status checks."""
 
-    instance_id: str
+    instance_id: Optional[str] = None
+    name: Optional[str] = None
+    tags: Optional[Tuple[Tuple[str, str], ...]] = None
     region: Optional[str] = None
     profile: Optional[str] = None
+    status_checks: bool = False
 
     def describe(self) -> str:
         """A short form for people."""
-        return self.instance_id
+        if self.instance_id:
+            return self.instance_id
+        if self.name:
+            return f"named {self.name}"
+        return "tagged " + ", ".join(f"{k}={v}" for k, v in self.tags or ())
 
 
 Spec = Union[HttpSpec, PingSpec, Ec2Spec]
@@ -143,19 +150,37 @@ def parse_ping(parent: Section, key: str) -> Optional[PingSpec]:
     return spec if spec.host else None
 
 
+def tags(value: Any) -> Tuple[Tuple[str, str], ...]:
+    """A mapping of tag keys to values, at least one."""
+    if not isinstance(value, dict) or not value:
+        raise Invalid(f"expected tags as a mapping like {{Role: web, Env: prod}}, got {value!r}")
+    out = []
+    for key, val in value.items():
+        if not isinstance(key, str) or isinstance(val, (dict, list)) or val is None:
+            raise Invalid(f"tag {key!r}: expected a plain value, got {val!r}")
+        out.append((key, str(val)))
+    return tuple(sorted(out))
+
+
 def parse_ec2(parent: Section, key: str) -> Optional[Ec2Spec]:
-    """`ec2: i-...` or `ec2: {id, region, profile}`."""
+    """`ec2: i-...` or `ec2: {id | name | tags, region, profile, status_checks}`."""
     sec = _long_form(parent, key)
     if sec is None:
         got = parent.take(key, instance_id)
-        return Ec2Spec(got) if got else None
+        return Ec2Spec(instance_id=got) if got else None
+    chosen = [k for k in ("id", "name", "tags") if sec.has(k)]
+    if len(chosen) != 1:
+        sec.report("give exactly one of id, name or tags" + (f" (found {' and '.join(chosen)})" if chosen else ""))
     spec = Ec2Spec(
-        instance_id=sec.take("id", instance_id),
+        instance_id=sec.take("id", instance_id, None),
+        name=sec.take("name", values.text, None),
+        tags=sec.take("tags", tags, None),
         region=sec.take("region", region, None),
         profile=sec.take("profile", values.text, None),
+        status_checks=sec.take("status_checks", values.boolean, False),
     )
     sec.finish()
-    return spec if spec.instance_id else None
+    return spec if len(chosen) == 1 and (spec.instance_id or spec.name or spec.tags) else None
 
 
 # The config key of each kind of target, and how to read its settings.

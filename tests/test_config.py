@@ -41,8 +41,22 @@ def test_short_and_long_forms_and_defaults():
     assert a.spec == HttpSpec("http://127.0.0.1:1/x")
     assert (a.interval, a.timeout, a.fail_after, a.stale_after) == (60.0, 0.8, 3, 180.0)
     assert b.spec == PingSpec("localhost", 5, 0.05, 0.4) and b.interval == 10.0 and b.stale_after == 30.0
-    assert c.spec == Ec2Spec("i-0123456789abcdef0", "eu-west-1")
+    assert c.spec == Ec2Spec(instance_id="i-0123456789abcdef0", region="eu-west-1")
     assert board.shape == (8, 4)
+
+
+def test_ec2_selectors_and_aws_defaults():
+    board = board_from("""
+        aws: {region: eu-west-1, profile: ops}
+        targets:
+          a: {pixel: [0, 0], ec2: {name: web-3, status_checks: true}}
+          b: {pixel: [1, 0], ec2: {tags: {Role: web, Env: prod}, region: us-east-1}}
+    """)
+    a, b = board.targets
+    assert a.spec == Ec2Spec(name="web-3", status_checks=True)
+    assert b.spec == Ec2Spec(tags=(("Env", "prod"), ("Role", "web")), region="us-east-1")
+    assert (board.aws.region, board.aws.profile) == ("eu-west-1", "ops")
+    assert b.spec.describe() == "tagged Env=prod, Role=web"
 
 
 def test_rotated_phat_is_four_wide():
@@ -94,6 +108,13 @@ CORPUS = [
     ("targets:\n  a: {pixel: [0, 0], ping: h, fail_after: 0}\n",
      "test.yaml:2: targets.a.fail_after: must be from 1 to 100, got 0"),
     ("targets:\n  a: {pixel: 3, ping: h}\n", "test.yaml:2: targets.a.pixel: expected [x, y], got 3"),
+    ("targets:\n  a: {pixel: [0, 0], ec2: {id: i-0123456789abcdef0, name: web}}\n",
+     "test.yaml:2: targets.a.ec2: give exactly one of id, name or tags (found id and name)"),
+    ("targets:\n  a: {pixel: [0, 0], ec2: {tags: [web]}}\n", "test.yaml:2: targets.a.ec2.tags: expected tags"),
+    ("targets:\n  a: {pixel: [0, 0], ec2: {name: web, region: Ireland}}\n",
+     "test.yaml:2: targets.a.ec2.region: expected an AWS region like eu-west-1, got 'Ireland'"),
+    ("aws:\n  region: eu-west-1\n  secret_key: abc\ntargets:\n  a: {pixel: [0, 0], ec2: {name: web}}\n",
+     "test.yaml:3: aws.secret_key: config.yaml never holds AWS keys"),
 ]
 
 

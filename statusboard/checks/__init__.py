@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib
 import time
-from typing import Callable, Dict, Iterable, Optional, Protocol
+from typing import Any, Callable, Dict, Hashable, Iterable, List, Optional, Protocol, Sequence
 
-from statusboard.config import Target
+from statusboard.config import AwsSettings, Target
 from statusboard.observation import Observation
 
 Clock = Callable[[], float]
@@ -31,10 +31,24 @@ class Check(Protocol):
         """Check the target once and say what was seen."""
 
 
-def make_checks(kinds: Iterable[str], clock: Clock = time.time) -> Dict[str, Check]:
+class BatchCheck(Check, Protocol):
+    """A check that answers for many targets at once (EC2: one API conversation per profile and region)."""
+
+    batched: bool
+
+    def group(self, target: Target) -> Hashable:
+        """Targets with the same group are observed together."""
+
+    def observe_batch(self, targets: Sequence[Target], deadline: Optional[float] = None) -> List[Observation]:
+        """Observe every target of one group, in the same order."""
+
+
+def make_checks(kinds: Iterable[str], clock: Clock = time.time, aws: AwsSettings = AwsSettings()) -> Dict[str, Check]:
     """One check object per kind in use."""
+    options: Dict[str, Dict[str, Any]] = {"ec2": {"aws": aws}}
     checks: Dict[str, Check] = {}
     for kind in sorted(set(kinds)):
         module_name, class_name = REGISTRY[kind].split(":")
-        checks[kind] = getattr(importlib.import_module(module_name), class_name)(clock=clock)
+        cls = getattr(importlib.import_module(module_name), class_name)
+        checks[kind] = cls(clock=clock, **options.get(kind, {}))
     return checks

@@ -1,0 +1,120 @@
+"""A real EC2 API for the tests: moto's server on 127.0.0.1, counting the requests it answers."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any, Callable, Dict, Iterable, List, Optional
+from urllib.parse import parse_qs
+
+from moto.server import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+# moto ships these AMIs; any of its own will do for run_instances.
+AMI = "ami-12c6146b"
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+class MotoServer:
+    """moto's EC2 (and every other service) on a free port of 127.0.0.1; `calls` counts actions asked."""
+
+    def __init__(self) -> None:
+        self.calls: Counter = Counter()
+        self.regions: Counter = Counter()
+        self._lock = threading.Lock()
+        app = DomainDispatcherApplication(create_backend_app)
+
+        def counting(environ: Dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            import io
+            environ["wsgi.input"] = io.BytesIO(body)
+            action = parse_qs(body.decode("utf-8", "replace")).get("Action", ["?"])[0]
+            auth = environ.get("HTTP_AUTHORIZATION", "")
+            region = auth.split("/")[2] if auth.count("/") >= 3 else "?"
+            with self._lock:
+                self.calls[action] += 1
+                self.regions[(region, action)] += 1
+            return app(environ, start_response)
+
+        self._server = make_server("127.0.0.1", 0, counting, threaded=True, request_handler=_Quiet)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.regions.clear()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+
+
+def env(url: str, **extra: str) -> Dict[str, str]:
+    """Environment for boto3 to reach the moto server, with test credentials and no metadata lookups."""
+    return {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "eu-west-1", "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_CONFIG_FILE": "/nonexistent/config", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials",
+            **extra}
+
+
+def launch(client: Any, count: int, tags: Optional[Dict[str, str]] = None) -> List[str]:
+    """Start count instances (in pages of 500), tagged; their ids."""
+    ids: List[str] = []
+    spec = [{"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in (tags or {}).items()]}]
+    while len(ids) < count:
+        n = min(500, count - len(ids))
+        kwargs: Dict[str, Any] = {"ImageId": AMI, "MinCount": n, "MaxCount": n, "InstanceType": "t3.micro"}
+        if tags:
+            kwargs["TagSpecifications"] = spec
+        ids += [i["InstanceId"] for i in client.run_instances(**kwargs)["Instances"]]
+    return ids
+
+
+class AwsFront:
+    """An endpoint in front of moto that forwards requests, or answers with AWS's own error document."""
+
+    def __init__(self, moto_url: str) -> None:
+        import requests
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        front = self
+        self.error: Optional[tuple] = None   # (status, code, message) while failing
+        self.requests = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                front.requests += 1
+                if front.error:
+                    status, code, message = front.error
+                    payload = (f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{code}</Code>'
+                               f"<Message>{message}</Message></Error></Errors><RequestID>r-1</RequestID></Response>")
+                    data, ctype = payload.encode(), "text/xml"
+                else:
+                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                    answer = requests.post(moto_url + self.path, data=body, headers=headers, timeout=30)
+                    status, data = answer.status_code, answer.content
+                    ctype = answer.headers.get("Content-Type", "text/xml")
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
