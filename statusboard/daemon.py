@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Mapping, Optional
 from statusboard.checks import Check, make_checks
 from statusboard.config import Board
 from statusboard.display.base import Display, Frame
-from statusboard.render import has_blinking, render
+from statusboard.render import colour_of, has_blinking, render
 from statusboard.scheduler import Scheduler
 from statusboard.state import StateTable, Status
 
@@ -88,7 +88,7 @@ def report(board: Board, statuses: Mapping[str, Status]) -> Dict[str, Any]:
             "kind": target.kind,
             "state": status.state,
             "severity": status.severity.value,
-            "colour": list(board.colour(status.state)),
+            "colour": list(colour_of(board, status)),
             "detail": status.detail,
             "checked_at": checked,
         })

@@ -7,10 +7,19 @@ from typing import List, Mapping
 from statusboard.config import Board
 from statusboard.display.base import Frame, LegendEntry
 from statusboard.state import Status
-from statusboard.states import RGB, Severity
+from statusboard.states import RGB, STALE, Severity
 
 OFF: RGB = (0, 0, 0)
 BLINK_HZ = 1.0
+STALE_DIM = 0.2   # a stale pixel shows its last colour at this share: recognisable, never the healthy colour
+
+
+def colour_of(board: Board, status: Status) -> RGB:
+    """The colour a pixel shows for a status at full brightness; stale is the last colour, dimmed,
+    unless the palette names a colour for `stale`."""
+    if status.state == STALE and status.last and STALE not in board.palette:
+        return tuple(round(c * STALE_DIM) for c in board.colour(status.last))  # type: ignore[return-value]
+    return board.colour(status.state)
 
 
 def blink_on(now: float) -> bool:
@@ -28,7 +37,7 @@ def render(board: Board, statuses: Mapping[str, Status], now: float) -> Frame:
         status = statuses.get(target.name)
         if status is None:
             continue
-        colour = board.colour(status.state)
+        colour = colour_of(board, status)
         x, y = target.pixel
         grid[y][x] = colour if lit or status.severity is not Severity.TRANSITIONAL else OFF
         legend.append(LegendEntry(x, y, target.name, status.state, status.detail, colour))

@@ -19,6 +19,7 @@ class Status:
     severity: Severity
     detail: str
     checked_at: Optional[float]
+    last: Optional[str] = None   # for a stale pixel: the state it showed before its data grew old
 
 
 @dataclass
@@ -74,8 +75,8 @@ class StateTable:
             return Status(UNKNOWN, Severity.UNKNOWN, "waiting for the first check", None)
         age = now - latest.observed_at
         if age > entry.target.stale_after:
-            return Status(STALE, Severity.UNKNOWN,
-                          f"no result for {_age(age)}; last {latest.state}: {latest.detail}", latest.observed_at)
+            return Status(STALE, Severity.UNKNOWN, f"no result for {_age(age)}; last {latest.state}: {latest.detail}",
+                          latest.observed_at, last=shown.state)
         if shown is not latest:
             detail = f"{_plural(failures, 'failure')}, holding: {latest.detail}"
             return Status(shown.state, shown.severity, detail, latest.observed_at)

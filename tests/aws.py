@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from collections import Counter
 from typing import Any, Callable, Dict, Iterable, List, Optional
 from urllib.parse import parse_qs
@@ -22,13 +24,22 @@ class _Quiet(WSGIRequestHandler):
 class MotoServer:
     """moto's EC2 (and every other service) on a free port of 127.0.0.1; `calls` counts actions asked."""
 
-    def __init__(self) -> None:
+    def __init__(self, latency: float = 0.0) -> None:
+        """latency: seconds the server waits before answering each API request, as a distant region would."""
         self.calls: Counter = Counter()
         self.regions: Counter = Counter()
         self._lock = threading.Lock()
         app = DomainDispatcherApplication(create_backend_app)
 
         def counting(environ: Dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+            if environ.get("PATH_INFO") == "/__counts__":   # for benchmarks in another process
+                start_response("200 OK", [("Content-Type", "application/json")])
+                with self._lock:
+                    return [json.dumps(dict(self.calls)).encode()]
+            if environ.get("PATH_INFO") == "/__reset_counts__":
+                self.reset_counts()
+                start_response("200 OK", [("Content-Type", "text/plain")])
+                return [b"ok"]
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length) if length else b""
             import io
@@ -39,6 +50,8 @@ class MotoServer:
             with self._lock:
                 self.calls[action] += 1
                 self.regions[(region, action)] += 1
+            if latency:
+                time.sleep(latency)
             return app(environ, start_response)
 
         self._server = make_server("127.0.0.1", 0, counting, threaded=True, request_handler=_Quiet)

@@ -41,11 +41,21 @@ def test_transitional_states_blink_at_one_hertz():
     assert off.legend[-1].colour == (0, 200, 0)                    # the legend names the real colour
 
 
-def test_stale_and_unknown_have_their_own_dim_colours():
-    frame = render(BOARD, {"a": st("stale"), "b": st("unknown"), "c": st("up")}, 0.0)
-    stale, unknown = frame.pixels[0][0], frame.pixels[3][7]
-    assert stale != unknown and max(stale) < 128 and max(unknown) < 128
-    assert stale not in ((0, 255, 128), (0, 255, 0))
+def test_stale_pixels_show_their_last_colour_dimmed_never_the_healthy_one():
+    stale = Status("stale", Severity.UNKNOWN, "no result for 95 s; last up: HTTP 200", 0.0, last="up")
+    frame = render(BOARD, {"a": stale, "b": st("unknown"), "c": st("up")}, 0.0)
+    assert frame.pixels[0][0] == (0, 51, 26)    # the palette's up, #00ff80, at a fifth
+    assert frame.pixels[3][7] == (60, 60, 60)   # unknown: dim grey
+    assert frame.legend[0].colour == (0, 51, 26)
+
+
+def test_a_palette_colour_for_stale_replaces_the_dimming():
+    board = board_from("""
+        palette: {stale: purple}
+        targets: {a: {pixel: [0, 0], ping: 127.0.0.1}}
+    """)
+    stale = Status("stale", Severity.UNKNOWN, "old", 0.0, last="up")
+    assert render(board, {"a": stale}, 0.0).pixels[0][0] == (110, 0, 160)
 
 
 def test_legend_in_reading_order_with_details():

@@ -13,6 +13,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import boto3
 import botocore.config
 import botocore.exceptions
+import botocore.session
 
 from statusboard.checks.ec2_summary import Health, Instance, request_filters, selects, summarise
 from statusboard.config import AwsSettings, Target
@@ -70,6 +71,8 @@ class Ec2Check:
         self.clock = clock
         self.aws = aws
         self._clients: Dict[Group, object] = {}
+        self._sessions: Dict[Optional[str], boto3.session.Session] = {}
+        self._loader: Optional[object] = None
         self._lock = threading.Lock()
         self._last: Dict[str, Observation] = {}
         self._last_problem: Dict[Group, Optional[str]] = {}
@@ -78,6 +81,18 @@ class Ec2Check:
         """The (profile, region) whose one conversation answers for this target."""
         spec: Ec2Spec = target.spec  # type: ignore[assignment]
         return (spec.profile or self.aws.profile, spec.region or self.aws.region)
+
+    def _session(self, profile: Optional[str]) -> boto3.session.Session:
+        """One session per profile, all sharing one model loader: the EC2 model (about 20 MB) is read once."""
+        session = self._sessions.get(profile)
+        if session is None:
+            core = botocore.session.Session(profile=profile)
+            if self._loader is None:
+                self._loader = core.get_component("data_loader")
+            else:
+                core.register_component("data_loader", self._loader)
+            session = self._sessions[profile] = boto3.session.Session(botocore_session=core)
+        return session
 
     def client(self, group: Group, timeout: float) -> object:
         """The EC2 client of a (profile, region), made once."""
@@ -88,8 +103,7 @@ class Ec2Check:
                 config = botocore.config.Config(
                     retries={"mode": "standard", "max_attempts": 3}, connect_timeout=min(timeout, 5.0),
                     read_timeout=timeout, user_agent_extra="statusboard")
-                session = boto3.session.Session(profile_name=profile)
-                client = session.client("ec2", region_name=region, config=config)
+                client = self._session(profile).client("ec2", region_name=region, config=config)
                 self._clients[group] = client
             return client
 
