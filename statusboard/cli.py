@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from typing import Any, Dict, List, Optional
 
@@ -39,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate the config and print the layout",
                            description="Validate config.yaml and print which target sits on which pixel.")
     config_arg(check)
+
+    status = sub.add_parser("status", help="show what the running board shows",
+                            description="Print the running board's state file: every pixel, its state and detail.")
+    status.add_argument("--json", action="store_true", help="print the state file as it is")
     return parser
 
 
@@ -77,8 +82,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the board: forever, or one round with --once."""
-    from statusboard.daemon import Runner, report, stop_on_signals
+    from statusboard.daemon import Runner, handle_signals
     from statusboard.display.registry import open_display
+    from statusboard.notify import Notifier
+    from statusboard.report import report
 
     board = load(args.config)
     name = args.display or board.display.driver
@@ -90,19 +97,65 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.json:
             options["stream"] = sys.stderr
     display = open_display(name, board.display, record=args.record, **options)
+    runner: Optional[Runner] = None
     try:
-        runner = Runner(board, display)
         if args.once:
+            runner = Runner(board, display)
             statuses = runner.once()
             if args.json:
                 print(json.dumps(report(board, statuses), indent=2))
             return EXIT_OK
-        stop_on_signals(runner.stop)
+        # A reload that changes the display settings reopens the same driver with the new ones.
+        reopen = (lambda new: open_display(name, new.display, record=args.record, **options))
+        runner = Runner(board, display, notifier=Notifier(), open_display=reopen, keep=True)
+        handle_signals(runner)
         log.info("board running: %d targets from %s on the %s display", len(board.targets), board.path, name)
         runner.run()
         return EXIT_OK
     finally:
-        display.close()
+        (runner.display if runner else display).close()
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print the running board's state file."""
+    from statusboard.statefile import status_candidates
+    _setup_logging(args.verbose, quiet=True)
+    for path in status_candidates():
+        if path.exists():
+            break
+    else:
+        places = ", ".join(str(p) for p in status_candidates())
+        print(f"statusboard: no running board found (no state file at {places})", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise StatusboardError(f"cannot read {path}: {exc}") from None
+    if args.json:
+        print(json.dumps(doc, indent=2))
+        return EXIT_OK
+    print(status_text(doc, colour=sys.stdout.isatty()))
+    return EXIT_OK
+
+
+def status_text(doc: Dict[str, Any], colour: bool) -> str:
+    """The state file as a table for people, with colour swatches on a terminal."""
+    lines = [f"board from {doc.get('config')}, running since {doc.get('started_at')}"]
+    reload = doc.get("last_reload")
+    if reload:
+        if reload.get("ok"):
+            lines.append(f"last reload {reload['at']}: ok")
+        else:
+            lines.append(f"last reload {reload['at']}: FAILED, still running on the config before it:")
+            lines += [f"    {p}" for p in reload.get("problems", [])]
+    lines.append("")
+    for t in doc.get("targets", []):
+        r, g, b = t["colour"]
+        swatch = f"\x1b[48;2;{r};{g};{b}m  \x1b[0m" if colour else "  "
+        checked = (t.get("checked_at") or "never").replace("T", " ")
+        lines.append(f"{swatch} [{t['pixel'][0]},{t['pixel'][1]}] {t['name']:<16} {t['state']:<13} "
+                     f"{t['detail']}  ({checked})")
+    return "\n".join(lines)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -114,7 +167,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if getattr(args, "config", None) is None:
         args.config = default_config_path()
     try:
-        return {"run": cmd_run, "check": cmd_check}[args.command](args)
+        return {"run": cmd_run, "check": cmd_check, "status": cmd_status}[args.command](args)
     except ConfigError as exc:
         count = len(exc.problems)
         print(f"statusboard: {count} problem{'s' if count != 1 else ''} in the config:", file=sys.stderr)
@@ -126,3 +179,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:   # `statusboard check | head`: the reader left; that is fine
+        sys.stdout = open(os.devnull, "w")
+        return EXIT_OK

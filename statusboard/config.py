@@ -25,13 +25,29 @@ DEFAULT_CONCURRENCY = 64
 
 
 @dataclass(frozen=True)
+class Night:
+    """Hours of local time when the board dims (brightness 0 turns it off)."""
+
+    start: int          # minutes after midnight
+    end: int
+    brightness: float
+
+    def covers(self, minute: int) -> bool:
+        """Whether a minute of the day falls in the night (which may span midnight)."""
+        if self.start <= self.end:
+            return self.start <= minute < self.end
+        return minute >= self.start or minute < self.end
+
+
+@dataclass(frozen=True)
 class DisplaySettings:
-    """Which display draws the board, its layout, brightness and rotation."""
+    """Which display draws the board, its layout, brightness, rotation and night hours."""
 
     driver: str = "unicornhat"
     layout: str = "hat"
     brightness: float = 0.4
     rotation: int = 0
+    night: Optional[Night] = None
 
     @property
     def shape(self) -> Tuple[int, int]:
@@ -52,7 +68,12 @@ class Target:
     timeout: float = DEFAULT_TIMEOUT
     fail_after: int = DEFAULT_FAIL_AFTER
     stale_after: float = DEFAULT_INTERVAL * STALE_INTERVALS
-    line: Optional[int] = None
+    line: Optional[int] = field(default=None, compare=False)
+
+    @property
+    def check_key(self) -> Tuple[str, Spec]:
+        """What is checked; a reload keeps the state of targets whose check key did not change."""
+        return (self.kind, self.spec)
 
 
 @dataclass(frozen=True)
@@ -165,9 +186,29 @@ def _display(sec: Section) -> DisplaySettings:
         layout=sec.take("layout", layout, "hat"),
         brightness=sec.take("brightness", brightness, 0.4),
         rotation=sec.take("rotation", rotation, 0),
+        night=_night(sec.sub("night"), brightness) if sec.has("night") else None,
     )
     sec.finish()
     return settings
+
+
+def _clock_time(value: Any) -> int:
+    text = str(value).strip()
+    parts = text.split(":")
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        hours, minutes = int(parts[0]), int(parts[1])
+        if 0 <= hours < 24 and 0 <= minutes < 60:
+            return hours * 60 + minutes
+    raise Invalid(f'expected a time of day like "22:00" (quote it), got {value!r}')
+
+
+def _night(sec: Section, brightness: Any) -> Optional[Night]:
+    night = Night(start=sec.take("from", _clock_time), end=sec.take("to", _clock_time),
+                  brightness=sec.take("brightness", brightness, 0.05))
+    sec.finish()
+    if night.start is None or night.end is None:
+        return None
+    return night
 
 
 def _defaults(sec: Section) -> Dict[str, Any]:

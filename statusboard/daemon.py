@@ -1,4 +1,4 @@
-"""Wiring: board -> checks -> state table -> renderer -> display, the main loop, and clean stops."""
+"""Wiring: board -> checks -> state table -> renderer -> display; the loop, signals, reload and kept state."""
 
 from __future__ import annotations
 
@@ -6,35 +6,60 @@ import logging
 import signal
 import threading
 import time
-from datetime import datetime, timezone
-from typing import Any, Callable, Dict, Mapping, Optional
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from statusboard.checks import Check, make_checks
-from statusboard.config import Board
+from statusboard.config import Board, load
 from statusboard.display.base import Display, Frame
-from statusboard.render import colour_of, has_blinking, render
+from statusboard.errors import ConfigError
+from statusboard.notify import Notifier
+from statusboard.render import has_blinking, render
+from statusboard.report import iso, report
 from statusboard.scheduler import Scheduler
 from statusboard.state import StateTable, Status
+from statusboard import statefile
 
 log = logging.getLogger(__name__)
 
-IDLE_WAKE = 1.0   # seconds between redraw checks when nothing blinks (staleness is time-driven)
-COALESCE = 0.05   # after a result arrives, wait this long for others before drawing
+IDLE_WAKE = 1.0    # seconds between redraw checks when nothing blinks (staleness is time-driven)
+COALESCE = 0.05    # after a result arrives, wait this long for others before drawing
+KEEP_EVERY = 60.0  # seconds between writes of the kept observations (spare the SD card)
+
+OpenDisplay = Callable[[Board], Display]
 
 
 class Runner:
     """One board running: its state table, its scheduler and the display it draws on."""
 
     def __init__(self, board: Board, display: Display, clock: Callable[[], float] = time.time,
-                 checks: Optional[Mapping[str, Check]] = None) -> None:
+                 checks: Optional[Mapping[str, Check]] = None, notifier: Optional[Notifier] = None,
+                 open_display: Optional[OpenDisplay] = None, keep: bool = False) -> None:
         self.board = board
         self.display = display
         self.clock = clock
+        self.notifier = notifier or Notifier("")
+        self.open_display = open_display
         self.table = StateTable(board.targets)
-        self.checks = checks if checks is not None else make_checks((t.kind for t in board.targets), clock, board.aws)
+        self.checks: Dict[str, Check] = dict(checks) if checks is not None else self._checks_for(board, {})
         self.scheduler = Scheduler(board.targets, self.checks, self.table.record, board.concurrency, clock)
         self.last_frame: Optional[Frame] = None
+        self.started = clock()
+        self.last_reload: Optional[Dict[str, Any]] = None
         self._stop = threading.Event()
+        self._reload = threading.Event()
+        self._state_path = (statefile.runtime_dir() or Path()) / statefile.STATE_NAME if keep else None
+        self._memory_dir = statefile.state_dir() if keep else None
+        self._last_doc: Optional[Dict[str, Any]] = None
+        self._kept_at = 0.0
+
+    def _checks_for(self, board: Board, old: Mapping[str, Check]) -> Dict[str, Check]:
+        """Checks for a board, reusing old ones of the same kind (their ICMP probe, HTTP sessions, AWS clients)."""
+        kinds = {t.kind for t in board.targets}
+        reuse = {k: c for k, c in old.items() if k in kinds and (k != "ec2" or board.aws == self.board.aws)}
+        fresh = make_checks(kinds - set(reuse), self.clock, board.aws)
+        return {**reuse, **fresh}
 
     def draw(self) -> Dict[str, Status]:
         """Render the board now and show the frame if it differs from the last one."""
@@ -56,50 +81,125 @@ class Runner:
         self._stop.set()
         self.table.changed.set()
 
+    def request_reload(self) -> None:
+        """Re-read the config file at the next turn of the loop (safe from a signal handler)."""
+        self._reload.set()
+        self.table.changed.set()
+
     def run(self) -> None:
         """Check and draw until stop() is called."""
+        self._restore()
         self.scheduler.start()
+        statuses = self.draw()
+        self._publish(statuses, force=True)
+        self.notifier.ready(summary(statuses))
         try:
             while not self._stop.is_set():
+                if self._reload.is_set():
+                    self._reload.clear()
+                    self.reload()
                 self.table.changed.clear()
                 statuses = self.draw()
+                self._publish(statuses)
+                self.notifier.watchdog(time.monotonic())
                 wait = IDLE_WAKE
                 if has_blinking(statuses):
-                    now = self.clock()
-                    wait = 0.5 - (now % 0.5) + 0.001
+                    wait = 0.5 - (self.clock() % 0.5) + 0.001
                 if self.table.changed.wait(wait):
                     self._stop.wait(COALESCE)   # results arriving together are drawn together
         finally:
+            self.notifier.stopping()
             self.scheduler.stop()
+            self._keep(force=True)
+
+    def reload(self) -> None:
+        """Re-read the config: a good one takes effect keeping unchanged targets' state; a bad one changes nothing."""
+        self.notifier.reloading()
+        try:
+            board = load(self.board.path)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                log.error("reload: %s", problem)
+            log.error("reload failed: still running on the config loaded before")
+            self.last_reload = {"at": iso(self.clock()), "ok": False, "problems": [str(p) for p in exc.problems]}
+            self.notifier.ready(f"reload failed ({len(exc.problems)} problems); running on the previous config")
+            self._publish(self.table.snapshot(self.clock()), force=True)
+            return
+        self.scheduler.stop()
+        checks = self._checks_for(board, self.checks)
+        table = StateTable(board.targets)
+        table.adopt(self.table)
+        if board.display != self.board.display and self.open_display is not None:
+            self.display.close()
+            self.display = self.open_display(board)
+            self.last_frame = None
+        self.board, self.checks, self.table = board, checks, table
+        self.scheduler = Scheduler(board.targets, checks, table.record, board.concurrency, self.clock)
+        self.scheduler.start()
+        self.last_reload = {"at": iso(self.clock()), "ok": True, "problems": []}
+        log.info("reloaded %s: %d targets", board.path, len(board.targets))
+        statuses = self.draw()
+        self._publish(statuses, force=True)
+        self.notifier.ready(summary(statuses))
+
+    def _restore(self) -> None:
+        """Show the observations kept from the last run at once (stale ones dimmed) until fresh ones arrive."""
+        if self._memory_dir is None:
+            return
+        kept = statefile.load_observations(self._memory_dir / statefile.MEMORY_NAME, self.board)
+        for obs in kept:
+            self.table.record(obs)
+        if kept:
+            log.info("showing %d observations kept from the last run", len(kept))
+
+    def _keep(self, force: bool = False) -> None:
+        if self._memory_dir is None or (not force and self.clock() - self._kept_at < KEEP_EVERY):
+            return
+        self._kept_at = self.clock()
+        try:
+            statefile.save_observations(self._memory_dir / statefile.MEMORY_NAME, self.board, self.table.latest())
+        except OSError as exc:
+            log.warning("cannot keep observations in %s: %s", self._memory_dir, exc)
+
+    def document(self, statuses: Mapping[str, Status]) -> Dict[str, Any]:
+        """The state file: the `run --once --json` document plus config path, start time and last reload."""
+        doc = report(self.board, statuses)
+        doc.update({"config": self.board.path, "started_at": iso(self.started), "last_reload": self.last_reload})
+        return doc
+
+    def _publish(self, statuses: Mapping[str, Status], force: bool = False) -> None:
+        """Write the state file when something changed, and keep observations now and then."""
+        if self._state_path is None:
+            return
+        doc = self.document(statuses)
+        if doc != self._last_doc or force:
+            try:
+                statefile.write_atomic(self._state_path, doc)
+                self._last_doc = doc
+                self.notifier.status(summary(statuses))
+            except OSError as exc:
+                log.warning("cannot write %s: %s", self._state_path, exc)
+                self._state_path = None
+        self._keep()
 
 
-def report(board: Board, statuses: Mapping[str, Status]) -> Dict[str, Any]:
-    """The JSON document of `run --once --json`: every target's pixel, state, colour and detail."""
-    out = []
-    for target in board.targets:
-        status = statuses[target.name]
-        checked = None
-        if status.checked_at is not None:
-            stamp = datetime.fromtimestamp(status.checked_at, tz=timezone.utc)
-            checked = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-        out.append({
-            "name": target.name,
-            "pixel": list(target.pixel),
-            "kind": target.kind,
-            "state": status.state,
-            "severity": status.severity.value,
-            "colour": list(colour_of(board, status)),
-            "detail": status.detail,
-            "checked_at": checked,
-        })
-    return {"targets": out}
+def summary(statuses: Mapping[str, Status]) -> str:
+    """A one-line count of states for `systemctl status`: "12 targets: 10 up, 1 down, 1 unknown"."""
+    counts = Counter(s.state for s in statuses.values())
+    parts = ", ".join(f"{n} {state}" for state, n in counts.most_common())
+    return f"{len(statuses)} targets: {parts}" if statuses else "no targets"
 
 
-def stop_on_signals(stop: Callable[[], None]) -> None:
-    """SIGTERM and SIGINT call stop, so the loop ends and the LEDs go off."""
-    def handler(signum: int, _frame: Any) -> None:
+def handle_signals(runner: Runner) -> None:
+    """SIGTERM and SIGINT stop the board (LEDs off); SIGHUP re-reads the config."""
+    def stop(signum: int, _frame: Any) -> None:
         log.info("received %s, stopping", signal.Signals(signum).name)
-        stop()
+        runner.stop()
 
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
+    def reload(_signum: int, _frame: Any) -> None:
+        log.info("received SIGHUP, reloading %s", runner.board.path)
+        runner.request_reload()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGHUP, reload)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import List, Mapping
 
 from statusboard.config import Board
@@ -27,6 +28,16 @@ def blink_on(now: float) -> bool:
     return (now * BLINK_HZ * 2) % 2 < 1
 
 
+def brightness_at(board: Board, now: float) -> float:
+    """The board's brightness at time now: the night's during night hours (local time), else the day's."""
+    night = board.display.night
+    if night is not None:
+        local = time.localtime(now)
+        if night.covers(local.tm_hour * 60 + local.tm_min):
+            return night.brightness
+    return board.display.brightness
+
+
 def render(board: Board, statuses: Mapping[str, Status], now: float) -> Frame:
     """The frame the board shows at time now."""
     width, height = board.shape
@@ -42,7 +53,7 @@ def render(board: Board, statuses: Mapping[str, Status], now: float) -> Frame:
         grid[y][x] = colour if lit or status.severity is not Severity.TRANSITIONAL else OFF
         legend.append(LegendEntry(x, y, target.name, status.state, status.detail, colour))
     legend.sort(key=lambda e: (e.y, e.x))
-    return Frame(tuple(tuple(row) for row in grid), board.display.brightness, tuple(legend))
+    return Frame(tuple(tuple(row) for row in grid), brightness_at(board, now), tuple(legend))
 
 
 def has_blinking(statuses: Mapping[str, Status]) -> bool:

@@ -82,6 +82,16 @@ class StateTable:
             return Status(shown.state, shown.severity, detail, latest.observed_at)
         return Status(shown.state, shown.severity, shown.detail, shown.observed_at)
 
+    def adopt(self, old: "StateTable") -> None:
+        """Take over the state of every target whose check is unchanged (after a reload)."""
+        with old._lock:
+            previous = dict(old._entries)
+        with self._lock:
+            for name, entry in self._entries.items():
+                before = previous.get(name)
+                if before is not None and before.target.check_key == entry.target.check_key:
+                    entry.shown, entry.latest, entry.failures = before.shown, before.latest, before.failures
+
     def snapshot(self, now: float) -> Dict[str, Status]:
         """Every target's status at time now."""
         return {name: self.status(name, now) for name in self._entries}

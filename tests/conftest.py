@@ -67,6 +67,15 @@ def board_from(text: str, path: str = "test.yaml") -> Board:
     return parse(textwrap.dedent(text), path)
 
 
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test's board keeps its state file and observations in the test's own directories."""
+    monkeypatch.setenv("RUNTIME_DIRECTORY", str(tmp_path / "run"))
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "lib"))
+    monkeypatch.delenv("NOTIFY_SOCKET", raising=False)
+    monkeypatch.delenv("WATCHDOG_USEC", raising=False)
+
+
 @pytest.fixture
 def python() -> List[str]:
     """The command that runs statusboard's CLI with this interpreter."""

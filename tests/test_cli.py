@@ -13,11 +13,13 @@ import pytest
 
 from tests.conftest import ROOT
 
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+def env():
+    """The test's environment (with its private state directories) and the source on the path."""
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 def run(python, *args, cwd=None, timeout=60):
-    return subprocess.run([*python, *args], capture_output=True, text=True, cwd=cwd or ROOT, env=ENV,
+    return subprocess.run([*python, *args], capture_output=True, text=True, cwd=cwd or ROOT, env=env(),
                           timeout=timeout)
 
 
@@ -97,7 +99,7 @@ targets:
   api:  {{pixel: [0, 0], interval: 1s, timeout: 1s, http: 'http://127.0.0.1:{web.port}/ok'}}
   hung: {{pixel: [1, 0], interval: 30s, timeout: 25s, http: 'http://127.0.0.1:{silent_port}/'}}
 """)
-    proc = subprocess.Popen([*python, "run", "-c", path, "--record", str(record)], cwd=ROOT, env=ENV,
+    proc = subprocess.Popen([*python, "run", "-c", path, "--record", str(record)], cwd=ROOT, env=env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 15

@@ -68,3 +68,22 @@ def test_render_is_pure():
     states = {"a": st("up"), "b": st("running"), "c": st("down")}
     assert render(BOARD, states, 5.0) == render(BOARD, states, 5.0)
     assert Severity.TRANSITIONAL is severity_of("stopping")
+
+
+def test_night_hours_dim_the_board_in_local_time(monkeypatch):
+    import time
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    board = board_from("""
+        display: {brightness: 0.5, night: {from: "22:00", to: "07:00", brightness: 0.05}}
+        targets: {a: {pixel: [0, 0], ping: 127.0.0.1}}
+    """)
+    day = 1_800_000_000 - 1_800_000_000 % 86400 + 12 * 3600   # noon UTC
+    night = day + 11 * 3600          # 23:00
+    morning = day - 5 * 3600 - 1     # 06:59:59
+    assert render(board, {"a": st("up")}, day).brightness == 0.5
+    assert render(board, {"a": st("up")}, night).brightness == 0.05
+    assert render(board, {"a": st("up")}, morning).brightness == 0.05
+    assert render(board, {"a": st("up")}, morning + 1).brightness == 0.5
+    monkeypatch.undo()
+    time.tzset()

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# statusboard installer for Raspberry Pi OS (Bookworm or Bullseye).
+set -euo pipefail
+
+usage() {
+    cat <<'USAGE'
+Usage: sudo ./install.sh [--root DIR] [--hat | --no-hat] [--uninstall] [--help]
+
+Installs statusboard as a service that starts at boot:
+  /opt/statusboard                      a Python virtual environment with statusboard (and the HAT driver)
+  /etc/statusboard/config.yaml          your board; never overwritten once there
+  /etc/systemd/system/statusboard.service  enabled and started
+
+  --root DIR    stage the whole install under DIR (no apt, no systemctl, no root needed); for tests
+  --hat         install the Unicorn HAT driver even when this does not look like a Raspberry Pi
+  --no-hat      do not install the Unicorn HAT driver (preview with --display terminal)
+  --uninstall   stop and remove the service and /opt/statusboard; keep /etc/statusboard
+  --help        this text
+
+Running it again changes nothing unless statusboard itself changed.
+USAGE
+}
+
+say() { printf 'install.sh: %s\n' "$*"; }
+die() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
+
+ROOT=""
+HAT=auto
+UNINSTALL=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --root) [ $# -ge 2 ] || die "--root needs a directory"; ROOT=$(realpath -m "$2"); shift 2 ;;
+        --root=*) ROOT=$(realpath -m "${1#--root=}"); shift ;;
+        --hat) HAT=yes; shift ;;
+        --no-hat) HAT=no; shift ;;
+        --uninstall) UNINSTALL=1; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) usage >&2; die "unknown option: $1" ;;
+    esac
+done
+
+SRC=$(cd "$(dirname "$0")" && pwd)
+VENV="$ROOT/opt/statusboard"
+ETC="$ROOT/etc/statusboard"
+UNIT_DIR="$ROOT/etc/systemd/system"
+UNIT="$UNIT_DIR/statusboard.service"
+LIVE=1; [ -n "$ROOT" ] && LIVE=0
+PY=${PYTHON:-python3}
+changed=()
+
+if [ "$LIVE" = 1 ] && [ "$(id -u)" -ne 0 ]; then
+    die "run as root: sudo ./install.sh (the service drives the HAT through /dev/mem)"
+fi
+
+if [ "$UNINSTALL" = 1 ]; then
+    if [ "$LIVE" = 1 ] && command -v systemctl >/dev/null; then
+        systemctl disable --now statusboard.service 2>/dev/null || true
+    fi
+    rm -f "$UNIT"
+    rm -rf "$VENV"
+    [ "$LIVE" = 1 ] && command -v systemctl >/dev/null && systemctl daemon-reload
+    say "removed the service and $VENV; your config stays in $ETC"
+    exit 0
+fi
+
+command -v "$PY" >/dev/null || die "python3 is not installed (sudo apt install python3)"
+"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 9))' \
+    || die "statusboard needs Python 3.9 or newer; this is $("$PY" -V 2>&1)"
+
+if [ "$HAT" = auto ]; then
+    HAT=no
+    grep -qs "Raspberry Pi" /proc/device-tree/model && HAT=yes
+fi
+
+if [ "$LIVE" = 1 ] && command -v apt-get >/dev/null; then
+    pkgs=(python3-venv python3-pip python3-setuptools python3-wheel)
+    [ "$HAT" = yes ] && pkgs+=(python3-dev gcc)   # the HAT driver (rpi_ws281x) is built from source
+    missing=()
+    for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "installing ${missing[*]}"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+            || die "apt-get could not install ${missing[*]}"
+        changed+=("apt packages: ${missing[*]}")
+    fi
+fi
+
+# The package's fingerprint: its sources. The same fingerprint means nothing to reinstall.
+stamp=$(cd "$SRC" && cat pyproject.toml $(find statusboard -name '*.py' | sort) | sha256sum | cut -d' ' -f1)
+stamp="$stamp hat=$HAT"
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.source" 2>/dev/null)" != "$stamp" ]; then
+    probe=$(mktemp -d)
+    [ -x "$VENV/bin/python" ] || "$PY" -m venv --system-site-packages "$VENV" \
+        || die "could not make a virtual environment at $VENV (sudo apt install python3-venv)"
+    "$VENV/bin/python" -m pip download -q --no-deps -d "$probe" icmplib >/dev/null 2>&1 \
+        || { rm -rf "$probe"; die "pip cannot fetch packages from PyPI: check the network (and any proxy)"; }
+    rm -rf "$probe"
+    extras=""; [ "$HAT" = yes ] && extras="[hat]"
+    say "installing statusboard${extras} into $VENV"
+    "$VENV/bin/python" -m pip install -q "$SRC$extras" \
+        || die "pip could not install statusboard into $VENV"
+    install -m 0644 "$SRC/README.md" "$VENV/README.md"
+    echo "$stamp" > "$VENV/.source"
+    changed+=("statusboard in $VENV")
+fi
+
+install -d -m 0755 "$ETC"
+if [ ! -e "$ETC/config.yaml" ]; then
+    install -m 0644 "$SRC/config.yaml" "$ETC/config.yaml"
+    install -m 0644 "$SRC/config.yaml" "$ETC/config.yaml.sample"
+    changed+=("a sample board at $ETC/config.yaml")
+elif ! cmp -s "$SRC/config.yaml" "$ETC/config.yaml.sample" 2>/dev/null; then
+    install -m 0644 "$SRC/config.yaml" "$ETC/config.yaml.sample"
+    say "your $ETC/config.yaml is kept; the newer shipped sample is at $ETC/config.yaml.sample"
+    changed+=("the shipped sample at $ETC/config.yaml.sample")
+fi
+
+install -d -m 0755 "$UNIT_DIR"
+if ! cmp -s "$SRC/systemd/statusboard.service" "$UNIT"; then
+    install -m 0644 "$SRC/systemd/statusboard.service" "$UNIT"
+    changed+=("the service at $UNIT")
+fi
+
+if [ "$LIVE" = 1 ]; then
+    systemctl daemon-reload
+    systemctl enable --quiet statusboard.service
+    if [ ${#changed[@]} -gt 0 ]; then systemctl restart statusboard.service; else systemctl start statusboard.service; fi
+    systemctl is-active --quiet statusboard.service || say "the service did not start: journalctl -u statusboard"
+fi
+
+if [ ${#changed[@]} -eq 0 ]; then
+    say "nothing to change: statusboard is installed and up to date"
+else
+    say "done. Installed or updated:"
+    for c in "${changed[@]}"; do printf '  - %s\n' "$c"; done
+fi
+cat <<DONE
+
+Edit your board:   sudo nano /etc/statusboard/config.yaml
+Check it:          $VENV/bin/statusboard check -c /etc/statusboard/config.yaml
+Apply it:          sudo systemctl reload statusboard
+See it:            $VENV/bin/statusboard status      (logs: journalctl -u statusboard)
+DONE
+[ "$LIVE" = 0 ] && say "staged under $ROOT (nothing on this system was touched)"
+exit 0

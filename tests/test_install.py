@@ -1,0 +1,105 @@
+"""install.sh staged with --root, twice; the service file against systemd-analyze."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def install(stage: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(ROOT / "install.sh"), "--root", str(stage), "--no-hat", *extra],
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHON": sys.executable})
+
+
+def tree(stage: Path) -> dict:
+    """Every file under stage and a hash of its content (compiled caches aside)."""
+    out = {}
+    for path in sorted(stage.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            out[str(path.relative_to(stage))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def test_staged_install_twice_keeps_the_users_config(tmp_path):
+    stage = tmp_path / "stage"
+    first = install(stage)
+    assert first.returncode == 0, first.stdout + first.stderr
+    config = stage / "etc/statusboard/config.yaml"
+    unit = stage / "etc/systemd/system/statusboard.service"
+    assert config.read_text() == (ROOT / "config.yaml").read_text()
+    assert unit.read_text() == (ROOT / "systemd/statusboard.service").read_text()
+    check = subprocess.run([str(stage / "opt/statusboard/bin/statusboard"), "check", "-c", str(config)],
+                           capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0 and "OK, " in check.stdout, check.stderr
+    assert "staged under" in first.stdout and "nothing on this system was touched" in first.stdout
+
+    config.write_text(config.read_text().replace("brightness: 0.4", "brightness: 0.2"))
+    before = tree(stage)
+    second = install(stage)
+    assert second.returncode == 0, second.stderr
+    assert "nothing to change" in second.stdout
+    assert tree(stage) == before, "a second run changes nothing"
+    assert "brightness: 0.2" in config.read_text()
+
+
+def test_a_newer_sample_lands_beside_the_kept_config(tmp_path):
+    stage = tmp_path / "stage"
+    assert install(stage).returncode == 0
+    config = stage / "etc/statusboard/config.yaml"
+    config.write_text("# mine\n" + config.read_text())
+    sample = stage / "etc/statusboard/config.yaml.sample"
+    sample.write_text("# an older sample\n")
+    again = install(stage)
+    assert again.returncode == 0
+    assert f"your {config} is kept; the newer shipped sample is at {sample}" in again.stdout
+    assert config.read_text().startswith("# mine") and sample.read_text() == (ROOT / "config.yaml").read_text()
+
+
+def test_uninstall_keeps_the_config(tmp_path):
+    stage = tmp_path / "stage"
+    assert install(stage).returncode == 0
+    done = install(stage, "--uninstall")
+    assert done.returncode == 0
+    assert not (stage / "opt/statusboard").exists()
+    assert not (stage / "etc/systemd/system/statusboard.service").exists()
+    assert (stage / "etc/statusboard/config.yaml").exists()
+
+
+def test_help_and_refusals(tmp_path):
+    helped = subprocess.run(["bash", str(ROOT / "install.sh"), "--help"], capture_output=True, text=True)
+    assert helped.returncode == 0 and "--uninstall" in helped.stdout and "--root DIR" in helped.stdout
+    wrong = subprocess.run(["bash", str(ROOT / "install.sh"), "--frobnicate"], capture_output=True, text=True)
+    assert wrong.returncode != 0 and "unknown option: --frobnicate" in wrong.stderr
+    old = tmp_path / "python3"
+    old.write_text("#!/bin/sh\n[ \"$1\" = -V ] && echo 'Python 3.7.3' && exit 0\nexit 1\n")
+    old.chmod(0o755)
+    refused = subprocess.run(["bash", str(ROOT / "install.sh"), "--root", str(tmp_path / "s")],
+                             capture_output=True, text=True, env={**os.environ, "PYTHON": str(old)})
+    assert refused.returncode != 0 and "needs Python 3.9 or newer; this is Python 3.7.3" in refused.stderr
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed here")
+def test_service_file_verifies_and_is_hardened(tmp_path):
+    unit = (ROOT / "systemd/statusboard.service").read_text()
+    for needed in ("Type=notify", "WatchdogSec=", "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID",
+                   "DeviceAllow=/dev/mem rw", "CAP_NET_RAW", "CAP_SYS_RAWIO"):
+        assert needed in unit
+    # verify wants ExecStart to exist: point it at this interpreter for the check.
+    copy = tmp_path / "statusboard.service"
+    copy.write_text(unit.replace("/opt/statusboard/bin/statusboard", sys.executable))
+    verify = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True, text=True)
+    assert verify.returncode == 0 and verify.stderr.strip() == "", verify.stderr
+    security = subprocess.run(["systemd-analyze", "security", "--offline=yes", str(ROOT / "systemd/statusboard.service")],
+                              capture_output=True, text=True)
+    line = [x for x in security.stdout.splitlines() if "Overall exposure level" in x][0]
+    score = float(line.split(":")[1].split()[0])
+    assert score <= 2.5, line

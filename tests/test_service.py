@@ -1,0 +1,162 @@
+"""The board as a service: real processes and signals: reload, notify, the state file, kept observations."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def start(config: Path, record: Path, **env: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(config), "--display", "fake",
+                             "--record", str(record)], cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+
+
+def wait_for(predicate, timeout=15.0, what="a condition"):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        got = predicate()
+        if got:
+            return got
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def state_file() -> Path:
+    return Path(os.environ["RUNTIME_DIRECTORY"]) / "state.json"
+
+
+def state() -> dict:
+    try:
+        return json.loads(state_file().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def targets() -> dict:
+    return {t["name"]: t for t in state().get("targets", [])}
+
+
+def stop(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()
+    return proc.stderr.read()
+
+
+def test_sighup_with_a_broken_then_a_good_config(tmp_path, web, python):
+    config = tmp_path / "config.yaml"
+    good = f"targets:\n  api: {{pixel: [0, 0], interval: 30s, http: 'http://127.0.0.1:{web.port}/ok'}}\n"
+    config.write_text(good)
+    proc = start(config, tmp_path / "frames.jsonl")
+    try:
+        first = wait_for(lambda: targets().get("api", {}).get("state") == "up" and targets()["api"], what="api up")
+        config.write_text(good + "  bad: {pixel: [9, 9], ping: h, intervall: 1s}\n")
+        proc.send_signal(signal.SIGHUP)
+        reload = wait_for(lambda: state().get("last_reload"), what="the failed reload")
+        assert reload["ok"] is False and len(reload["problems"]) == 2
+        assert any(":3: targets.bad.pixel" in p for p in reload["problems"])
+        assert targets()["api"]["state"] == "up", "nothing goes dark"
+        shown = subprocess.run([*python, "status"], capture_output=True, text=True, cwd=ROOT,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert shown.returncode == 0 and "FAILED, still running on the config before it" in shown.stdout
+        assert "targets.bad.intervall: unknown key" in shown.stdout
+
+        config.write_text(good + "  lo: {pixel: [1, 0], ping: 127.0.0.1}\n")
+        proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: (state().get("last_reload") or {}).get("ok") and "lo" in targets(), what="the good reload")
+        api = targets()["api"]
+        assert api["state"] == "up" and api["checked_at"] == first["checked_at"], \
+            "an unchanged target keeps its state (its 30 s interval has not come round again)"
+        assert proc.poll() is None
+    finally:
+        errors = stop(proc)
+    assert "reload: " in errors and "targets.bad.pixel" in errors, "every problem goes to the log"
+
+
+def test_notify_messages_over_a_datagram_socket(tmp_path, web):
+    path = str(tmp_path / "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(10)
+    config = tmp_path / "config.yaml"
+    config.write_text(f"targets:\n  api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}\n")
+    proc = start(config, tmp_path / "frames.jsonl", NOTIFY_SOCKET=path, WATCHDOG_USEC="400000")
+    messages = []
+
+    def until(word):
+        while not any(word in m for m in messages):
+            messages.append(sock.recv(4096).decode())
+        return next(m for m in messages if word in m)
+
+    try:
+        ready = until("READY=1")
+        assert "STATUS=1 targets: " in ready
+        until("WATCHDOG=1")
+        proc.send_signal(signal.SIGHUP)
+        assert "MONOTONIC_USEC=" in until("RELOADING=1")
+        before = len([m for m in messages if "READY=1" in m])
+        while len([m for m in messages if "READY=1" in m]) == before:
+            messages.append(sock.recv(4096).decode())
+    finally:
+        stop(proc)
+    until("STOPPING=1")
+    sock.close()
+
+
+def test_kept_observations_show_at_once_dimmed_after_a_restart(tmp_path, web):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"targets:\n  api: {{pixel: [0, 0], interval: 1s, timeout: 1s, "
+                      f"http: 'http://127.0.0.1:{web.port}/slow'}}\n")
+    record = tmp_path / "first.jsonl"
+    proc = start(config, record)
+    wait_for(lambda: targets().get("api", {}).get("state") == "up", what="api up")
+    stop(proc)
+    kept = Path(os.environ["STATE_DIRECTORY"]) / "observations.json"
+    assert json.loads(kept.read_text())["observations"][0]["state"] == "up"
+    time.sleep(3.2)   # longer than stale_after (3 intervals)
+    again = tmp_path / "second.jsonl"
+    proc = start(config, again)
+    try:
+        first = wait_for(lambda: again.exists() and again.read_text().splitlines(), what="the first frame")
+        pixel = json.loads(first[0])["pixels"][0][0]
+        assert pixel == [0, 51, 0], "the kept `up`, green at a fifth, before the slow check answers"
+        wait_for(lambda: any(json.loads(line)["pixels"][0][0] == [0, 255, 0]
+                             for line in again.read_text().splitlines()), what="a fresh result")
+    finally:
+        stop(proc)
+
+
+def test_sigterm_writes_the_last_frame_all_off_and_exits_zero(tmp_path, silent_port):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"targets:\n  hung: {{pixel: [0, 0], timeout: 20s, http: 'http://127.0.0.1:{silent_port}/'}}\n")
+    record = tmp_path / "frames.jsonl"
+    proc = start(config, record)
+    wait_for(lambda: state_file().exists(), what="the state file")
+    time.sleep(0.5)   # the check is in flight now, and will not answer
+    began = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
+    assert time.monotonic() - began < 2.0
+    last = json.loads(record.read_text().splitlines()[-1])
+    assert all(px == [0, 0, 0] for row in last["pixels"] for px in row)
+
+
+def test_status_without_a_running_board(python, tmp_path):
+    done = subprocess.run([*python, "status"], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "XDG_RUNTIME_DIR": str(tmp_path / "x")})
+    if Path("/run/statusboard/state.json").exists():
+        pytest.skip("a board is running on this machine")
+    assert done.returncode == 1 and "no running board found" in done.stderr
