@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the board", description="Check every target and show the board.")
     config_arg(run)
-    run.add_argument("--display", metavar="NAME", help="unicornhat, terminal or fake (default: display.driver)")
+    run.add_argument("--display", metavar="NAME", help="unicornhat, terminal, window or fake (default: display.driver)")
     run.add_argument("--once", action="store_true", help="one round: check every target once, draw, and exit")
     run.add_argument("--json", action="store_true", help="with --once: print every target's result as JSON")
     run.add_argument("--record", metavar="FILE", help="append every frame shown to FILE as JSON lines")
@@ -40,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate the config and print the layout",
                            description="Validate config.yaml and print which target sits on which pixel.")
     config_arg(check)
+
+    demo = sub.add_parser("demo", help="the board against a small world on this machine (no Pi, no AWS)",
+                          description="Start HTTP endpoints, ping and an EC2 fleet (moto) on 127.0.0.1 that change "
+                                      "on a schedule, and run the board on them. Ctrl-C stops it all.")
+    demo.add_argument("--display", metavar="NAME", default="terminal", help="terminal (default) or window")
+    demo.add_argument("--speed", type=float, default=1.0, help="run the schedule this many times faster")
+    demo.add_argument("--seconds", type=float, help="stop after this many seconds")
+    demo.add_argument("--record", metavar="FILE", help="append every frame shown to FILE as JSON lines")
 
     status = sub.add_parser("status", help="show what the running board shows",
                             description="Print the running board's state file: every pixel, its state and detail.")
@@ -92,7 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Log lines would break a board redrawn in place on this terminal: keep to warnings there.
     _setup_logging(args.verbose, quiet=name == "terminal" and sys.stdout.isatty() and not args.json)
     options: Dict[str, Any] = {}
-    if name == "terminal":
+    if name in ("terminal", "window"):
         options["title"] = f"statusboard: {board.path}"
         if args.json:
             options["stream"] = sys.stderr
@@ -114,6 +122,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK
     finally:
         (runner.display if runner else display).close()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the offline demo."""
+    from statusboard.demo.run import run_demo
+    if args.speed <= 0:
+        raise StatusboardError("--speed must be above zero")
+    _setup_logging(args.verbose, quiet=args.display == "terminal" and sys.stdout.isatty())
+    options: Dict[str, Any] = {"title": "statusboard demo"} if args.display in ("terminal", "window") else {}
+    return run_demo(args.display, args.speed, args.seconds, args.record, options)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -167,7 +185,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     if getattr(args, "config", None) is None:
         args.config = default_config_path()
     try:
-        return {"run": cmd_run, "check": cmd_check, "status": cmd_status}[args.command](args)
+        commands = {"run": cmd_run, "check": cmd_check, "status": cmd_status, "demo": cmd_demo}
+        return commands[args.command](args)
     except ConfigError as exc:
         count = len(exc.problems)
         print(f"statusboard: {count} problem{'s' if count != 1 else ''} in the config:", file=sys.stderr)

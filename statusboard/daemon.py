@@ -41,6 +41,7 @@ class Runner:
         self.clock = clock
         self.notifier = notifier or Notifier("")
         self.open_display = open_display
+        self._attach(display)
         self.table = StateTable(board.targets)
         self.checks: Dict[str, Check] = dict(checks) if checks is not None else self._checks_for(board, {})
         self.scheduler = Scheduler(board.targets, self.checks, self.table.record, board.concurrency, clock)
@@ -60,6 +61,11 @@ class Runner:
         reuse = {k: c for k, c in old.items() if k in kinds and (k != "ec2" or board.aws == self.board.aws)}
         fresh = make_checks(kinds - set(reuse), self.clock, board.aws)
         return {**reuse, **fresh}
+
+    def _attach(self, display: Display) -> None:
+        """A display that can be closed by a person (a window) stops the board when it is."""
+        if hasattr(display, "on_close"):
+            display.on_close = self.stop  # type: ignore[attr-defined]
 
     def draw(self) -> Dict[str, Status]:
         """Render the board now and show the frame if it differs from the last one."""
@@ -132,6 +138,7 @@ class Runner:
         if board.display != self.board.display and self.open_display is not None:
             self.display.close()
             self.display = self.open_display(board)
+            self._attach(self.display)
             self.last_frame = None
         self.board, self.checks, self.table = board, checks, table
         self.scheduler = Scheduler(board.targets, checks, table.record, board.concurrency, self.clock)

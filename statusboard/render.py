@@ -51,7 +51,7 @@ def render(board: Board, statuses: Mapping[str, Status], now: float) -> Frame:
         colour = colour_of(board, status)
         x, y = target.pixel
         grid[y][x] = colour if lit or status.severity is not Severity.TRANSITIONAL else OFF
-        legend.append(LegendEntry(x, y, target.name, status.state, status.detail, colour))
+        legend.append(LegendEntry(x, y, target.name, status.state, status.detail, colour, status.checked_at))
     legend.sort(key=lambda e: (e.y, e.x))
     return Frame(tuple(tuple(row) for row in grid), brightness_at(board, now), tuple(legend))
 

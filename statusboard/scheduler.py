@@ -90,7 +90,8 @@ def make_jobs(targets: Sequence[Target], checks: Mapping[str, Check]) -> List[Jo
         else:
             jobs.append(Job(target.name, target.kind, (target,)))
     for (kind, key), members in groups.items():
-        jobs.append(Job(f"{kind} {key}", kind, tuple(members)))
+        parts = [str(k) for k in (key if isinstance(key, tuple) else (key,)) if k]
+        jobs.append(Job(f"{kind} {' '.join(parts) or 'default'}", kind, tuple(members)))
     return jobs
 
 
@@ -108,6 +109,7 @@ class Scheduler:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._in_flight: Set[str] = set()
+        self._late: Set[str] = set()   # jobs that came due while still running: run again when they end
         self._lock = threading.Lock()
         self._thread: Optional[threading.Thread] = None
 
@@ -132,10 +134,15 @@ class Scheduler:
                        for t in job.targets]
         finally:
             with self._lock:
-                self._in_flight.discard(job.name)
+                late = job.name in self._late
+                self._late.discard(job.name)
+                if not late:
+                    self._in_flight.discard(job.name)
         if not self._stop.is_set():
             for obs in results:
                 self.record(obs)
+            if late:   # it came due while running (its timeout is as long as its interval): go again now
+                self._submit(job, time.monotonic())
         if done:
             done()
 
@@ -192,10 +199,12 @@ class Scheduler:
             job = self.jobs[index]
             with self._lock:
                 busy = job.name in self._in_flight
-                if not busy:
+                if busy:
+                    self._late.add(job.name)
+                else:
                     self._in_flight.add(job.name)
             if busy:
-                log.warning("%s: previous check still running; skipping this turn", job.name)
+                log.debug("%s: still running when due again; it runs again as soon as it ends", job.name)
             else:
                 self._submit(job, when)
             nxt = when + job.interval

@@ -12,6 +12,8 @@ from urllib.parse import parse_qs
 from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from statusboard.demo.awsfront import AwsFront  # noqa: F401 - the tests' error endpoint too
+
 # moto ships these AMIs; any of its own will do for run_instances.
 AMI = "ami-12c6146b"
 
@@ -88,46 +90,3 @@ def launch(client: Any, count: int, tags: Optional[Dict[str, str]] = None) -> Li
         ids += [i["InstanceId"] for i in client.run_instances(**kwargs)["Instances"]]
     return ids
 
-
-class AwsFront:
-    """An endpoint in front of moto that forwards requests, or answers with AWS's own error document."""
-
-    def __init__(self, moto_url: str) -> None:
-        import requests
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        front = self
-        self.error: Optional[tuple] = None   # (status, code, message) while failing
-        self.requests = 0
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                front.requests += 1
-                if front.error:
-                    status, code, message = front.error
-                    payload = (f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{code}</Code>'
-                               f"<Message>{message}</Message></Error></Errors><RequestID>r-1</RequestID></Response>")
-                    data, ctype = payload.encode(), "text/xml"
-                else:
-                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                    answer = requests.post(moto_url + self.path, data=body, headers=headers, timeout=30)
-                    status, data = answer.status_code, answer.content
-                    ctype = answer.headers.get("Content-Type", "text/xml")
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()

@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System tools the tests use: ip (network namespaces), setpriv, openssl (a self-signed certificate).
+# System tools the tests use: ip (network namespaces), setpriv, openssl (a self-signed certificate),
+# Xvfb (a screen for the window display).
 need=()
+command -v Xvfb >/dev/null || need+=(xvfb)
 command -v ip >/dev/null || need+=(iproute2)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v openssl >/dev/null || need+=(openssl)

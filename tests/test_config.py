@@ -94,7 +94,7 @@ CORPUS = [
     ("display: {rotation: 45}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
      "test.yaml:1: display.rotation: expected 0, 90, 180 or 270, got 45"),
     ("display: {driver: lcd}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
-     "test.yaml:1: display.driver: unknown display 'lcd'; choose one of unicornhat, terminal, fake"),
+     "test.yaml:1: display.driver: unknown display 'lcd'; choose one of unicornhat, terminal, window, fake"),
     ("targets:\n  a: {pixel: [0, 0], http: 'ftp://example/'}\n",
      "test.yaml:2: targets.a.http: expected an http:// or https:// URL, got 'ftp://example/'"),
     ("targets:\n  a: {pixel: [0, 0], ec2: i-12345}\n",

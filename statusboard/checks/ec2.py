@@ -181,6 +181,8 @@ def fetch_health(client: object, instance_ids: Sequence[str]) -> Mapping[str, He
                                    PaginationConfig={"PageSize": PAGE})
         for page in pages:
             for item in page.get("InstanceStatuses", []):
+                if "InstanceId" not in item:
+                    continue
                 out[item["InstanceId"]] = Health(item.get("SystemStatus", {}).get("Status", "ok"),
                                                  item.get("InstanceStatus", {}).get("Status", "ok"))
     return out

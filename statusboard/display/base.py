@@ -18,6 +18,7 @@ class LegendEntry:
     state: str
     detail: str
     colour: RGB
+    checked_at: Optional[float] = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 DRIVERS: Dict[str, str] = {
     "unicornhat": "statusboard.display.unicornhat:UnicornHatDisplay",
     "terminal": "statusboard.display.terminal:TerminalDisplay",
+    "window": "statusboard.display.window:WindowDisplay",
     "fake": "statusboard.display.fake:FakeDisplay",
 }
 DRIVER_NAMES: Tuple[str, ...] = tuple(DRIVERS)

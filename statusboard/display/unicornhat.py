@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any, Optional, Tuple
 
 from statusboard.display.base import Frame
+from statusboard.display.geometry import physical_pixels, physical_shape
 from statusboard.errors import DisplayError
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ def explain(exc: BaseException, model: str) -> str:
 
 
 class UnicornHatDisplay:
-    """Drives the LEDs; layout, rotation and brightness set explicitly, never auto-detected."""
+    """Drives the LEDs; layout set explicitly (never auto-detected); rotation done by our own geometry,
+    the same the window display uses, so both show a board the same way round."""
 
     def __init__(self, settings: Any, module: Optional[ModuleType] = None, **_: Any) -> None:
         self.settings = settings
@@ -53,13 +55,13 @@ class UnicornHatDisplay:
         try:
             self.uh = module or importlib.import_module("unicornhat")
             self.uh.set_layout(self.uh.PHAT if settings.layout == "phat" else self.uh.HAT)
-            self.uh.rotation(settings.rotation)
+            self.uh.rotation(0)
         except (ImportError, RuntimeError, OSError) as exc:
             raise DisplayError(explain(exc, _board_model())) from None
         width, height = self.uh.get_shape()
-        if (width, height) != self.shape:
-            raise DisplayError(f"the HAT driver reports a {width}x{height} grid but the board is "
-                               f"{self.shape[0]}x{self.shape[1]}; check display.layout")
+        if (width, height) != physical_shape(settings.layout):
+            raise DisplayError(f"the HAT driver reports a {width}x{height} grid, not the "
+                               f"{settings.layout} layout's; check display.layout")
         log.info("Unicorn HAT ready: %s, rotation %d", settings.layout, settings.rotation)
 
     def _set_brightness(self, value: float) -> None:
@@ -75,7 +77,7 @@ class UnicornHatDisplay:
         if frame.same_leds(self._last):
             return
         self._set_brightness(frame.brightness)
-        for y, row in enumerate(frame.pixels):
+        for y, row in enumerate(physical_pixels(frame, self.settings.layout, self.settings.rotation)):
             for x, (r, g, b) in enumerate(row):
                 self.uh.set_pixel(x, y, r, g, b)
         self.uh.show()

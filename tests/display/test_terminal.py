@@ -39,3 +39,40 @@ def test_plain_text_when_not_a_terminal():
     assert "\x1b" not in text and text.count("---") == 1
     assert text.splitlines()[2] == ". . U . . . . ."
     assert "[2,1] api" in text
+
+
+def test_live_board_under_a_pseudo_terminal(tmp_path, web):
+    """`run --display terminal` on a real pty: colour cells, redrawn in place, and Ctrl-C ends it cleanly."""
+    import os
+    import pty
+    import select
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    config = tmp_path / "config.yaml"
+    config.write_text(f"display: {{layout: phat}}\ntargets:\n"
+                      f"  api: {{pixel: [2, 1], interval: 1s, timeout: 1s, http: 'http://127.0.0.1:{web.port}/ok'}}\n")
+    main, child = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "--display", "terminal", "-c", str(config)],
+                            stdin=child, stdout=child, stderr=child, cwd=ROOT, close_fds=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color"})
+    os.close(child)
+    seen = b""
+    end = time.monotonic() + 10
+    while time.monotonic() < end and seen.count(b"\x1b[J") < 2:
+        if select.select([main], [], [], 0.2)[0]:
+            try:
+                seen += os.read(main, 65536)
+            except OSError:
+                break
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=10) == 0
+    os.close(main)
+    text = seen.decode("utf-8", "replace")
+    assert "\x1b[48;2;0;255;0m  " in text, "the api pixel is drawn green"
+    assert "[2,1] api" in text and "HTTP 200 in" in text
+    assert text.count("\x1b[J") >= 2 and "F\x1b[J" in text, "redrawn in place, not scrolled"

@@ -57,13 +57,15 @@ def frame(shape, lit, brightness=0.4):
     return Frame(tuple(tuple(r) for r in base), brightness)
 
 
-def test_layout_and_rotation_are_set_explicitly_and_pixels_land():
+def test_layout_is_set_explicitly_and_rotation_is_our_geometry():
     uh = stand_in()
     hat = UnicornHatDisplay(DisplaySettings(layout="phat", rotation=90), module=uh)
-    assert uh.calls[:2] == [("set_layout", "PHAT-MAP"), ("rotation", 90)]
+    assert uh.calls[:2] == [("set_layout", "PHAT-MAP"), ("rotation", 0)]
     assert hat.shape == (4, 8)
-    hat.show(frame((4, 8), {(3, 7): (0, 0, 255)}))
-    assert uh.buffer[(3, 7)] == (0, 0, 255) and uh.buffer[(0, 0)] == (0, 0, 0)
+    # Board pixel (0, 0), top left of the board turned 90 degrees clockwise, is the physical top right LED.
+    hat.show(frame((4, 8), {(0, 0): (0, 0, 255), (3, 7): (255, 0, 0)}))
+    assert uh.buffer[(7, 0)] == (0, 0, 255) and uh.buffer[(0, 3)] == (255, 0, 0)
+    assert uh.buffer[(0, 0)] == (0, 0, 0)
     assert ("brightness", 0.4) in uh.calls and uh.calls[-1] == ("show",)
 
 

@@ -1,0 +1,82 @@
+"""Runs the demo: starts the world, writes its board, and runs the real board on it until stopped."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+from statusboard.config import parse
+from statusboard.daemon import Runner, handle_signals
+from statusboard.demo.web import DemoWeb
+from statusboard.display.registry import open_display
+
+log = logging.getLogger(__name__)
+
+
+def board_text(web: DemoWeb, speed: float, fleet: bool) -> str:
+    """The demo's config.yaml: every kind of target, on a HAT."""
+    interval = max(0.25, 2.0 / speed)
+    lines = [
+        "# The demo's board: every target is on 127.0.0.1 or in the demo's own EC2 (moto).",
+        "display: {layout: hat, brightness: 0.5}",
+        f"defaults: {{interval: {interval:g}s, timeout: {interval:g}s, fail_after: 2}}",
+        "targets:",
+        f"  web:       {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/web'}}",
+        f"  api:       {{pixel: [1, 0], http: {{url: 'http://127.0.0.1:{web.port}/api', slow: {500 / speed:g}ms}}}}",
+        f"  shop:      {{pixel: [2, 0], http: {{url: 'http://127.0.0.1:{web.port}/shop', contains: ok}}}}",
+        f"  silent:    {{pixel: [3, 0], http: 'http://127.0.0.1:{web.silent_port}/'}}",
+        "  localhost: {pixel: [4, 0], ping: 127.0.0.1}",
+    ]
+    if fleet:
+        from statusboard.demo.fleet import FAR, NO_KEYS, PROFILE, REGION
+        lines.insert(3, f"aws: {{profile: {PROFILE}, region: {REGION}}}")
+        lines += [
+            "  web-1:     {pixel: [0, 1], ec2: {name: web-1}}",
+            "  web-2:     {pixel: [1, 1], ec2: {name: web-2}}",
+            "  web-3:     {pixel: [2, 1], ec2: {name: web-3}}",
+            "  db-1:      {pixel: [3, 1], ec2: {name: db-1, status_checks: true}}",
+            "  workers:   {pixel: [4, 1], ec2: {tags: {Role: worker}}}",
+            "  web-9:     {pixel: [5, 1], ec2: {name: web-9}}",
+            f"  far:       {{pixel: [6, 1], ec2: {{name: web-1, profile: {FAR}}}}}",
+            f"  no-keys:   {{pixel: [7, 1], ec2: {{name: web-1, profile: {NO_KEYS}}}}}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def run_demo(display_name: str = "terminal", speed: float = 1.0, seconds: Optional[float] = None,
+             record: Optional[str] = None, options: Optional[Dict[str, Any]] = None) -> int:
+    """Start the world, run the board on it (until Ctrl-C, or for `seconds`), and stop everything it started."""
+    work = Path(tempfile.mkdtemp(prefix="statusboard-demo-"))
+    web = DemoWeb(speed)
+    fleet = None
+    try:
+        try:
+            from statusboard.demo.fleet import Fleet
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)   # moto's server logs every request
+            fleet = Fleet(work, speed)
+        except ImportError:
+            log.warning("demo: moto is not installed, so the demo has no EC2 fleet "
+                        "(pip install -e '.[demo]' adds it)")
+        path = work / "demo.yaml"
+        path.write_text(board_text(web, speed, fleet is not None))
+        board = parse(path.read_text(), str(path))
+        display = open_display(display_name, board.display, record=record, **(options or {}))
+        runner = Runner(board, display)
+        try:
+            handle_signals(runner)
+            if fleet is not None:
+                fleet.run()
+            if seconds is not None:
+                threading.Timer(seconds, runner.stop).start()
+            log.info("demo board: %s", path)
+            runner.run()
+        finally:
+            runner.display.close()
+        return 0
+    finally:
+        if fleet is not None:
+            fleet.stop()
+        web.stop()

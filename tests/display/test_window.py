@@ -1,0 +1,118 @@
+"""The window display under Xvfb, judged by the colours its canvas actually shows."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+from typing import Iterator
+
+import pytest
+
+from statusboard.config import DisplaySettings
+from statusboard.display.base import Frame, LegendEntry, blank
+from statusboard.display.geometry import to_physical
+from statusboard.errors import DisplayError
+
+
+@pytest.fixture(scope="module")
+def screen() -> Iterator[str]:
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (tests/run.sh installs it)")
+    try:
+        import tkinter  # noqa: F401
+    except ImportError:
+        pytest.skip("this Python has no Tk")
+    number = next(n for n in range(90, 190) if not os.path.exists(f"/tmp/.X{n}-lock"))
+    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.monotonic() + 15
+    while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
+        if proc.poll() is not None or time.monotonic() > end:
+            pytest.skip("Xvfb did not start")
+        time.sleep(0.05)
+    yield f":{number}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def window(screen, monkeypatch):
+    monkeypatch.setenv("DISPLAY", screen)
+    from statusboard.display.window import WindowDisplay
+    opened = []
+
+    def make(settings):
+        display = WindowDisplay(settings, title="test")
+        opened.append(display)
+        return display
+    yield make
+    for display in opened:
+        display.close()
+
+
+def lit(shape, pixels, brightness=1.0, legend=()):
+    rows = [list(r) for r in blank(shape).pixels]
+    for (x, y), rgb in pixels.items():
+        rows[y][x] = rgb
+    return Frame(tuple(tuple(r) for r in rows), brightness, tuple(legend))
+
+
+def settle(display, frame, timeout=5.0):
+    display.show(frame)
+    end = time.monotonic() + timeout
+    while display.shown != frame and time.monotonic() < end:
+        time.sleep(0.02)
+    assert display.shown == frame
+
+
+def test_no_screen_is_one_clear_line(monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    from statusboard.display.window import WindowDisplay
+    with pytest.raises(DisplayError, match=r"no screen here \(\$DISPLAY is not set\): use --display terminal"):
+        WindowDisplay(DisplaySettings())
+
+
+def test_leds_show_the_frame_rotated_and_dimmed_like_the_hat(window):
+    settings = DisplaySettings(layout="phat", rotation=90)   # 4 wide, 8 tall as the viewer sees it
+    display = window(settings)
+    frame = lit(settings.shape, {(0, 0): (0, 0, 255), (3, 7): (255, 0, 0)}, brightness=0.25)
+    settle(display, frame)
+    leds = display.led_colours()
+    assert len(leds) == 4 and len(leds[0]) == 8, "the physical pHAT is 8 wide and 4 tall"
+    bx, by = to_physical(0, 0, "phat", 90)
+    rx, ry = to_physical(3, 7, "phat", 90)
+    assert leds[by][bx] == "#000080", "blue at brightness 0.25 shows at half (the square root)"
+    assert leds[ry][rx] == "#800000"
+    others = {c for y, row in enumerate(leds) for x, c in enumerate(row) if (x, y) not in ((bx, by), (rx, ry))}
+    assert others == {"#2a2a2a"}
+
+
+def test_hover_names_target_state_detail_and_age(window):
+    display = window(DisplaySettings())
+    entry = LegendEntry(2, 1, "api", "down", "HTTP 503 in 120 ms", (255, 0, 0), time.time() - 7)
+    settle(display, lit((8, 8), {(2, 1): (255, 0, 0)}, legend=[entry]))
+    display.in_window(lambda: display.canvas.event_generate("<Motion>", x=12 + 2 * 44 + 22, y=12 + 44 + 22))
+    tip = display.in_window(lambda: display.tip.cget("text"))
+    legend = display.in_window(lambda: display.legend.cget("text"))
+    assert tip == "api: down: HTTP 503 in 120 ms (checked 7 s ago)"
+    assert "[2,1] api" in legend
+    display.in_window(lambda: display.canvas.event_generate("<Motion>", x=12 + 22, y=12 + 22))
+    assert display.in_window(lambda: display.tip.cget("text")) == "", "an unused LED says nothing"
+
+
+def test_closing_the_window_stops_the_board(window, web):
+    from statusboard.config import parse
+    from statusboard.daemon import Runner
+    board = parse(f"targets: {{a: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}}}\n")
+    display = window(board.display)
+    runner = Runner(board, display)
+    thread = threading.Thread(target=runner.run)
+    thread.start()
+    time.sleep(0.5)
+    display.in_window(display._close_clicked)   # what the window manager's close button calls
+    thread.join(timeout=5)
+    assert not thread.is_alive(), "closing the window stopped the board"
