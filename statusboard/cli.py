@@ -1,4 +1,4 @@
-"""The `statusboard` command: run, check; exit codes and messages for people."""
+"""The `statusboard` command: run, check, status and demo; exit codes and messages for people."""
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ import signal
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from statusboard.checks import Check, make_checks
@@ -50,7 +49,8 @@ class Runner:
         self.last_reload: Optional[Dict[str, Any]] = None
         self._stop = threading.Event()
         self._reload = threading.Event()
-        self._state_path = (statefile.runtime_dir() or Path()) / statefile.STATE_NAME if keep else None
+        runtime = statefile.runtime_dir() if keep else None
+        self._state_path = runtime / statefile.STATE_NAME if runtime is not None else None
         self._memory_dir = statefile.state_dir() if keep else None
         self._last_doc: Optional[Dict[str, Any]] = None
         self._kept_at = 0.0
@@ -176,6 +176,7 @@ class Runner:
 
     def _publish(self, statuses: Mapping[str, Status], force: bool = False) -> None:
         """Write the state file when something changed, and keep observations now and then."""
+        self._keep()
         if self._state_path is None:
             return
         doc = self.document(statuses)
@@ -187,7 +188,6 @@ class Runner:
             except OSError as exc:
                 log.warning("cannot write %s: %s", self._state_path, exc)
                 self._state_path = None
-        self._keep()
 
 
 def summary(statuses: Mapping[str, Status]) -> str:

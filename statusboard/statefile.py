@@ -46,9 +46,11 @@ def state_dir() -> Optional[Path]:
 
 
 def status_candidates() -> List[Path]:
-    """Every place `statusboard status` looks for state.json, in order."""
+    """Every place `statusboard status` looks for state.json, in order (only $RUNTIME_DIRECTORY when set)."""
+    if os.environ.get("RUNTIME_DIRECTORY"):
+        return [Path(os.environ["RUNTIME_DIRECTORY"]) / STATE_NAME]
     xdg = os.environ.get("XDG_RUNTIME_DIR")
-    places = [os.environ.get("RUNTIME_DIRECTORY"), "/run/statusboard", os.path.join(xdg, "statusboard") if xdg else None]
+    places = ["/run/statusboard", os.path.join(xdg, "statusboard") if xdg else None]
     return [Path(p) / STATE_NAME for p in places if p]
 
 

@@ -78,6 +78,10 @@ def read_yaml(text: str, file: str, problems: List[Problem]) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        if "'\\t'" in what or "\t" in what:
+            what += " (YAML takes no tabs: indent with spaces)"
+        elif "block" in what:
+            what += " (check the indentation of this line and the ones above it)"
         problems.append(Problem(file, line, "", f"YAML syntax error: {what}"))
         return None
     except yaml.YAMLError as exc:

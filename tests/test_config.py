@@ -69,6 +69,8 @@ def test_rotated_phat_is_four_wide():
 
 # (YAML, expected text in one problem): each names the file and line.
 CORPUS = [
+    ("targets:\n  a: {pixel: [0, 0], ping: h}\n\tb: 1\n", "test.yaml:3: YAML syntax error"),
+    ("targets:\n  a:\n    pixel: [0, 0]\n   http: http://x/\n", "test.yaml:4: YAML syntax error"),
     ("targets:\n  a: {pixel: [0, 0], ping: 127.0.0.1\n", "test.yaml:3: YAML syntax error"),
     ("defaults:\n  intervall: 30s\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
      "test.yaml:2: defaults.intervall: unknown key 'intervall'; did you mean 'interval'?"),
@@ -122,6 +124,13 @@ CORPUS = [
 def test_error_corpus(text, expected):
     found = problems(text)
     assert any(p.startswith(expected) for p in found), found
+
+
+def test_yaml_mistakes_come_with_a_hint():
+    assert problems("targets:\n  a: {pixel: [0, 0], ping: h}\n\tb: 1\n")[0].endswith(
+        "(YAML takes no tabs: indent with spaces)")
+    assert problems("targets:\n  a:\n    pixel: [0, 0]\n   http: http://x/\n")[0].endswith(
+        "(check the indentation of this line and the ones above it)")
 
 
 def test_every_problem_is_listed_not_only_the_first():
