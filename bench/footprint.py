@@ -60,7 +60,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "board.yaml"
         path.write_text(config(server.port))
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "RUNTIME_DIRECTORY": str(Path(tmp) / "run"),
+               "STATE_DIRECTORY": str(Path(tmp) / "lib")}
         proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(path)],
                                 env=env, stderr=subprocess.DEVNULL)
         try:

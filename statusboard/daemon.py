@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 IDLE_WAKE = 1.0    # seconds between redraw checks when nothing blinks (staleness is time-driven)
 COALESCE = 0.05    # after a result arrives, wait this long for others before drawing
 KEEP_EVERY = 60.0  # seconds between writes of the kept observations (spare the SD card)
+PUBLISH_EVERY = 1.0  # seconds between rewrites of the state file while results keep arriving
 
 OpenDisplay = Callable[[Board], Display]
 
@@ -54,6 +55,7 @@ class Runner:
         self._memory_dir = statefile.state_dir() if keep else None
         self._last_doc: Optional[Dict[str, Any]] = None
         self._kept_at = 0.0
+        self._published_at = 0.0
 
     def _checks_for(self, board: Board, old: Mapping[str, Check]) -> Dict[str, Check]:
         """Checks for a board, reusing old ones of the same kind (their ICMP probe, HTTP sessions, AWS clients)."""
@@ -177,8 +179,10 @@ class Runner:
     def _publish(self, statuses: Mapping[str, Status], force: bool = False) -> None:
         """Write the state file when something changed, and keep observations now and then."""
         self._keep()
-        if self._state_path is None:
+        now = time.monotonic()
+        if self._state_path is None or (not force and now - self._published_at < PUBLISH_EVERY):
             return
+        self._published_at = now
         doc = self.document(statuses)
         if doc != self._last_doc or force:
             try:

@@ -59,7 +59,7 @@ def write_atomic(path: Path, doc: Dict[str, Any]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(doc, handle, indent=2)
+            handle.write(json.dumps(doc, separators=(",", ":")))   # compact: the C encoder; status pretty-prints
             handle.write("\n")
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)

@@ -86,14 +86,14 @@ class HttpCheck:
         self.clock = clock
         # One session per target, reused: a target is never checked twice at once. Its connections are
         # closed after each check, so every socket a check uses was opened under that check's Deadline.
-        self._sessions: Dict[str, requests.Session] = {}
+        self._sessions: Dict[Tuple[str, str], requests.Session] = {}
         self._lock = threading.Lock()
 
     def _session(self, name: str, url: str) -> requests.Session:
         with self._lock:
-            sess = self._sessions.get(name)
+            sess = self._sessions.get((name, url))
             if sess is None:
-                sess = self._sessions[name] = session()
+                sess = self._sessions[(name, url)] = session()
                 # The environment (proxies, CA bundle, .netrc) is read once per target, not on every check.
                 env = sess.merge_environment_settings(url, {}, None, True, None)
                 sess.proxies, sess.verify = env["proxies"], env["verify"]
