@@ -28,7 +28,7 @@ DOWN = "down"
 
 # state -> (severity, default colour). Transitional states blink.
 STATES: Dict[str, Tuple[Severity, RGB]] = {
-    UNKNOWN: (Severity.UNKNOWN, (60, 60, 60)),
+    UNKNOWN: (Severity.UNKNOWN, (90, 90, 90)),
     STALE: (Severity.UNKNOWN, (70, 0, 90)),
     UP: (Severity.OK, (0, 255, 0)),
     SLOW: (Severity.WARNING, (255, 170, 0)),

@@ -45,7 +45,7 @@ def test_stale_pixels_show_their_last_colour_dimmed_never_the_healthy_one():
     stale = Status("stale", Severity.UNKNOWN, "no result for 95 s; last up: HTTP 200", 0.0, last="up")
     frame = render(BOARD, {"a": stale, "b": st("unknown"), "c": st("up")}, 0.0)
     assert frame.pixels[0][0] == (0, 51, 26)    # the palette's up, #00ff80, at a fifth
-    assert frame.pixels[3][7] == (60, 60, 60)   # unknown: dim grey
+    assert frame.pixels[3][7] == (90, 90, 90)   # unknown: dim grey
     assert frame.legend[0].colour == (0, 51, 26)
 
 

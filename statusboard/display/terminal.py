@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from typing import Any, Optional, TextIO, Tuple
@@ -45,15 +46,16 @@ class TerminalDisplay:
             cells = "".join(_bg(rgb if rgb != (0, 0, 0) else EMPTY_CELL) + "  " for rgb in row)
             lines.append(" " + cells + "\x1b[0m")
         lines.append("")
+        # A line wider than the terminal would wrap and throw off the redraw in place: cut it to fit.
+        room = max(20, shutil.get_terminal_size((120, 40)).columns - 5)
         for entry in frame.legend:
-            lines.append(f" {_bg(entry.colour)}  \x1b[0m [{entry.x},{entry.y}] {entry.name:<16} "
-                         f"{entry.state:<13} {entry.detail}")
-        out = []
-        if self._lines:
-            out.append(f"\x1b[{self._lines}F")   # back to the first line of the last drawing
-        out.append("\x1b[J")                     # clear from there down
-        out.append("\n".join(lines) + "\n")
-        self.stream.write("".join(out))
+            text = f"[{entry.x},{entry.y}] {entry.name:<16} {entry.state:<13} {entry.detail}"
+            if len(text) > room:
+                text = text[:room - 1] + "…"
+            lines.append(f" {_bg(entry.colour)}  \x1b[0m {text}")
+        # Drawn from the top left of the screen each time, like top(1): a log line in between is painted over.
+        start = "\x1b[H" if self._lines else "\x1b[2J\x1b[H"
+        self.stream.write(start + "".join(line + "\x1b[K\n" for line in lines) + "\x1b[J")
         self.stream.flush()
         self._lines = len(lines)
 

@@ -23,7 +23,7 @@ T = TypeVar("T")
 CELL = 44          # pixels per LED
 LED = 30           # LED diameter
 BOARD = "#161616"
-OFF_LED = "#2a2a2a"
+OFF_LED = "#202020"   # an unlit LED: darker than any lit one, dim grey (unknown) included
 POLL_MS = 40
 
 

@@ -88,7 +88,7 @@ def test_leds_show_the_frame_rotated_and_dimmed_like_the_hat(window):
     assert leds[by][bx] == "#000080", "blue at brightness 0.25 shows at half (the square root)"
     assert leds[ry][rx] == "#800000"
     others = {c for y, row in enumerate(leds) for x, c in enumerate(row) if (x, y) not in ((bx, by), (rx, ry))}
-    assert others == {"#2a2a2a"}
+    assert others == {"#202020"}
 
 
 def test_hover_names_target_state_detail_and_age(window):
