@@ -11,7 +11,6 @@ regions are answered in parallel as AWS does, and requests are counted at the se
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import statistics

@@ -7,12 +7,12 @@ import signal
 import threading
 import time
 from collections import Counter
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
 
 from statusboard.checks import Check, make_checks
 from statusboard.config import Board, load
 from statusboard.display.base import Display, Frame
-from statusboard.errors import ConfigError
+from statusboard.errors import ConfigError, DisplayError
 from statusboard.notify import Notifier
 from statusboard.render import has_blinking, render
 from statusboard.report import iso, report
@@ -123,24 +123,28 @@ class Runner:
     def reload(self) -> None:
         """Re-read the config: a good one takes effect keeping unchanged targets' state; a bad one changes nothing."""
         self.notifier.reloading()
+        display = None
         try:
             board = load(self.board.path)
-        except ConfigError as exc:
-            for problem in exc.problems:
+            if board.display != self.board.display and self.open_display is not None:
+                display = self.open_display(board)   # opened before the old one closes: a failure changes nothing
+        except (ConfigError, DisplayError) as exc:
+            problems = [str(p) for p in exc.problems] if isinstance(exc, ConfigError) else [str(exc)]
+            for problem in problems:
                 log.error("reload: %s", problem)
             log.error("reload failed: still running on the config loaded before")
-            self.last_reload = {"at": iso(self.clock()), "ok": False, "problems": [str(p) for p in exc.problems]}
-            self.notifier.ready(f"reload failed ({len(exc.problems)} problems); running on the previous config")
+            self.last_reload = {"at": iso(self.clock()), "ok": False, "problems": problems}
+            self.notifier.ready(f"reload failed ({len(problems)} problems); running on the previous config")
             self._publish(self.table.snapshot(self.clock()), force=True)
             return
         self.scheduler.stop()
         checks = self._checks_for(board, self.checks)
         table = StateTable(board.targets)
         table.adopt(self.table)
-        if board.display != self.board.display and self.open_display is not None:
+        if display is not None:
             self.display.close()
-            self.display = self.open_display(board)
-            self._attach(self.display)
+            self.display = display
+            self._attach(display)
             self.last_frame = None
         self.board, self.checks, self.table = board, checks, table
         self.scheduler = Scheduler(board.targets, checks, table.record, board.concurrency, self.clock)

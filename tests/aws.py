@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
@@ -12,7 +13,6 @@ from urllib.parse import parse_qs
 from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from statusboard.demo.awsfront import AwsFront  # noqa: F401 - the tests' error endpoint too
 
 # moto ships these AMIs; any of its own will do for run_instances.
 AMI = "ami-12c6146b"
@@ -44,7 +44,6 @@ class MotoServer:
                 return [b"ok"]
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length) if length else b""
-            import io
             environ["wsgi.input"] = io.BytesIO(body)
             action = parse_qs(body.decode("utf-8", "replace")).get("Action", ["?"])[0]
             auth = environ.get("HTTP_AUTHORIZATION", "")

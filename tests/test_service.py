@@ -158,3 +158,26 @@ def test_status_without_a_running_board(python, tmp_path):
     done = subprocess.run([*python, "status"], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 1 and "no running board found" in done.stderr
+
+
+def test_a_reload_whose_display_cannot_open_changes_nothing(tmp_path, web):
+    from statusboard.config import load
+    from statusboard.daemon import Runner
+    from statusboard.display.registry import open_display
+    from statusboard.errors import DisplayError
+
+    config = tmp_path / "config.yaml"
+    config.write_text(f"targets:\n  api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}\n")
+    board = load(str(config))
+    display = open_display("fake", board.display)
+
+    def refuse(new_board):
+        raise DisplayError("the HAT needs root")
+
+    runner = Runner(board, display, open_display=refuse)
+    runner.once()
+    config.write_text("display: {layout: phat}\n" + config.read_text())
+    runner.reload()
+    assert runner.last_reload["ok"] is False and runner.last_reload["problems"] == ["the HAT needs root"]
+    assert runner.board is board and runner.display is display and not display.closed
+    assert runner.table.status("api", time.time()).state == "up"

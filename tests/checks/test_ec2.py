@@ -15,6 +15,7 @@ import requests
 
 from statusboard.checks import make_checks
 from statusboard.config import AwsSettings
+from statusboard.demo.awsfront import AwsFront
 from statusboard.scheduler import Scheduler
 from statusboard.state import StateTable
 from tests import aws
@@ -132,7 +133,7 @@ def test_no_credentials_says_where_boto3_looked(cloud, monkeypatch):
 
 
 def test_aws_errors_are_unknown_with_the_code_and_logged_once(cloud, monkeypatch, caplog):
-    front = aws.AwsFront(cloud.url)
+    front = AwsFront(cloud.url)
     monkeypatch.setenv("AWS_ENDPOINT_URL", front.url)
     try:
         front.error = (403, "UnauthorizedOperation", "You are not authorized to perform this operation.")
@@ -149,7 +150,7 @@ def test_aws_errors_are_unknown_with_the_code_and_logged_once(cloud, monkeypatch
 
 
 def test_throttling_keeps_the_last_observation_until_it_goes_stale(cloud, monkeypatch):
-    front = aws.AwsFront(cloud.url)
+    front = AwsFront(cloud.url)
     monkeypatch.setenv("AWS_ENDPOINT_URL", front.url)
     try:
         (instance,) = aws.launch(ec2(), 1)
