@@ -196,3 +196,10 @@ def test_one_client_per_profile_and_region(cloud):
     for _ in range(3):
         Scheduler(b.targets, {"ec2": check}, lambda obs: None).run_once()
     assert len(check._clients) == 2
+
+
+def test_an_unreachable_endpoint_is_unknown_and_says_so(cloud, monkeypatch, refused_port):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{refused_port}")
+    statuses = round_of(board({"a": "i-0123456789abcdef0"}))()
+    assert statuses["a"].state == "unknown"
+    assert statuses["a"].detail.startswith("cannot reach the EC2 endpoint for eu-west-1: ")
