@@ -12,6 +12,8 @@ command -v Xvfb >/dev/null || need+=(xvfb)
 command -v ip >/dev/null || need+=(iproute2)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v openssl >/dev/null || need+=(openssl)
+python=${PYTHON:-python3}
+"$python" -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)   # Debian splits venv out of python3
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
         echo "tests/run.sh: installing ${need[*]}"
@@ -22,7 +24,6 @@ if [ ${#need[@]} -gt 0 ]; then
     fi
 fi
 
-python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
