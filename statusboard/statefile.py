@@ -33,11 +33,17 @@ def _first_usable(candidates: Iterable[Optional[str]]) -> Optional[Path]:
     return None
 
 
+def _runtime_places() -> List[str]:
+    """Where state.json may live, in order; the writer and `statusboard status` share this one list."""
+    if os.environ.get("RUNTIME_DIRECTORY"):   # systemd's RuntimeDirectory (or a test's own)
+        return [os.environ["RUNTIME_DIRECTORY"]]
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    return ["/run/statusboard"] + ([os.path.join(xdg, "statusboard")] if xdg else [])
+
+
 def runtime_dir() -> Optional[Path]:
     """Where state.json goes: systemd's RuntimeDirectory, /run/statusboard, or the user's runtime dir."""
-    xdg = os.environ.get("XDG_RUNTIME_DIR")
-    return _first_usable([os.environ.get("RUNTIME_DIRECTORY"), "/run/statusboard",
-                          os.path.join(xdg, "statusboard") if xdg else None])
+    return _first_usable(_runtime_places())
 
 
 def state_dir() -> Optional[Path]:
@@ -46,12 +52,8 @@ def state_dir() -> Optional[Path]:
 
 
 def status_candidates() -> List[Path]:
-    """Every place `statusboard status` looks for state.json, in order (only $RUNTIME_DIRECTORY when set)."""
-    if os.environ.get("RUNTIME_DIRECTORY"):
-        return [Path(os.environ["RUNTIME_DIRECTORY"]) / STATE_NAME]
-    xdg = os.environ.get("XDG_RUNTIME_DIR")
-    places = ["/run/statusboard", os.path.join(xdg, "statusboard") if xdg else None]
-    return [Path(p) / STATE_NAME for p in places if p]
+    """Every place `statusboard status` looks for state.json, in order."""
+    return [Path(p) / STATE_NAME for p in _runtime_places()]
 
 
 def write_atomic(path: Path, doc: Dict[str, Any]) -> None:

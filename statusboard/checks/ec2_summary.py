@@ -66,14 +66,6 @@ def effective_state(instance: Instance, health: Optional[Health]) -> str:
     return "running"
 
 
-def _what(spec: Ec2Spec) -> str:
-    if spec.instance_id:
-        return spec.instance_id
-    if spec.name:
-        return f"named {spec.name}"
-    return "tagged " + ", ".join(f"{k}={v}" for k, v in spec.tags or ())
-
-
 def summarise(spec: Ec2Spec, instances: Sequence[Instance], health: Mapping[str, Health],
               region: str) -> Tuple[str, str]:
     """(state, detail) for one target from every instance its region returned."""
@@ -83,7 +75,7 @@ def summarise(spec: Ec2Spec, instances: Sequence[Instance], health: Mapping[str,
         alive = [i for i in matched if i.state != "terminated"]
         matched = alive or matched
     if not matched:
-        return ABSENT, f"no instance {_what(spec)} in {region}"
+        return ABSENT, f"no instance {spec.describe()} in {region}"
     states = [effective_state(i, health.get(i.instance_id) if spec.status_checks else None) for i in matched]
     worst = min(states, key=lambda s: WORST_FIRST.index(s) if s in KNOWN else -1)
     if len(matched) == 1:
