@@ -85,7 +85,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"{board.path}: OK, {count} target{'s' if count != 1 else ''} on a {board.display.layout} board "
           f"({width}x{height}), display {board.display.driver}\n")
     print(layout_text(board))
+    for warning in palette_warnings(board):
+        print(f"warning: {warning}")
     return EXIT_OK
+
+
+def palette_warnings(board: Board) -> List[str]:
+    """Palette colours the HAT would show dark, or the same as another colour, at the day or night brightness."""
+    from statusboard.display.light import palette_warnings as check_palette
+    from statusboard.states import STALE, STATES
+    colours = {state: board.colour(state) for state in STATES if state != STALE or STALE in board.palette}
+    levels = [("", board.display.brightness)]
+    if board.display.night is not None:
+        levels.append(("night ", board.display.night.brightness))
+    found: List[str] = []
+    for warning in check_palette(colours, levels):
+        if warning not in found:
+            found.append(warning)
+    return found
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -29,4 +29,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test]"
+# The released Unicorn HAT library, run in the tests over a stand-in for the LED strip (tests/hardware/);
+# without its own dependency, rpi_ws281x, which only builds and runs on a Pi.
+.venv/bin/python -m pip install -q --no-deps "unicornhat==2.2.3"
 exec .venv/bin/python -m pytest "$@"

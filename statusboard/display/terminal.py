@@ -7,14 +7,20 @@ import sys
 import time
 from typing import Any, Optional, TextIO, Tuple
 
+from statusboard.display import light
 from statusboard.display.base import Frame
 from statusboard.states import RGB
 
-EMPTY_CELL = (28, 28, 28)
+EMPTY_CELL = (28, 28, 28)   # an unlit LED: darker than the dimmest lit one (light.screen of level 1 is ~40)
 # One letter per state for plain-text output (no colours), so a log or a pipe can still be read.
 LETTERS = {"up": "U", "slow": "S", "down": "D", "unknown": "?", "stale": "~", "running": "R",
            "pending": "P", "stopping": "s", "stopped": "X", "shutting-down": "x", "terminated": "T",
            "absent": "A", "impaired": "I", "initializing": "i"}
+
+
+def cell_colour(rgb: RGB, brightness: float) -> RGB:
+    """The colour of a pixel's cell: what the HAT shows at this brightness (night hours included)."""
+    return light.seen(rgb, brightness)
 
 
 def _bg(rgb: RGB) -> str:
@@ -43,7 +49,8 @@ class TerminalDisplay:
     def _show_colour(self, frame: Frame) -> None:
         lines = [f"\x1b[1m{self.title}\x1b[0m  {time.strftime('%H:%M:%S')}"]
         for row in frame.pixels:
-            cells = "".join(_bg(rgb if rgb != (0, 0, 0) else EMPTY_CELL) + "  " for rgb in row)
+            shown = [cell_colour(rgb, frame.brightness) for rgb in row]
+            cells = "".join(_bg(rgb if rgb != (0, 0, 0) else EMPTY_CELL) + "  " for rgb in shown)
             lines.append(" " + cells + "\x1b[0m")
         lines.append("")
         # A line wider than the terminal would wrap and throw off the redraw in place: cut it to fit.
@@ -52,7 +59,8 @@ class TerminalDisplay:
             text = f"[{entry.x},{entry.y}] {entry.name:<16} {entry.state:<13} {entry.detail}"
             if len(text) > room:
                 text = text[:room - 1] + "…"
-            lines.append(f" {_bg(entry.colour)}  \x1b[0m {text}")
+            swatch = cell_colour(entry.colour, frame.brightness)
+            lines.append(f" {_bg(swatch if swatch != (0, 0, 0) else EMPTY_CELL)}  \x1b[0m {text}")
         # Drawn from the top left of the screen each time, like top(1): a log line in between is painted over.
         start = "\x1b[H" if self._lines else "\x1b[2J\x1b[H"
         self.stream.write(start + "".join(line + "\x1b[K\n" for line in lines) + "\x1b[J")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
+import atexit
 import importlib
-import io
 import logging
+import sys
 from types import ModuleType
 from typing import Any, Optional, Tuple
 
+from statusboard.display import light
 from statusboard.display.base import Frame
 from statusboard.display.geometry import physical_pixels, physical_shape
 from statusboard.errors import DisplayError
@@ -43,20 +44,43 @@ def explain(exc: BaseException, model: str) -> str:
     return f"the Unicorn HAT could not be started: {text}"
 
 
+def _disarm(exc: BaseException) -> None:
+    """Drop the exit handler a strip that never started left behind (rpi_ws281x registers it before begin();
+    at exit it would run ws2811_fini on a device that was never opened and die with SIGSEGV)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        for scope in (tb.tb_frame.f_locals, tb.tb_frame.f_globals):
+            for value in list(scope.values()):
+                cleanup = getattr(value, "_cleanup", None)
+                if cleanup is not None and hasattr(value, "_leds") and callable(cleanup):
+                    atexit.unregister(cleanup)
+        tb = tb.tb_next
+
+
 class UnicornHatDisplay:
-    """Drives the LEDs; layout set explicitly (never auto-detected); rotation done by our own geometry,
-    the same the window display uses, so both show a board the same way round."""
+    """Drives the LEDs with exactly the levels of the shared light model; layout set explicitly (never
+    auto-detected); rotation done by our own geometry, the same the window display uses."""
 
     def __init__(self, settings: Any, module: Optional[ModuleType] = None, **_: Any) -> None:
         self.settings = settings
         self.shape: Tuple[int, int] = settings.shape
-        self._brightness: Optional[float] = None
         self._last: Optional[Frame] = None
         try:
             self.uh = module or importlib.import_module("unicornhat")
+            # Pimoroni's current library opens the strip on first use and then sets the HAT layout: open it
+            # first, so the layout set next is the one that stays.
+            setup = getattr(self.uh, "setup", None)
+            if callable(setup):
+                setup()
             self.uh.set_layout(self.uh.PHAT if settings.layout == "phat" else self.uh.HAT)
             self.uh.rotation(0)
+            # The light model decides every level: the library's brightness stays at its cap (scale 129) and
+            # its gamma table passes our levels through unchanged.
+            self.uh.set_gamma(light.library_gamma())
+            self.uh.brightness(1.0)
         except (ImportError, RuntimeError, OSError) as exc:
+            _disarm(exc)
+            sys.modules.pop("unicornhat", None)
             raise DisplayError(explain(exc, _board_model())) from None
         width, height = self.uh.get_shape()
         if (width, height) != physical_shape(settings.layout):
@@ -64,22 +88,14 @@ class UnicornHatDisplay:
                                f"{settings.layout} layout's; check display.layout")
         log.info("Unicorn HAT ready: %s, rotation %d", settings.layout, settings.rotation)
 
-    def _set_brightness(self, value: float) -> None:
-        if value == self._brightness:
-            return
-        # The driver prints a warning to stdout below about 0.23; the board's own setting is deliberate.
-        with contextlib.redirect_stdout(io.StringIO()):
-            self.uh.brightness(value)
-        self._brightness = value
-
     def show(self, frame: Frame) -> None:
         """Push the frame to the LEDs when they would change."""
         if frame.same_leds(self._last):
             return
-        self._set_brightness(frame.brightness)
         for y, row in enumerate(physical_pixels(frame, self.settings.layout, self.settings.rotation)):
-            for x, (r, g, b) in enumerate(row):
-                self.uh.set_pixel(x, y, r, g, b)
+            for x, rgb in enumerate(row):
+                r, g, b = light.wire(rgb, frame.brightness)
+                self.uh.set_pixel(x, y, light.library_value(r), light.library_value(g), light.library_value(b))
         self.uh.show()
         self._last = frame
 

@@ -14,6 +14,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
+from statusboard.display import light
 from statusboard.display.base import Frame, LegendEntry
 from statusboard.display.geometry import physical_shape, to_physical
 from statusboard.errors import DisplayError
@@ -27,12 +28,9 @@ OFF_LED = "#202020"   # an unlit LED: darker than any lit one, dim grey (unknown
 POLL_MS = 40
 
 
-def dimmed(rgb: RGB, brightness: float) -> RGB:
-    """The colour a LED shows at a brightness, as a screen can show it (square root: perceived, not linear)."""
-    if brightness <= 0:
-        return (0, 0, 0)
-    scale = min(1.0, brightness) ** 0.5
-    return (round(rgb[0] * scale), round(rgb[1] * scale), round(rgb[2] * scale))
+def led_colour(rgb: RGB, brightness: float) -> RGB:
+    """The colour a LED is drawn in: what the HAT shows at this brightness, as a screen shows it."""
+    return light.seen(rgb, brightness)
 
 
 def hex_colour(rgb: RGB) -> str:
@@ -131,8 +129,8 @@ class WindowDisplay:
             self.canvas.itemconfigure(item, fill=OFF_LED)
         for y, row in enumerate(frame.pixels):
             for x, rgb in enumerate(row):
-                if rgb != (0, 0, 0):
-                    shown = dimmed(rgb, frame.brightness)
+                shown = led_colour(rgb, frame.brightness)
+                if shown != (0, 0, 0):
                     self.canvas.itemconfigure(self.leds[to_physical(x, y, layout, rotation)], fill=hex_colour(shown))
         self._entries = {to_physical(e.x, e.y, layout, rotation): e for e in frame.legend}
         lines = [f"[{e.x},{e.y}] {e.name:<14} {e.state:<12} {e.detail}" for e in frame.legend]

@@ -5,8 +5,28 @@ from __future__ import annotations
 import io
 
 from statusboard.config import DisplaySettings
+from statusboard.display import light
 from statusboard.display.base import Frame, LegendEntry, blank
 from statusboard.display.terminal import TerminalDisplay
+
+
+def bg(rgb, brightness):
+    """The escape sequence of a cell showing rgb as the HAT does at this brightness."""
+    r, g, b = light.seen(rgb, brightness)
+    return f"\x1b[48;2;{r};{g};{b}m  "
+
+
+def test_cells_follow_brightness_and_night_as_the_hat_does():
+    out = io.StringIO()
+    term = TerminalDisplay(DisplaySettings(layout="phat"), stream=out, colour=True)
+    day, night = sample(), sample()
+    night = type(night)(night.pixels, 0.05, night.legend)
+    term.show(day)
+    term.show(night)
+    drawn = out.getvalue()
+    assert bg((0, 255, 0), 0.4) in drawn and bg((0, 255, 0), 0.05) in drawn
+    assert light.seen((0, 255, 0), 0.05) < light.seen((0, 255, 0), 0.4), "night is dimmer"
+    assert light.seen((0, 255, 0), 0.05) != (0, 0, 0), "and still lit"
 
 
 def sample(colour=(0, 255, 0), state="up"):
@@ -21,13 +41,13 @@ def test_colour_cells_and_legend_redrawn_in_place():
     term = TerminalDisplay(DisplaySettings(layout="phat"), stream=out, colour=True)
     term.show(sample())
     first = out.getvalue()
-    assert "\x1b[48;2;0;255;0m  " in first
+    assert bg((0, 255, 0), 0.4) in first
     assert "[2,1] api" in first and "HTTP 200 in 3 ms" in first
     assert first.startswith("\x1b[2J\x1b[H"), "the first drawing clears the screen"
     term.show(sample((255, 0, 0), "down"))
     second = out.getvalue()[len(first):]
     assert second.startswith("\x1b[H") and second.endswith("\x1b[J"), "the next ones paint over it in place"
-    assert "\x1b[48;2;255;0;0m  " in second
+    assert bg((255, 0, 0), 0.4) in second
 
 
 def test_plain_text_when_not_a_terminal():
@@ -73,6 +93,6 @@ def test_live_board_under_a_pseudo_terminal(tmp_path, web):
     assert proc.wait(timeout=10) == 0
     os.close(main)
     text = seen.decode("utf-8", "replace")
-    assert "\x1b[48;2;0;255;0m  " in text, "the api pixel is drawn green"
+    assert bg((0, 255, 0), 0.4) in text, "the api pixel is drawn green, as the HAT shows it at 0.4"
     assert "[2,1] api" in text and "HTTP 200 in" in text
     assert text.count("\x1b[H") >= 2, "redrawn in place from the top, not scrolled"

