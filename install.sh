@@ -4,17 +4,22 @@ set -euo pipefail
 
 usage() {
     cat <<'USAGE'
-Usage: sudo ./install.sh [--root DIR] [--hat | --no-hat] [--uninstall] [--help]
+Usage: sudo ./install.sh [--root DIR] [--hat | --no-hat] [--wheels DIR] [--uninstall [--purge]] [--help]
 
 Installs statusboard as a service that starts at boot:
-  /opt/statusboard                      a Python virtual environment with statusboard (and the HAT driver)
+  /opt/statusboard                      a Python virtual environment with statusboard, boto3 for EC2 targets
+                                        (and the Unicorn HAT driver on a Raspberry Pi that can drive one)
   /etc/statusboard/config.yaml          your board; never overwritten once there
   /etc/systemd/system/statusboard.service  enabled and started
 
   --root DIR    stage the whole install under DIR (no apt, no systemctl, no root needed); for tests
   --hat         install the Unicorn HAT driver even when this does not look like a Raspberry Pi
   --no-hat      do not install the Unicorn HAT driver (preview with --display terminal)
-  --uninstall   stop and remove the service and /opt/statusboard; keep /etc/statusboard
+  --wheels DIR  install the Python packages from the wheels in DIR only (no internet needed);
+                make DIR elsewhere with: pip download -d DIR pip setuptools wheel '.[ec2]'
+  --uninstall   stop and remove the service and /opt/statusboard; keep /etc/statusboard and
+                the observations kept in /var/lib/statusboard
+  --purge       with --uninstall: remove /var/lib/statusboard too
   --help        this text
 
 Running it again changes nothing unless statusboard itself changed.
@@ -27,6 +32,8 @@ die() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
 ROOT=""
 HAT=auto
 UNINSTALL=0
+PURGE=0
+WHEELS=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --root) [ $# -ge 2 ] || die "--root needs a directory"; ROOT=$(realpath -m "$2"); shift 2 ;;
@@ -34,6 +41,9 @@ while [ $# -gt 0 ]; do
         --hat) HAT=yes; shift ;;
         --no-hat) HAT=no; shift ;;
         --uninstall) UNINSTALL=1; shift ;;
+        --purge) PURGE=1; shift ;;
+        --wheels) [ $# -ge 2 ] || die "--wheels needs a directory"; WHEELS=$(realpath -m "$2"); shift 2 ;;
+        --wheels=*) WHEELS=$(realpath -m "${1#--wheels=}"); shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown option: $1" ;;
     esac
@@ -42,6 +52,7 @@ done
 SRC=$(cd "$(dirname "$0")" && pwd)
 VENV="$ROOT/opt/statusboard"
 ETC="$ROOT/etc/statusboard"
+KEPT="$ROOT/var/lib/statusboard"
 UNIT_DIR="$ROOT/etc/systemd/system"
 UNIT="$UNIT_DIR/statusboard.service"
 LIVE=1; [ -n "$ROOT" ] && LIVE=0
@@ -59,7 +70,12 @@ if [ "$UNINSTALL" = 1 ]; then
     rm -f "$UNIT"
     rm -rf "$VENV"
     [ "$LIVE" = 1 ] && command -v systemctl >/dev/null && systemctl daemon-reload
-    say "removed the service and $VENV; your config stays in $ETC"
+    if [ "$PURGE" = 1 ]; then
+        rm -rf "$KEPT"
+        say "removed the service, $VENV and $KEPT; your config stays in $ETC"
+    else
+        say "removed the service and $VENV; your config stays in $ETC (--purge also removes $KEPT)"
+    fi
     exit 0
 fi
 
@@ -67,13 +83,24 @@ command -v "$PY" >/dev/null || die "python3 is not installed (sudo apt install p
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 9))' \
     || die "statusboard needs Python 3.9 or newer; this is $("$PY" -V 2>&1)"
 
-if [ "$HAT" = auto ]; then
-    HAT=no
-    grep -qs "Raspberry Pi" /proc/device-tree/model && HAT=yes
-fi
+[ -z "$WHEELS" ] || [ -d "$WHEELS" ] || die "--wheels $WHEELS: no such directory"
+[ "$PURGE" = 0 ] || die "--purge goes with --uninstall"
+
+# The Unicorn HAT driver: only where it can work, and always say why not.
+MODEL=$(tr -d '\0' 2>/dev/null < /proc/device-tree/model || true)
+case "$HAT" in
+    yes) HAT_WHY="installed (--hat)" ;;
+    no) HAT_WHY="skipped (--no-hat)" ;;
+    auto)
+        case "$MODEL" in
+            *"Raspberry Pi 5"*) HAT=no; HAT_WHY="skipped: the Unicorn HAT cannot work on a $MODEL" ;;
+            *"Raspberry Pi"*) HAT=yes; HAT_WHY="installed for this $MODEL" ;;
+            *) HAT=no; HAT_WHY="skipped: this is not a Raspberry Pi${MODEL:+ ($MODEL)}" ;;
+        esac ;;
+esac
 
 if [ "$LIVE" = 1 ] && command -v apt-get >/dev/null; then
-    pkgs=(python3-venv python3-pip python3-setuptools python3-wheel)
+    pkgs=(python3-venv)
     [ "$HAT" = yes ] && pkgs+=(python3-dev gcc)   # the HAT driver (rpi_ws281x) is built from source
     missing=()
     for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -85,23 +112,39 @@ if [ "$LIVE" = 1 ] && command -v apt-get >/dev/null; then
     fi
 fi
 
+# pip's options: PyPI, or only the wheels given.
+pip_from=()
+[ -n "$WHEELS" ] && pip_from=(--no-index --find-links "$WHEELS")
+
 # The package's fingerprint: its sources. The same fingerprint means nothing to reinstall.
 stamp=$(cd "$SRC" && cat pyproject.toml $(find statusboard -name '*.py' | sort) | sha256sum | cut -d' ' -f1)
 stamp="$stamp hat=$HAT"
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.source" 2>/dev/null)" != "$stamp" ]; then
-    probe=$(mktemp -d)
-    [ -x "$VENV/bin/python" ] || "$PY" -m venv --system-site-packages "$VENV" \
+    # A venv that sees the system's packages picks up Debian's setuptools, which cannot build us (Bullseye):
+    # the environment is our own, and its pip is brought up to date before anything else.
+    if grep -qs "include-system-site-packages = true" "$VENV/pyvenv.cfg"; then rm -rf "$VENV"; fi
+    [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV" \
         || die "could not make a virtual environment at $VENV (sudo apt install python3-venv)"
-    "$VENV/bin/python" -m pip download -q --no-deps -d "$probe" icmplib >/dev/null 2>&1 \
-        || { rm -rf "$probe"; die "pip cannot fetch packages from PyPI: check the network (and any proxy)"; }
-    rm -rf "$probe"
-    extras=""; [ "$HAT" = yes ] && extras="[hat]"
-    say "installing statusboard${extras} into $VENV"
-    "$VENV/bin/python" -m pip install -q "$SRC$extras" \
-        || die "pip could not install statusboard into $VENV"
+    if [ -z "$WHEELS" ]; then
+        probe=$(mktemp -d)
+        "$VENV/bin/python" -m pip download -q --no-deps -d "$probe" icmplib >/dev/null 2>&1 \
+            || { rm -rf "$probe"; die "pip cannot fetch packages from PyPI: check the network (and any proxy), or use --wheels DIR"; }
+        rm -rf "$probe"
+    fi
+    "$VENV/bin/python" -m pip install -q "${pip_from[@]}" --upgrade pip \
+        || die "could not bring pip up to date in $VENV"
+    extras="ec2"; [ "$HAT" = yes ] && extras="ec2,hat"
+    say "installing statusboard[$extras] into $VENV"
+    if ! "$VENV/bin/python" -m pip install -q "${pip_from[@]}" "$SRC[$extras]"; then
+        [ "$HAT" = yes ] || die "pip could not install statusboard into $VENV"
+        say "the Unicorn HAT driver could not be built (see above); installing without it"
+        HAT=no; HAT_WHY="skipped: its driver (rpi_ws281x) could not be built here"
+        "$VENV/bin/python" -m pip install -q "${pip_from[@]}" "$SRC[ec2]" \
+            || die "pip could not install statusboard into $VENV"
+    fi
     install -m 0644 "$SRC/README.md" "$VENV/README.md"
     echo "$stamp" > "$VENV/.source"
-    changed+=("statusboard in $VENV")
+    changed+=("statusboard in $VENV, with boto3 for EC2 targets")
 fi
 
 install -d -m 0755 "$ETC"
@@ -121,11 +164,23 @@ if ! cmp -s "$SRC/systemd/statusboard.service" "$UNIT"; then
     changed+=("the service at $UNIT")
 fi
 
+started=""
 if [ "$LIVE" = 1 ]; then
     systemctl daemon-reload
     systemctl enable --quiet statusboard.service
-    if [ ${#changed[@]} -gt 0 ]; then systemctl restart statusboard.service; else systemctl start statusboard.service; fi
-    systemctl is-active --quiet statusboard.service || say "the service did not start: journalctl -u statusboard"
+    if [ ${#changed[@]} -gt 0 ]; then verb=restart; else verb=start; fi
+    if systemctl "$verb" statusboard.service 2>/dev/null && systemctl is-active --quiet statusboard.service; then
+        started="the service is running"
+    else
+        # The install itself worked: say why the board did not start, in the board's own words.
+        why=$(systemctl show -p StatusText --value statusboard.service 2>/dev/null || true)
+        if [ -z "$why" ]; then
+            invocation=$(systemctl show -p InvocationID --value statusboard.service 2>/dev/null || true)
+            why=$(journalctl -q -o cat --no-pager ${invocation:+_SYSTEMD_INVOCATION_ID=$invocation} \
+                  -u statusboard.service 2>/dev/null | grep -m1 '^statusboard: ' || true)
+        fi
+        started="the service did not start: ${why:-see journalctl -u statusboard}"
+    fi
 fi
 
 if [ ${#changed[@]} -eq 0 ]; then
@@ -134,6 +189,8 @@ else
     say "done. Installed or updated:"
     for c in "${changed[@]}"; do printf '  - %s\n' "$c"; done
 fi
+say "Unicorn HAT driver: $HAT_WHY"
+[ -n "$started" ] && say "$started"
 cat <<DONE
 
 Edit your board:   sudo nano /etc/statusboard/config.yaml

@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seconds", type=float, help="stop after this many seconds")
     demo.add_argument("--record", metavar="FILE", help="append every frame shown to FILE as JSON lines")
 
+    reload = sub.add_parser("reload", help="make the running board re-read its config, and say whether it took it",
+                            description="Send SIGHUP to the running board and wait for its answer: exit 0 when the "
+                                        "new config is running, 1 when it was refused (the board runs on with the "
+                                        "one it had). systemd's ExecReload.")
+    reload.add_argument("--pid", type=int, help="the board's process (default: the one in the state file)")
+    reload.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the answer (default 60)")
+
     status = sub.add_parser("status", help="show what the running board shows",
                             description="Print the running board's state file: every pixel, its state and detail.")
     status.add_argument("--json", action="store_true", help="print the state file as it is")
@@ -173,6 +180,60 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _read_state() -> Optional[Dict[str, Any]]:
+    """The running board's state file, or None when there is none (or it cannot be read as one)."""
+    from statusboard.statefile import status_candidates
+    for path in status_candidates():
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict):
+            return doc
+    return None
+
+
+def _reload_number(doc: Optional[Dict[str, Any]]) -> int:
+    reload = doc.get("last_reload") if doc else None
+    number = reload.get("n") if isinstance(reload, dict) else None
+    return number if isinstance(number, int) else 0
+
+
+def cmd_reload(args: argparse.Namespace) -> int:
+    """Signal the board to reload and wait for its verdict."""
+    import signal
+    import time
+    _setup_logging(args.verbose, quiet=True)
+    before = _read_state()
+    pid = args.pid or (before or {}).get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        raise StatusboardError("no running board found (give --pid, or start the board)")
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        raise StatusboardError(f"no process {pid}: the board is not running") from None
+    except PermissionError:
+        raise StatusboardError(f"not allowed to signal process {pid}: run as root (sudo)") from None
+    if before is None:
+        print(f"statusboard: sent SIGHUP to {pid}; no state file, so its answer cannot be read "
+              "(journalctl -u statusboard)", file=sys.stderr)
+        return EXIT_OK
+    end = time.monotonic() + args.timeout
+    while time.monotonic() < end:
+        time.sleep(0.1)
+        after = _read_state()
+        if after is not None and after.get("pid") == pid and _reload_number(after) > _reload_number(before):
+            reload = after["last_reload"]
+            if reload.get("ok"):
+                print(f"reloaded {after.get('config')}: {len(after.get('targets', []))} targets")
+                return EXIT_OK
+            print("statusboard: reload refused; the board runs on with the config it had:", file=sys.stderr)
+            for problem in reload.get("problems", []):
+                print(f"  {problem}", file=sys.stderr)
+            return EXIT_ERROR
+    raise StatusboardError(f"the board (process {pid}) did not answer the reload within {args.timeout:g} s")
+
+
 def status_text(doc: Dict[str, Any], colour: bool) -> str:
     """The state file as a table for people, with colour swatches on a terminal."""
     lines = [f"board from {doc.get('config')}, running since {doc.get('started_at')}"]
@@ -193,6 +254,13 @@ def status_text(doc: Dict[str, Any], colour: bool) -> str:
     return "\n".join(lines)
 
 
+def _tell_systemd(args: argparse.Namespace, text: str) -> None:
+    """Under systemd, leave why the board could not start as the unit's status line."""
+    if args.command == "run" and os.environ.get("NOTIFY_SOCKET"):
+        from statusboard.notify import Notifier
+        Notifier().status(text)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point; returns the exit code."""
     parser = _parser()
@@ -202,16 +270,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     if getattr(args, "config", None) is None:
         args.config = default_config_path()
     try:
-        commands = {"run": cmd_run, "check": cmd_check, "status": cmd_status, "demo": cmd_demo}
+        commands = {"run": cmd_run, "check": cmd_check, "status": cmd_status, "demo": cmd_demo,
+                    "reload": cmd_reload}
         return commands[args.command](args)
     except ConfigError as exc:
         count = len(exc.problems)
         print(f"statusboard: {count} problem{'s' if count != 1 else ''} in the config:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
+        _tell_systemd(args, f"not started: {count} problem{'s' if count != 1 else ''} in the config: "
+                            f"{exc.problems[0] if exc.problems else ''}")
         return exc.exit_code
     except StatusboardError as exc:
         print(f"statusboard: {exc}", file=sys.stderr)
+        _tell_systemd(args, f"not started: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

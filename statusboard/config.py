@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
@@ -11,7 +12,7 @@ from statusboard.display.registry import DRIVER_NAMES
 from statusboard.errors import ConfigError, Problem
 from statusboard.schema import Section
 from statusboard.states import RGB, STATES
-from statusboard.targets import KINDS, Spec, region
+from statusboard.targets import KINDS, LIBRARIES, Spec, region
 from statusboard.values import Invalid
 from statusboard.yamlsource import LDict, read_yaml
 
@@ -280,6 +281,14 @@ def _targets(sec: Section, defaults: Dict[str, Any], display: DisplaySettings) -
     return tuple(out)
 
 
+def _installed(module: str) -> bool:
+    """Whether a library can be imported, without importing it (boto3 alone costs 50 MB)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def _line(sec: Section, key: str) -> Optional[int]:
     return sec.mapping.lines.get(key) if isinstance(sec.mapping, LDict) else None
 
@@ -297,6 +306,9 @@ def _target(sec: Section, name: str, defaults: Dict[str, Any], pixel: Any) -> Op
             sec.used.add(kind)
     else:
         spec = KINDS[kinds[0]](sec, kinds[0])
+        if kinds[0] in LIBRARIES and not _installed(LIBRARIES[kinds[0]][0]):
+            library, how = LIBRARIES[kinds[0]]
+            sec.report(f"{kinds[0]} targets need {library}, which is not installed ({how})", kinds[0])
     interval = sec.take("interval", values.duration, defaults["interval"]) or defaults["interval"]
     timeout = sec.take("timeout", values.duration, defaults["timeout"]) or defaults["timeout"]
     fail_after = sec.take("fail_after", lambda v: values.integer(v, 1, 100), defaults["fail_after"])

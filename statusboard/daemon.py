@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -48,6 +49,7 @@ class Runner:
         self.last_frame: Optional[Frame] = None
         self.started = clock()
         self.last_reload: Optional[Dict[str, Any]] = None
+        self.reloads = 0
         self._stop = threading.Event()
         self._reload = threading.Event()
         runtime = statefile.runtime_dir() if keep else None
@@ -100,7 +102,7 @@ class Runner:
         self.scheduler.start()
         statuses = self.draw()
         self._publish(statuses, force=True)
-        self.notifier.ready(summary(statuses))
+        self.notifier.ready(self.status_line(statuses))
         try:
             while not self._stop.is_set():
                 if self._reload.is_set():
@@ -121,39 +123,63 @@ class Runner:
             self._keep(force=True)
 
     def reload(self) -> None:
-        """Re-read the config: a good one takes effect keeping unchanged targets' state; a bad one changes nothing."""
+        """Re-read the config: everything new is made ready before anything old stops, then swapped in one step;
+        a config, check or display that cannot be made changes nothing."""
         self.notifier.reloading()
-        display = None
+        self.reloads += 1
+        display: Optional[Display] = None
         try:
             board = load(self.board.path)
+            # Fresh EC2 clients on every reload: credentials and profiles added since the start are read again.
+            checks = self._checks_for(board, {k: c for k, c in self.checks.items() if k != "ec2"})
+            table = StateTable(board.targets)
+            scheduler = Scheduler(board.targets, checks, table.record, board.concurrency, self.clock)
             if board.display != self.board.display and self.open_display is not None:
-                display = self.open_display(board)   # opened before the old one closes: a failure changes nothing
-        except (ConfigError, DisplayError) as exc:
-            problems = [str(p) for p in exc.problems] if isinstance(exc, ConfigError) else [str(exc)]
-            for problem in problems:
-                log.error("reload: %s", problem)
-            log.error("reload failed: still running on the config loaded before")
-            self.last_reload = {"at": iso(self.clock()), "ok": False, "problems": problems}
-            self.notifier.ready(f"reload failed ({len(problems)} problems); running on the previous config")
-            self._publish(self.table.snapshot(self.clock()), force=True)
+                display = self.open_display(board)   # opened before the old one closes
+        except Exception as exc:  # noqa: BLE001 - whatever goes wrong, the running board stays as it was
+            if display is not None:
+                display.close()
+            self._refuse(exc)
             return
         self.scheduler.stop()
-        checks = self._checks_for(board, self.checks)
-        table = StateTable(board.targets)
-        table.adopt(self.table)
+        table.adopt(self.table)   # after the old checks stopped recording
         if display is not None:
             self.display.close()
             self.display = display
             self._attach(display)
             self.last_frame = None
-        self.board, self.checks, self.table = board, checks, table
-        self.scheduler = Scheduler(board.targets, checks, table.record, board.concurrency, self.clock)
-        self.scheduler.start()
-        self.last_reload = {"at": iso(self.clock()), "ok": True, "problems": []}
+        self.board, self.checks, self.table, self.scheduler = board, checks, table, scheduler
+        scheduler.start()
+        self.last_reload = {"n": self.reloads, "at": iso(self.clock()), "ok": True, "problems": []}
         log.info("reloaded %s: %d targets", board.path, len(board.targets))
         statuses = self.draw()
         self._publish(statuses, force=True)
-        self.notifier.ready(summary(statuses))
+        self.notifier.ready(self.status_line(statuses))
+
+    def _refuse(self, exc: BaseException) -> None:
+        """Log why a reload was refused, keep it in the state file and in systemd's status line."""
+        if isinstance(exc, ConfigError):
+            problems = [str(p) for p in exc.problems]
+        elif isinstance(exc, DisplayError):
+            problems = [str(exc)]
+        else:
+            log.exception("reload: unexpected error")
+            problems = [f"{self.board.path}: could not be applied: {type(exc).__name__}: {exc}"]
+        for problem in problems:
+            log.error("reload: %s", problem)
+        log.error("reload refused: still running on the config loaded before")
+        self.last_reload = {"n": self.reloads, "at": iso(self.clock()), "ok": False, "problems": problems}
+        statuses = self.table.snapshot(self.clock())
+        self._publish(statuses, force=True)
+        self.notifier.ready(self.status_line(statuses))
+
+    def status_line(self, statuses: Mapping[str, Status]) -> str:
+        """systemd's one-line status: the counts, and a refused reload until a good one follows."""
+        line = summary(statuses)
+        if self.last_reload is not None and not self.last_reload["ok"]:
+            problems = self.last_reload["problems"]
+            line += f"; RELOAD REFUSED ({len(problems)} problem{'s' if len(problems) != 1 else ''}): {problems[0]}"
+        return line
 
     def _restore(self) -> None:
         """Show the observations kept from the last run at once (stale ones dimmed) until fresh ones arrive."""
@@ -177,7 +203,8 @@ class Runner:
     def document(self, statuses: Mapping[str, Status]) -> Dict[str, Any]:
         """The state file: the `run --once --json` document plus config path, start time and last reload."""
         doc = report(self.board, statuses)
-        doc.update({"config": self.board.path, "started_at": iso(self.started), "last_reload": self.last_reload})
+        doc.update({"config": self.board.path, "started_at": iso(self.started), "last_reload": self.last_reload,
+                    "pid": os.getpid(), "boot_id": statefile.boot_id()})
         return doc
 
     def _publish(self, statuses: Mapping[str, Status], force: bool = False) -> None:
@@ -192,7 +219,7 @@ class Runner:
             try:
                 statefile.write_atomic(self._state_path, doc)
                 self._last_doc = doc
-                self.notifier.status(summary(statuses))
+                self.notifier.status(self.status_line(statuses))
             except OSError as exc:
                 log.warning("cannot write %s: %s", self._state_path, exc)
                 self._state_path = None

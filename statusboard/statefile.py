@@ -56,6 +56,14 @@ def status_candidates() -> List[Path]:
     return [Path(p) / STATE_NAME for p in _runtime_places()]
 
 
+def boot_id() -> Optional[str]:
+    """This boot's id (Linux), so a reader can tell a state file written before a reboot."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+    except OSError:
+        return None
+
+
 def write_atomic(path: Path, doc: Dict[str, Any]) -> None:
     """Replace path with doc as JSON, so a reader never sees half a file."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))

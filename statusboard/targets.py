@@ -184,6 +184,12 @@ def parse_ec2(parent: Section, key: str) -> Optional[Ec2Spec]:
 
 
 # The config key of each kind of target, and how to read its settings.
+# kind -> (the library its check needs, how to install it); checked when a config is read, so a board never
+# starts, or reloads, into a check that cannot run.
+LIBRARIES: Dict[str, Tuple[str, str]] = {
+    "ec2": ("boto3", "sudo ./install.sh installs it, or: pip install 'statusboard[ec2]'"),
+}
+
 KINDS: Dict[str, Callable[[Section, str], Optional[Spec]]] = {
     "http": parse_http,
     "ping": parse_ping,

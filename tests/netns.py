@@ -25,7 +25,13 @@ def why_not() -> Optional[str]:
     made = _ip("netns", "add", name, check=False)
     if made.returncode != 0:
         return f"ip netns add is not permitted here: {made.stderr.strip()}"
-    _ip("netns", "del", name, check=False)
+    try:
+        # Some containers let a namespace be made but not entered or set up.
+        used = _ip("netns", "exec", name, "ip", "link", "set", "lo", "up", check=False)
+        if used.returncode != 0:
+            return f"a network namespace cannot be set up here: {used.stderr.strip() or used.returncode}"
+    finally:
+        _ip("netns", "del", name, check=False)
     return None
 
 

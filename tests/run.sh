@@ -6,14 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System tools the tests use: ip (network namespaces), setpriv, openssl (a self-signed certificate),
-# Xvfb (a screen for the window display).
+# Xvfb and Tk (the window display), debootstrap and systemd-nspawn (the appliance booted in a container).
 need=()
 command -v Xvfb >/dev/null || need+=(xvfb)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v systemd-nspawn >/dev/null || need+=(systemd-container)
 command -v ip >/dev/null || need+=(iproute2)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v openssl >/dev/null || need+=(openssl)
 python=${PYTHON:-python3}
 "$python" -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)   # Debian splits venv out of python3
+"$python" -c 'import tkinter' 2>/dev/null || need+=(python3-tk)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
         echo "tests/run.sh: installing ${need[*]}"

@@ -41,6 +41,11 @@ def test_staged_install_twice_keeps_the_users_config(tmp_path):
                            capture_output=True, text=True, timeout=60)
     assert check.returncode == 0 and "OK, " in check.stdout, check.stderr
     assert "staged under" in first.stdout and "nothing on this system was touched" in first.stdout
+    assert "Unicorn HAT driver: skipped (--no-hat)" in first.stdout
+    # The shipped sample has EC2 targets: what they need is installed, and the venv is the board's own.
+    python = stage / "opt/statusboard/bin/python"
+    assert subprocess.run([str(python), "-c", "import boto3"], timeout=60).returncode == 0
+    assert "include-system-site-packages = false" in (stage / "opt/statusboard/pyvenv.cfg").read_text()
 
     config.write_text(config.read_text().replace("brightness: 0.4", "brightness: 0.2"))
     before = tree(stage)
@@ -64,14 +69,20 @@ def test_a_newer_sample_lands_beside_the_kept_config(tmp_path):
     assert config.read_text().startswith("# mine") and sample.read_text() == (ROOT / "config.yaml").read_text()
 
 
-def test_uninstall_keeps_the_config(tmp_path):
+def test_uninstall_keeps_the_config_and_purge_the_kept_observations(tmp_path):
     stage = tmp_path / "stage"
     assert install(stage).returncode == 0
+    kept = stage / "var/lib/statusboard/observations.json"
+    kept.parent.mkdir(parents=True)
+    kept.write_text("{}")
     done = install(stage, "--uninstall")
     assert done.returncode == 0
     assert not (stage / "opt/statusboard").exists()
     assert not (stage / "etc/systemd/system/statusboard.service").exists()
-    assert (stage / "etc/statusboard/config.yaml").exists()
+    assert (stage / "etc/statusboard/config.yaml").exists() and kept.exists()
+    purged = install(stage, "--uninstall", "--purge")
+    assert purged.returncode == 0 and not kept.parent.exists()
+    assert (stage / "etc/statusboard/config.yaml").exists(), "the config stays even with --purge"
 
 
 def test_help_and_refusals(tmp_path):
@@ -90,7 +101,8 @@ def test_help_and_refusals(tmp_path):
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed here")
 def test_service_file_verifies_and_is_hardened(tmp_path):
     unit = (ROOT / "systemd/statusboard.service").read_text()
-    for needed in ("Type=notify", "WatchdogSec=", "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID",
+    for needed in ("Type=notify", "WatchdogSec=", "Restart=on-failure", "RestartPreventExitStatus=2 3",
+                   "ExecReload=/opt/statusboard/bin/statusboard reload --pid $MAINPID",
                    "DeviceAllow=/dev/mem rw", "CAP_NET_RAW", "CAP_SYS_RAWIO"):
         assert needed in unit
     # verify wants ExecStart to exist: point it at this interpreter for the check.

@@ -31,7 +31,12 @@ def explain(exc: BaseException, model: str) -> str:
     """One clear line for a failure to import or start the `unicornhat` package."""
     text = str(exc)
     if isinstance(exc, ImportError):
-        return ("the unicornhat package is not installed (pip install unicornhat, or run install.sh); "
+        if not model.startswith("Raspberry Pi"):
+            return ("this is not a Raspberry Pi, so there is no Unicorn HAT here (and install.sh did not install "
+                    "its driver): set display.driver to terminal, or preview with --display terminal")
+        if "Raspberry Pi 5" in model:
+            return f"the Unicorn HAT does not work on a {model} (its LED driver has no support for it)"
+        return ("the unicornhat package is not installed: sudo ./install.sh --hat installs it; "
                 "to preview without a HAT use --display terminal")
     if "Raspberry Pi 5" in model:
         return f"the Unicorn HAT does not work on a {model} (its LED driver has no support for it)"

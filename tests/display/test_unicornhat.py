@@ -211,7 +211,9 @@ def test_a_working_hat_runs_a_round_and_ends_dark(tmp_path, python):
      "the Unicorn HAT needs root: run as root or through the service"),
     (RuntimeError("ws2811_init failed with code -3 (Hardware revision is not supported)"),
      "Raspberry Pi 5 Model B Rev 1.0", "the Unicorn HAT does not work on a Raspberry Pi 5"),
-    (ImportError("No module named 'unicornhat'"), "", "the unicornhat package is not installed"),
+    (ImportError("No module named 'unicornhat'"), "Raspberry Pi 4 Model B Rev 1.4",
+     "the unicornhat package is not installed: sudo ./install.sh --hat installs it"),
+    (ImportError("No module named 'unicornhat'"), "", "this is not a Raspberry Pi, so there is no Unicorn HAT here"),
 ])
 def test_start_up_failures_are_one_clear_line(error, model, expected):
     message = explain(error, model)
