@@ -1,0 +1,132 @@
+"""The appliance as a user meets it: a fresh Debian booted with systemd in a container, install.sh with the
+shipped sample, a board with HTTP, ping and EC2 targets, refused and good reloads, stop, a second install and
+uninstall. On Bookworm and Bullseye (the bases of Raspberry Pi OS); loopback only."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Callable, Dict, Iterator
+
+import pytest
+
+from tests import container
+from tests.conftest import ROOT
+
+REASON = container.why_not()
+pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
+SB = "/opt/statusboard/bin/statusboard"
+
+
+@pytest.fixture(params=["bookworm", "bullseye"])
+def box(request, tmp_path: Path) -> Iterator[container.Container]:
+    try:
+        wheels = container.wheels(request.param)
+        booted = container.Container(request.param, tmp_path)
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"this machine cannot boot a {request.param} container: {exc}")
+    try:
+        ignore = shutil.ignore_patterns(".git", ".venv", "__pycache__", ".pytest_cache", "*.egg-info", "build")
+        shutil.copytree(ROOT, booted.root / "root/statusboard", ignore=ignore, symlinks=True)
+        booted.copy_in(wheels, "/root/wheels")
+        yield booted
+    finally:
+        booted.close()
+
+
+def until(what: str, probe: Callable[[], object], timeout: float = 90) -> object:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        got = probe()
+        if got:
+            return got
+        time.sleep(0.5)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def board_config(http_port: int, extra: str = "") -> str:
+    return textwrap.dedent(f"""\
+        display: {{driver: fake}}
+        defaults: {{interval: 3s, timeout: 2s}}
+        aws: {{region: eu-west-1}}
+        targets:
+          web:   {{pixel: [0, 0], http: 'http://127.0.0.1:{http_port}/ok'}}
+          lo:    {{pixel: [1, 0], ping: 127.0.0.1}}
+          web-1: {{pixel: [2, 0], ec2: {{name: web-1}}}}
+        """) + extra
+
+
+def test_install_run_reload_stop_reinstall_uninstall(box: container.Container):
+    sh = box.sh
+    # 1. The README's "On the Pi", word for word: the shipped sample, where no HAT can work.
+    first = sh("cd /root/statusboard && ./install.sh --wheels /root/wheels", check=False, timeout=900)
+    out = first.stdout + first.stderr
+    assert first.returncode == 0, out
+    assert "Unicorn HAT driver: skipped: this is not a Raspberry Pi" in out
+    assert "the service did not start: " in out and "not a Raspberry Pi" in out, out
+    assert "Edit your board:" in out, "the summary and next steps always come"
+    assert sh(f"{SB} check -c /etc/statusboard/config.yaml", check=False).returncode == 0, "boto3 is installed"
+    # A permanent error does not loop: exit 3 stops the unit, and its status line says why.
+    time.sleep(7)   # longer than RestartSec
+    shown = sh("systemctl show -p NRestarts -p ActiveState --value statusboard", check=False).stdout.split()
+    assert shown == ["0", "failed"], shown
+    assert "not a Raspberry Pi" in sh("systemctl status statusboard", check=False).stdout
+
+    # 2. A real board: HTTP, ping and EC2 (moto's server) on the container's own loopback, on the fake display.
+    world = box.in_network([sys.executable, "-m", "tests.appliance_world"], cwd=ROOT, text=True,
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        where: Dict[str, object] = json.loads(world.stdout.readline())
+        config = box.root / "etc/statusboard/config.yaml"
+        config.write_text(board_config(where["http"]))
+        dropin = box.root / "etc/systemd/system/statusboard.service.d/test.conf"
+        dropin.parent.mkdir(parents=True, exist_ok=True)
+        dropin.write_text(f"[Service]\nEnvironment=AWS_ENDPOINT_URL={where['aws']} AWS_ACCESS_KEY_ID=testing "
+                          "AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true\n")
+        sh("systemctl daemon-reload && systemctl restart statusboard")
+
+        def states() -> Dict[str, str]:
+            got = sh(f"{SB} status --json", check=False)
+            try:
+                return {t["name"]: t["state"] for t in json.loads(got.stdout)["targets"]}
+            except (ValueError, KeyError):
+                return {}
+        until("web up, lo up, web-1 running", lambda: states() == {"web": "up", "lo": "up", "web-1": "running"})
+
+        # 3. A refused reload fails, says why, and stays visible; the board runs on.
+        config.write_text(board_config(where["http"], "  bad: {pixel: [9, 9], ping: 127.0.0.1}\n"))
+        refused = sh("systemctl reload statusboard", check=False)
+        assert refused.returncode != 0
+        assert sh("systemctl is-active statusboard", check=False).stdout.strip() == "active"
+        assert "RELOAD REFUSED" in sh("systemctl status statusboard", check=False).stdout
+        assert "FAILED, still running on the config before it" in sh(f"{SB} status", check=False).stdout
+        assert states()["web"] == "up"
+        # 4. A good reload takes, and the refusal is gone.
+        config.write_text(board_config(where["http"], "  lo2: {pixel: [3, 0], ping: 127.0.0.1}\n"))
+        sh("systemctl reload statusboard")
+        assert "RELOAD REFUSED" not in sh("systemctl status statusboard", check=False).stdout
+        until("lo2 up", lambda: states().get("lo2") == "up")
+        # 5. Stop: promptly, and `status` says no board runs.
+        began = time.monotonic()
+        sh("systemctl stop statusboard")
+        assert time.monotonic() - began < 10
+        assert sh(f"{SB} status", check=False).returncode == 1
+    finally:
+        world.stdin.close()
+        world.wait(timeout=30)
+
+    # 6. A second install changes nothing; uninstall keeps the config.
+    again = sh("cd /root/statusboard && ./install.sh --wheels /root/wheels", check=False, timeout=900)
+    assert again.returncode == 0 and "nothing to change" in again.stdout, again.stdout + again.stderr
+    gone = sh("cd /root/statusboard && ./install.sh --uninstall", check=False)
+    assert gone.returncode == 0, gone.stderr
+    assert not (box.root / "opt/statusboard").exists()
+    assert not (box.root / "etc/systemd/system/statusboard.service").exists()
+    assert (box.root / "etc/statusboard/config.yaml").exists()
