@@ -130,7 +130,7 @@ def main() -> None:
                     took.append(time.monotonic() - start)
                 per_region = {r: (servers[r].counts().get("DescribeInstances", 0) - before[r]) / args.repeat
                               for r in chosen}
-                states = {s.state for s in table.snapshot(time.time()).values()}
+                states = {s.state for s in table.snapshot(time.monotonic()).values()}
                 times.setdefault(size, {})[nregions] = statistics.median(took)
                 print(f"{size:>5} instances per region, {nregions} region(s), {len(board.targets)} EC2 pixels: "
                       f"DescribeInstances per refresh per region {per_region}, pages needed "

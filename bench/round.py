@@ -54,7 +54,7 @@ def main() -> None:
             start = time.monotonic()
             sched.run_once()
             took = time.monotonic() - start
-            states = dict(Counter(s.state for s in table.snapshot(time.time()).values()))
+            states = dict(Counter(s.state for s in table.snapshot(time.monotonic()).values()))
             print(f"N={n:<4} T={args.timeout:g} s  concurrent round:   {took:7.2f} s = {took / args.timeout:6.2f} x T"
                   f"   (concurrency {args.concurrency}; {states})", flush=True)
             if not args.no_baseline:

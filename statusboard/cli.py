@@ -143,7 +143,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         handle_signals(runner)
         log.info("board running: %d targets from %s on the %s display", len(board.targets), board.path, name)
         runner.run()
-        return EXIT_OK
+        return EXIT_ERROR if runner.failed else EXIT_OK
     finally:
         (runner.display if runner else display).close()
 

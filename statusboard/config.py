@@ -23,6 +23,7 @@ DEFAULT_TIMEOUT = 5.0
 DEFAULT_FAIL_AFTER = 2
 STALE_INTERVALS = 3
 DEFAULT_CONCURRENCY = 64
+MAX_BYTES = 1024 * 1024   # a config is a few KB; anything this large is not one
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,17 @@ def default_config_path() -> str:
 
 def load(path: str) -> Board:
     """Read and check a config file; raises ConfigError listing every problem found."""
+    return parse(read(path), path)
+
+
+def read(path: str) -> str:
+    """The text of a config file; ConfigError when it cannot be read."""
     try:
         with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+            if os.fstat(handle.fileno()).st_size > MAX_BYTES:
+                raise ConfigError([Problem(path, None, "", f"larger than {MAX_BYTES // 1024} KB: not a board's "
+                                                           "config")])
+            return handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError([Problem(path, None, "", "file not found")]) from None
     except IsADirectoryError:
@@ -124,11 +133,19 @@ def load(path: str) -> Board:
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ConfigError([Problem(path, None, "", f"cannot read: {reason}")]) from None
-    return parse(text, path)
 
 
 def parse(text: str, path: str = "config.yaml") -> Board:
-    """Check config text; raises ConfigError listing every problem found."""
+    """Check config text; raises ConfigError listing every problem found, whatever the text holds."""
+    try:
+        return _parse(text, path)
+    except ConfigError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - no input may end in a traceback or take a running board down
+        raise ConfigError([Problem(path, None, "", f"cannot be read: {type(exc).__name__}: {exc}")]) from None
+
+
+def _parse(text: str, path: str) -> Board:
     problems: List[Problem] = []
     doc = read_yaml(text, path, problems)
     if problems:

@@ -10,16 +10,16 @@ import time
 from collections import Counter
 from typing import Any, Callable, Dict, Mapping, Optional
 
+from statusboard import statefile
 from statusboard.checks import Check, make_checks
-from statusboard.config import Board, load
+from statusboard.config import Board, parse, read
 from statusboard.display.base import Display, Frame
-from statusboard.errors import ConfigError, DisplayError
+from statusboard.errors import ConfigError, DisplayError, Problem
 from statusboard.notify import Notifier
 from statusboard.render import has_blinking, render
 from statusboard.report import iso, report
-from statusboard.scheduler import Scheduler
+from statusboard.scheduler import Scheduler, WorkerPool
 from statusboard.state import StateTable, Status
-from statusboard import statefile
 
 log = logging.getLogger(__name__)
 
@@ -27,42 +27,54 @@ IDLE_WAKE = 1.0    # seconds between redraw checks when nothing blinks (stalenes
 COALESCE = 0.05    # after a result arrives, wait this long for others before drawing
 KEEP_EVERY = 60.0  # seconds between writes of the kept observations (spare the SD card)
 PUBLISH_EVERY = 1.0  # seconds between rewrites of the state file while results keep arriving
+SETTLE = 0.2       # a reload reads the config until two reads this far apart agree (an editor mid-save)
+SETTLE_LIMIT = 5.0  # ... and refuses a file that keeps changing for this long
 
 OpenDisplay = Callable[[Board], Display]
 
 
+class _Cancelled(Exception):
+    """The board is stopping: a reload in progress is dropped."""
+
+
 class Runner:
-    """One board running: its state table, its scheduler and the display it draws on."""
+    """One board running: its state table, its scheduler and the display it draws on.
+
+    `clock` is wall-clock time, for people (checked_at, night hours); `monotonic` measures every age and
+    interval, so a wall clock that jumps (a Pi has no real-time clock) changes nothing on the board.
+    """
 
     def __init__(self, board: Board, display: Display, clock: Callable[[], float] = time.time,
                  checks: Optional[Mapping[str, Check]] = None, notifier: Optional[Notifier] = None,
-                 open_display: Optional[OpenDisplay] = None, keep: bool = False) -> None:
+                 open_display: Optional[OpenDisplay] = None, keep: bool = False,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.board = board
         self.display = display
         self.clock = clock
+        self.monotonic = monotonic
         self.notifier = notifier or Notifier("")
         self.open_display = open_display
         self._attach(display)
         self.table = StateTable(board.targets)
         self.checks: Dict[str, Check] = dict(checks) if checks is not None else self._checks_for(board, {})
-        self.scheduler = Scheduler(board.targets, self.checks, self.table.record, board.concurrency, clock)
+        self.pool = WorkerPool(board.concurrency)   # one bound on checks in flight for the board's whole life
+        self.scheduler = Scheduler(board.targets, self.checks, self.table.record, clock=clock, pool=self.pool)
         self.last_frame: Optional[Frame] = None
         self.started = clock()
         self.last_reload: Optional[Dict[str, Any]] = None
         self.reloads = 0
+        self.failed = False   # set when the board stopped because a part of it died
         self._stop = threading.Event()
         self._reload = threading.Event()
-        runtime = statefile.runtime_dir() if keep else None
-        self._state_path = runtime / statefile.STATE_NAME if runtime is not None else None
-        self._memory_dir = statefile.state_dir() if keep else None
+        self.files = statefile.Files(keep)
         self._last_doc: Optional[Dict[str, Any]] = None
-        self._kept_at = 0.0
-        self._published_at = 0.0
+        self._kept_at = monotonic()
+        self._published_at = -PUBLISH_EVERY
 
     def _checks_for(self, board: Board, old: Mapping[str, Check]) -> Dict[str, Check]:
-        """Checks for a board, reusing old ones of the same kind (their ICMP probe, HTTP sessions, AWS clients)."""
+        """Checks for a board, reusing old ones of the same kind (their ICMP probe, HTTP sessions)."""
         kinds = {t.kind for t in board.targets}
-        reuse = {k: c for k, c in old.items() if k in kinds and (k != "ec2" or board.aws == self.board.aws)}
+        reuse = {k: c for k, c in old.items() if k in kinds}
         fresh = make_checks(kinds - set(reuse), self.clock, board.aws)
         return {**reuse, **fresh}
 
@@ -73,9 +85,8 @@ class Runner:
 
     def draw(self) -> Dict[str, Status]:
         """Render the board now and show the frame if it differs from the last one."""
-        now = self.clock()
-        statuses = self.table.snapshot(now)
-        frame = render(self.board, statuses, now)
+        statuses = self.table.snapshot(self.monotonic())
+        frame = render(self.board, statuses, self.clock())
         if frame != self.last_frame:
             self.display.show(frame)
             self.last_frame = frame
@@ -97,7 +108,7 @@ class Runner:
         self.table.changed.set()
 
     def run(self) -> None:
-        """Check and draw until stop() is called."""
+        """Check and draw until stop() is called (or a part of the board dies: then `failed` is set)."""
         self._restore()
         self.scheduler.start()
         statuses = self.draw()
@@ -111,6 +122,12 @@ class Runner:
                 self.table.changed.clear()
                 statuses = self.draw()
                 self._publish(statuses)
+                if not self.scheduler.alive() and not self._stop.is_set():
+                    # Without its scheduler the board would show stale pixels for ever while the watchdog
+                    # stays fed: stop, so that systemd (Restart=on-failure) starts it afresh.
+                    log.critical("the scheduler thread has died: stopping the board so that it is restarted")
+                    self.failed = True
+                    break
                 self.notifier.watchdog(time.monotonic())
                 wait = IDLE_WAKE
                 if has_blinking(statuses):
@@ -120,7 +137,23 @@ class Runner:
         finally:
             self.notifier.stopping()
             self.scheduler.stop()
+            self.pool.stop()
             self._keep(force=True)
+
+    def _settled_text(self, path: str) -> str:
+        """The config's text once two reads SETTLE apart agree (an editor may still be writing it)."""
+        text = read(path)
+        give_up = time.monotonic() + SETTLE_LIMIT
+        while True:
+            if self._stop.wait(SETTLE):
+                raise _Cancelled()
+            again = read(path)
+            if again == text:
+                return text
+            if time.monotonic() > give_up:
+                raise ConfigError([Problem(path, None, "", f"still changing after {SETTLE_LIMIT:g} s (being "
+                                                           "written?); reload again once it is saved")])
+            text = again
 
     def reload(self) -> None:
         """Re-read the config: everything new is made ready before anything old stops, then swapped in one step;
@@ -129,13 +162,15 @@ class Runner:
         self.reloads += 1
         display: Optional[Display] = None
         try:
-            board = load(self.board.path)
+            board = parse(self._settled_text(self.board.path), self.board.path)
             # Fresh EC2 clients on every reload: credentials and profiles added since the start are read again.
             checks = self._checks_for(board, {k: c for k, c in self.checks.items() if k != "ec2"})
             table = StateTable(board.targets)
-            scheduler = Scheduler(board.targets, checks, table.record, board.concurrency, self.clock)
+            scheduler = Scheduler(board.targets, checks, table.record, clock=self.clock, pool=self.pool)
             if board.display != self.board.display and self.open_display is not None:
                 display = self.open_display(board)   # opened before the old one closes
+        except _Cancelled:
+            return
         except Exception as exc:  # noqa: BLE001 - whatever goes wrong, the running board stays as it was
             if display is not None:
                 display.close()
@@ -148,6 +183,7 @@ class Runner:
             self.display = display
             self._attach(display)
             self.last_frame = None
+        self.pool.size = board.concurrency
         self.board, self.checks, self.table, self.scheduler = board, checks, table, scheduler
         scheduler.start()
         self.last_reload = {"n": self.reloads, "at": iso(self.clock()), "ok": True, "problems": []}
@@ -169,60 +205,57 @@ class Runner:
             log.error("reload: %s", problem)
         log.error("reload refused: still running on the config loaded before")
         self.last_reload = {"n": self.reloads, "at": iso(self.clock()), "ok": False, "problems": problems}
-        statuses = self.table.snapshot(self.clock())
+        statuses = self.table.snapshot(self.monotonic())
         self._publish(statuses, force=True)
         self.notifier.ready(self.status_line(statuses))
 
     def status_line(self, statuses: Mapping[str, Status]) -> str:
-        """systemd's one-line status: the counts, and a refused reload until a good one follows."""
+        """systemd's one-line status: the counts, checks starved of workers, and a refused reload until a good
+        one follows."""
         line = summary(statuses)
+        starving = self.pool.starving()
+        if starving:
+            line += f"; {starving}"
         if self.last_reload is not None and not self.last_reload["ok"]:
             problems = self.last_reload["problems"]
             line += f"; RELOAD REFUSED ({len(problems)} problem{'s' if len(problems) != 1 else ''}): {problems[0]}"
         return line
 
     def _restore(self) -> None:
-        """Show the observations kept from the last run at once (stale ones dimmed) until fresh ones arrive."""
-        if self._memory_dir is None:
-            return
-        kept = statefile.load_observations(self._memory_dir / statefile.MEMORY_NAME, self.board)
+        """Show the observations kept from the last run at once, as stale, until fresh ones arrive."""
+        kept = self.files.restore(self.board)
         for obs in kept:
             self.table.record(obs)
         if kept:
-            log.info("showing %d observations kept from the last run", len(kept))
+            log.info("showing %d observations kept from the last run (stale until checked again)", len(kept))
 
     def _keep(self, force: bool = False) -> None:
-        if self._memory_dir is None or (not force and self.clock() - self._kept_at < KEEP_EVERY):
+        if not force and self.monotonic() - self._kept_at < KEEP_EVERY:
             return
-        self._kept_at = self.clock()
-        try:
-            statefile.save_observations(self._memory_dir / statefile.MEMORY_NAME, self.board, self.table.latest())
-        except OSError as exc:
-            log.warning("cannot keep observations in %s: %s", self._memory_dir, exc)
+        self._kept_at = self.monotonic()
+        self.files.keep(self.board, self.table.latest())
 
     def document(self, statuses: Mapping[str, Status]) -> Dict[str, Any]:
-        """The state file: the `run --once --json` document plus config path, start time and last reload."""
+        """The state file: the `run --once --json` document plus config path, start time, last reload, warnings,
+        and this process (so `status` can tell a running board from one that has died)."""
         doc = report(self.board, statuses)
         doc.update({"config": self.board.path, "started_at": iso(self.started), "last_reload": self.last_reload,
+                    "warnings": [w for w in [self.pool.starving()] if w],
                     "pid": os.getpid(), "boot_id": statefile.boot_id()})
         return doc
 
     def _publish(self, statuses: Mapping[str, Status], force: bool = False) -> None:
         """Write the state file when something changed, and keep observations now and then."""
         self._keep()
-        now = time.monotonic()
-        if self._state_path is None or (not force and now - self._published_at < PUBLISH_EVERY):
+        now = self.monotonic()
+        if self.files.state_path is None or (not force and now - self._published_at < PUBLISH_EVERY):
             return
         self._published_at = now
         doc = self.document(statuses)
         if doc != self._last_doc or force:
-            try:
-                statefile.write_atomic(self._state_path, doc)
+            if self.files.write(self.files.state_path, {**doc, "written_at": iso(self.clock())}):
                 self._last_doc = doc
-                self.notifier.status(self.status_line(statuses))
-            except OSError as exc:
-                log.warning("cannot write %s: %s", self._state_path, exc)
-                self._state_path = None
+            self.notifier.status(self.status_line(statuses))
 
 
 def summary(statuses: Mapping[str, Status]) -> str:

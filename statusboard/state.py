@@ -1,4 +1,7 @@
-"""The table of what each target shows now: soft/hard failures and staleness, no I/O."""
+"""The table of what each target shows now: soft/hard failures and staleness, no I/O.
+
+Every age here is on the monotonic clock (Observation.mono): wall-clock jumps change nothing.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +45,11 @@ def _age(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def _fresh(obs: Observation, now: Optional[float], stale_after: float) -> bool:
+    """Whether an observation was seen this run and is younger than stale_after at `now`."""
+    return obs.mono is not None and now is not None and now - obs.mono <= stale_after
+
+
 class StateTable:
     """The latest observation per target; thread-safe; `changed` is set whenever a result arrives."""
 
@@ -51,7 +59,8 @@ class StateTable:
         self.changed = threading.Event()
 
     def record(self, obs: Observation) -> None:
-        """Take one observation; a `down` is held back until `fail_after` failures in a row."""
+        """Take one observation; a `down` is held back until `fail_after` failures in a row, behind a good
+        state that is itself fresh (seen this run, within stale_after)."""
         with self._lock:
             entry = self._entries.get(obs.target)
             if entry is None:
@@ -61,19 +70,23 @@ class StateTable:
             entry.failures = entry.failures + 1 if failed else 0
             shown = entry.shown
             holding = (failed and entry.failures < entry.target.fail_after and shown is not None
-                       and shown.state != DOWN and shown.severity is not Severity.UNKNOWN)
+                       and shown.state != DOWN and shown.severity is not Severity.UNKNOWN
+                       and _fresh(shown, obs.mono, entry.target.stale_after))
             if not holding:
                 entry.shown = obs
         self.changed.set()
 
     def status(self, name: str, now: float) -> Status:
-        """What the target's pixel shows at time now."""
+        """What the target's pixel shows at `now`, a time.monotonic() value."""
         with self._lock:
             entry = self._entries[name]
             shown, latest, failures = entry.shown, entry.latest, entry.failures
         if shown is None or latest is None:
             return Status(UNKNOWN, Severity.UNKNOWN, "waiting for the first check", None)
-        age = now - latest.observed_at
+        if latest.mono is None:
+            return Status(STALE, Severity.UNKNOWN, f"no result since the board started; last {latest.state} "
+                          f"(before the restart): {latest.detail}", latest.observed_at, last=shown.state)
+        age = now - latest.mono
         if age > entry.target.stale_after:
             return Status(STALE, Severity.UNKNOWN, f"no result for {_age(age)}; last {latest.state}: {latest.detail}",
                           latest.observed_at, last=shown.state)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from statusboard.config import Board
 from statusboard.observation import Observation
@@ -47,8 +48,18 @@ def runtime_dir() -> Optional[Path]:
 
 
 def state_dir() -> Optional[Path]:
-    """Where the last observations are kept across reboots: systemd's StateDirectory or /var/lib/statusboard."""
-    return _first_usable([os.environ.get("STATE_DIRECTORY"), "/var/lib/statusboard"])
+    """Where the last observations are kept across reboots: systemd's StateDirectory (that one only, even when
+    it cannot be written: the writer retries and says so), or else /var/lib/statusboard."""
+    if os.environ.get("STATE_DIRECTORY"):
+        return Path(os.environ["STATE_DIRECTORY"])
+    return _first_usable(["/var/lib/statusboard"])
+
+
+def runtime_place() -> Optional[Path]:
+    """Where the running board writes state.json: $RUNTIME_DIRECTORY as it is, or the first usable default."""
+    if os.environ.get("RUNTIME_DIRECTORY"):
+        return Path(os.environ["RUNTIME_DIRECTORY"])
+    return runtime_dir()
 
 
 def status_candidates() -> List[Path]:
@@ -81,29 +92,96 @@ def write_atomic(path: Path, doc: Dict[str, Any]) -> None:
         raise
 
 
-def save_observations(path: Path, board: Board, observations: Dict[str, Observation]) -> None:
-    """Keep the latest observation of each target, with what was checked, for the next start."""
+def observations_doc(board: Board, observations: Dict[str, Observation]) -> Dict[str, Any]:
+    """The kept-observations file: the latest observation of each target, with what was checked."""
     checks = {t.name: repr(t.check_key) for t in board.targets}
-    doc = {"observations": [
+    return {"observations": [
         {"target": o.target, "check": checks.get(o.target), "state": o.state, "severity": o.severity.value,
          "detail": o.detail, "observed_at": o.observed_at}
         for o in observations.values() if o.target in checks]}
-    write_atomic(path, doc)
 
 
-def load_observations(path: Path, board: Board) -> List[Observation]:
-    """The kept observations of targets that are still on the board with the same check; [] if none."""
+def _kept(item: Dict[str, Any]) -> Optional[Observation]:
+    """One kept observation, if it is whole and sound."""
+    state, detail, at = item.get("state"), item.get("detail"), item.get("observed_at")
+    if not isinstance(state, str) or not isinstance(detail, str) or not isinstance(at, (int, float)) \
+            or isinstance(at, bool) or not math.isfinite(at) or not 0 <= at < 1e11:
+        return None
+    try:
+        severity = Severity(item.get("severity"))
+    except ValueError:
+        return None
+    # Seen before this run: its age is unknown whatever the wall clock says, so it shows as stale.
+    return Observation(str(item["target"]), state, severity, detail, float(at), None)
+
+
+def load_observations(path: Path, board: Board) -> Tuple[List[Observation], bool]:
+    """The kept observations of targets still on the board with the same check, and whether the file was
+    sound (a missing file is; anything unusable in it is left out)."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        checks = {t.name: repr(t.check_key) for t in board.targets}
-        out = []
-        for item in doc.get("observations", []):
-            if checks.get(item["target"]) == item["check"]:
-                out.append(Observation(item["target"], item["state"], Severity(item["severity"]), item["detail"],
-                                       float(item["observed_at"])))
-        return out
     except FileNotFoundError:
-        return []
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("ignoring kept observations in %s: %s", path, exc)
-        return []
+        return [], True
+    except (OSError, ValueError, RecursionError) as exc:
+        log.warning("ignoring the kept observations in %s: %s", path, exc)
+        return [], False
+    items = doc.get("observations") if isinstance(doc, dict) else None
+    if not isinstance(items, list):
+        log.warning("ignoring the kept observations in %s: not a statusboard observations file", path)
+        return [], False
+    checks = {t.name: repr(t.check_key) for t in board.targets}
+    out: List[Observation] = []
+    unusable = 0
+    for item in items:
+        if not isinstance(item, dict):
+            unusable += 1
+        elif isinstance(item.get("target"), str) and checks.get(item["target"]) == item.get("check"):
+            obs = _kept(item)
+            if obs is None:
+                unusable += 1
+            else:
+                out.append(obs)
+    if unusable:
+        log.warning("ignoring %d unusable kept observations in %s", unusable, path)
+    return out, unusable == 0
+
+
+class Files:
+    """What a running board writes: the state file and the kept observations. A failed write is tried again
+    next time, with one warning per cause and a note when it works again."""
+
+    def __init__(self, keep: bool) -> None:
+        runtime = runtime_place() if keep else None
+        memory = state_dir() if keep else None
+        self.state_path = runtime / STATE_NAME if runtime is not None else None
+        self.memory_path = memory / MEMORY_NAME if memory is not None else None
+        self._failing: Dict[Path, str] = {}
+
+    def write(self, path: Path, doc: Dict[str, Any]) -> bool:
+        """Write one file atomically; False (warned once per cause) when it cannot be written."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, doc)
+        except OSError as exc:
+            cause = exc.strerror or str(exc)
+            if self._failing.get(path) != cause:
+                log.warning("cannot write %s: %s (trying again)", path, cause)
+                self._failing[path] = cause
+            return False
+        if self._failing.pop(path, None) is not None:
+            log.info("writing %s again", path)
+        return True
+
+    def restore(self, board: Board) -> List[Observation]:
+        """The observations kept by the last run; a file that was not sound is rewritten at once."""
+        if self.memory_path is None:
+            return []
+        kept, sound = load_observations(self.memory_path, board)
+        if not sound:
+            self.keep(board, {o.target: o for o in kept})
+        return kept
+
+    def keep(self, board: Board, observations: Dict[str, Observation]) -> None:
+        """Keep the latest observations for the next start."""
+        if self.memory_path is not None:
+            self.write(self.memory_path, observations_doc(board, observations))

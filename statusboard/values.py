@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -24,6 +25,9 @@ COLOUR_NAMES = {
 }
 
 
+MAX_DURATION = 7 * 24 * 3600.0
+
+
 def duration(value: Any) -> float:
     """Seconds from `30s`, `800ms`, `5m`, `1h` or a bare number of seconds; must be above zero."""
     if isinstance(value, bool):
@@ -35,8 +39,10 @@ def duration(value: Any) -> float:
         if not match:
             raise Invalid(f"expected a duration like 30s, 800ms, 5m or 1h, got {value!r}")
         seconds = float(match.group(1)) * _UNIT[match.group(2)]
-    if seconds <= 0:
-        raise Invalid(f"a duration must be above zero, got {value!r}")
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise Invalid(f"a duration must be above zero and finite, got {value!r}")
+    if seconds > MAX_DURATION:
+        raise Invalid(f"a duration must be at most 7 days, got {value!r}")
     return seconds
 
 

@@ -16,7 +16,8 @@ BOARD = board_from("""
 
 
 def obs(name, state, detail, at):
-    return Observation.of(name, state, detail, at)
+    """An observation seen at `at` on the test's clock, which stands for both the wall and monotonic clocks."""
+    return Observation.of(name, state, detail, at, mono=at)
 
 
 def test_unknown_until_first_check(clock):

@@ -141,7 +141,7 @@ class Ec2Check:
         if problem.throttled and last is not None:
             # Keep the last observation, with its own time, so it goes stale as it should.
             return Observation(last.target, last.state, last.severity, f"{last.detail} (throttled)",
-                               last.observed_at)
+                               last.observed_at, last.mono)
         return Observation.of(target.name, UNKNOWN, problem.detail, self.clock())
 
     def _note(self, group: Group, problem: Optional[str]) -> None:

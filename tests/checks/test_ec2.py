@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from typing import Dict, Iterator
 
 import boto3
@@ -59,8 +60,7 @@ def round_of(b):
 
     def run():
         sched.run_once()
-        import time
-        return table.snapshot(time.time())
+        return table.snapshot(time.monotonic())
     return run
 
 
@@ -158,13 +158,13 @@ def test_throttling_keeps_the_last_observation_until_it_goes_stale(cloud, monkey
         table = StateTable(b.targets)
         sched = Scheduler(b.targets, make_checks(["ec2"], aws=b.aws), table.record)
         sched.run_once()
-        good = table.status("a", 0.0 + table.latest()["a"].observed_at)
+        good = table.status("a", time.monotonic())
         front.error = (503, "RequestLimitExceeded", "Request limit exceeded.")
         sched.run_once()
         latest = table.latest()["a"]
         assert latest.state == "running" and latest.detail == f"{instance} running (throttled)"
         assert latest.observed_at == good.checked_at, "the kept observation keeps its own time"
-        later = table.status("a", latest.observed_at + b.targets[0].stale_after + 1)
+        later = table.status("a", latest.mono + b.targets[0].stale_after + 1)
         assert later.state == "stale"
     finally:
         front.stop()
