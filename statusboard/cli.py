@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional
 from statusboard import __version__
 from statusboard.config import Board, default_config_path, load
 from statusboard.errors import ConfigError, StatusboardError
+from statusboard.text import printable
 
 log = logging.getLogger("statusboard")
 
@@ -159,7 +160,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """Print the running board's state file."""
+    """Print the running board's state file; exit 1 when no board runs."""
     from statusboard.statefile import status_candidates
     _setup_logging(args.verbose, quiet=True)
     for path in status_candidates():
@@ -171,13 +172,44 @@ def cmd_status(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise StatusboardError(f"cannot read {path}: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("targets"), list):
+        raise StatusboardError(f"{path} is not a statusboard state file (from another version?)")
+    why_not = not_running(doc)
     if args.json:
         print(json.dumps(doc, indent=2))
-        return EXIT_OK
-    print(status_text(doc, colour=sys.stdout.isatty()))
+    else:
+        print(status_text(doc, colour=sys.stdout.isatty()))
+    if why_not:
+        seen = printable(doc.get("written_at") or doc.get("started_at") or "unknown", 40)
+        print(f"statusboard: not running (last seen {seen}): {why_not}", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_OK
+
+
+def not_running(doc: Dict[str, Any]) -> Optional[str]:
+    """None when the board that wrote the state file still runs, else why it does not."""
+    from statusboard.statefile import boot_id
+    pid = doc.get("pid")
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return "the state file names no process (an older version wrote it)"
+    now = boot_id()
+    if doc.get("boot_id") and now and doc.get("boot_id") != now:
+        return "it ran before the last reboot"
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return f"its process {pid} has ended"
+    except PermissionError:
+        pass
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            if b"statusboard" not in handle.read():
+                return f"its process {pid} has ended (the number now belongs to another program)"
+    except OSError:
+        pass
+    return None
 
 
 def _read_state() -> Optional[Dict[str, Any]]:
@@ -234,23 +266,38 @@ def cmd_reload(args: argparse.Namespace) -> int:
     raise StatusboardError(f"the board (process {pid}) did not answer the reload within {args.timeout:g} s")
 
 
+def _field(item: Dict[str, Any], key: str, width: int = 0) -> str:
+    value = item.get(key)
+    return printable("" if value is None else value, 200).ljust(width)
+
+
 def status_text(doc: Dict[str, Any], colour: bool) -> str:
-    """The state file as a table for people, with colour swatches on a terminal."""
-    lines = [f"board from {doc.get('config')}, running since {doc.get('started_at')}"]
+    """The state file as a table for people, with colour swatches on a terminal; every field made printable."""
+    lines = [f"board from {_field(doc, 'config')}, running since {_field(doc, 'started_at')}"]
     reload = doc.get("last_reload")
-    if reload:
+    if isinstance(reload, dict):
         if reload.get("ok"):
-            lines.append(f"last reload {reload['at']}: ok")
+            lines.append(f"last reload {_field(reload, 'at')}: ok")
         else:
-            lines.append(f"last reload {reload['at']}: FAILED, still running on the config before it:")
-            lines += [f"    {p}" for p in reload.get("problems", [])]
+            lines.append(f"last reload {_field(reload, 'at')}: FAILED, still running on the config before it:")
+            problems = reload.get("problems")
+            lines += [f"    {printable(p, 1000)}" for p in (problems if isinstance(problems, list) else [])]
+    warnings = doc.get("warnings")
+    for warning in warnings if isinstance(warnings, list) else []:
+        lines.append(f"warning: {printable(warning, 300)}")
     lines.append("")
     for t in doc.get("targets", []):
-        r, g, b = t["colour"]
-        swatch = f"\x1b[48;2;{r};{g};{b}m  \x1b[0m" if colour else "  "
-        checked = (t.get("checked_at") or "never").replace("T", " ")
-        lines.append(f"{swatch} [{t['pixel'][0]},{t['pixel'][1]}] {t['name']:<16} {t['state']:<13} "
-                     f"{t['detail']}  ({checked})")
+        if not isinstance(t, dict):
+            continue
+        rgb = t.get("colour")
+        if not (isinstance(rgb, list) and len(rgb) == 3 and all(isinstance(c, int) and 0 <= c <= 255 for c in rgb)):
+            rgb = [90, 90, 90]
+        swatch = f"\x1b[48;2;{rgb[0]};{rgb[1]};{rgb[2]}m  \x1b[0m" if colour else "  "
+        pixel = t.get("pixel")
+        place = f"[{pixel[0]},{pixel[1]}]" if isinstance(pixel, list) and len(pixel) == 2 else "[?,?]"
+        checked = (_field(t, "checked_at") or "never").replace("T", " ")
+        lines.append(f"{swatch} {printable(place, 12)} {_field(t, 'name', 16)} {_field(t, 'state', 13)} "
+                     f"{_field(t, 'detail')}  ({checked})")
     return "\n".join(lines)
 
 

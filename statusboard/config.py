@@ -13,6 +13,7 @@ from statusboard.errors import ConfigError, Problem
 from statusboard.schema import Section
 from statusboard.states import RGB, STATES
 from statusboard.targets import KINDS, LIBRARIES, Spec, region
+from statusboard.text import is_printable, printable
 from statusboard.values import Invalid
 from statusboard.yamlsource import LDict, read_yaml
 
@@ -23,6 +24,7 @@ DEFAULT_TIMEOUT = 5.0
 DEFAULT_FAIL_AFTER = 2
 STALE_INTERVALS = 3
 DEFAULT_CONCURRENCY = 64
+MAX_NAME = 64
 MAX_BYTES = 1024 * 1024   # a config is a few KB; anything this large is not one
 
 
@@ -280,7 +282,11 @@ def _targets(sec: Section, defaults: Dict[str, Any], display: DisplaySettings) -
     for name in sec.mapping:
         sec.used.add(name)
         if not isinstance(name, str) or not name.strip():
-            sec.report(f"a target name must be text, got {name!r}", name)
+            sec.report(f"a target name must be text, got {printable(repr(name), 60)}", name)
+            continue
+        if not is_printable(name) or len(name) > MAX_NAME:
+            sec.report(f"a target name must be printable text of at most {MAX_NAME} characters, got "
+                       f"{printable(repr(name), 60)}", name)
             continue
         tsec = sec.sub(name)
         if not tsec.ok:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
+from statusboard.text import printable
+
 
 class StatusboardError(Exception):
     """Base of every error that is reported to a person as a message, never as a traceback."""
@@ -23,7 +25,8 @@ class Problem:
 
     def __str__(self) -> str:
         place = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{place}: {self.where}: {self.message}" if self.where else f"{place}: {self.message}"
+        text = f"{place}: {self.where}: {self.message}" if self.where else f"{place}: {self.message}"
+        return printable(text, 1000)   # keys and values come from the file: no escape sequence gets through
 
 
 class ConfigError(StatusboardError):

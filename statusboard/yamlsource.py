@@ -29,26 +29,52 @@ def _line(node: Node) -> int:
     return node.start_mark.line + 1
 
 
+BUDGET = 20_000   # values a config may expand to: a 64-target board has about 1,000; an alias bomb, billions
+DEPTH = 32        # nesting a config may have: a board's is 4 or 5
+
+
+class _TooMuch(Exception):
+    """The document expands beyond what a config can be."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 class _Reader:
-    """Turns a composed node tree into LDict/LList/scalars, noting duplicate keys."""
+    """Turns a composed node tree into LDict/LList/scalars, noting duplicate keys; aliases are expanded
+    within a budget, and an alias inside itself is refused."""
 
     def __init__(self, file: str, problems: List[Problem]) -> None:
         self.file = file
         self.problems = problems
         self.constructor = SafeConstructor()
+        self.left = BUDGET
+        self.open: List[int] = []   # ids of the nodes being read, outermost first
 
     def value(self, node: Node, path: str) -> Any:
-        if isinstance(node, MappingNode):
-            return self.mapping(node, path)
-        if isinstance(node, SequenceNode):
+        self.left -= 1
+        if self.left < 0:
+            raise _TooMuch(_line(node), f"the file expands to more than {BUDGET} values (YAML aliases?); "
+                                        "a board's config is far smaller")
+        if isinstance(node, ScalarNode):
+            return self.constructor.construct_object(node, deep=True)
+        if id(node) in self.open:
+            raise _TooMuch(_line(node), f"{path or 'top level'}: a YAML alias refers to a node that contains it")
+        if len(self.open) >= DEPTH:
+            raise _TooMuch(_line(node), f"{path or 'top level'}: nested more than {DEPTH} deep")
+        self.open.append(id(node))
+        try:
+            if isinstance(node, MappingNode):
+                return self.mapping(node, path)
             out = LList()
             out.line, out.lines = _line(node), []
             for i, item in enumerate(node.value):
                 out.append(self.value(item, f"{path}[{i}]"))
                 out.lines.append(_line(item))
             return out
-        assert isinstance(node, ScalarNode)
-        return self.constructor.construct_object(node, deep=True)
+        finally:
+            self.open.pop()
 
     def mapping(self, node: MappingNode, path: str) -> LDict:
         out = LDict()
@@ -74,6 +100,9 @@ def read_yaml(text: str, file: str, problems: List[Problem]) -> Any:
     """Parse YAML text; syntax errors and duplicate keys are added to problems. None if unreadable."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        problems.append(Problem(file, None, "", f"YAML nested too deeply (more than {DEPTH} levels)"))
+        return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -91,6 +120,9 @@ def read_yaml(text: str, file: str, problems: List[Problem]) -> Any:
         return None
     try:
         return _Reader(file, problems).value(node, "")
+    except _TooMuch as exc:
+        problems.append(Problem(file, exc.line, "", str(exc)))
+        return None
     except yaml.YAMLError as exc:
         problems.append(Problem(file, None, "", f"YAML error: {exc}"))
         return None

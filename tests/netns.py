@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 from typing import List, Optional
 
 _count = itertools.count()
@@ -64,8 +67,32 @@ class Namespace:
         self.exec("sysctl", "-qw", "net.ipv4.icmp_echo_ignore_all=1")
         return f"{subnet}.2"
 
+    def etc(self, name: str, text: str) -> None:
+        """A file that replaces /etc/NAME for programs run in this namespace (ip netns exec bind-mounts it)."""
+        folder = Path("/etc/netns") / self.name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+
+    def dead_net(self, prefix: str) -> None:
+        """Put prefix (e.g. 10.252.0.0/24) on a link whose other end (in this namespace too) has no address:
+        nobody answers ARP for the other addresses there, so connecting to one hangs for seconds."""
+        self.exec("ip", "link", "add", "sbdead0", "type", "veth", "peer", "name", "sbdead1")
+        self.exec("ip", "addr", "add", prefix.replace(".0/", ".1/"), "dev", "sbdead0")
+        self.exec("ip", "link", "set", "sbdead0", "up")
+        self.exec("ip", "link", "set", "sbdead1", "up")
+
+    def python(self, code: str, *setpriv: str, **env: str) -> dict:
+        """Run a snippet of statusboard in this namespace (setpriv: a command to run it under); it prints one
+        JSON object, which is returned."""
+        root = str(Path(__file__).resolve().parent.parent)
+        done = self.exec("env", f"PYTHONPATH={root}", *[f"{k}={v}" for k, v in env.items()], *setpriv,
+                         sys.executable, "-c", code, check=False)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
     def close(self) -> None:
-        """Remove the namespace and its links."""
+        """Remove the namespace, its links and its /etc files."""
         for link in self.links:
             _ip("link", "del", link, check=False)
         _ip("netns", "del", self.name, check=False)
+        shutil.rmtree(Path("/etc/netns") / self.name, ignore_errors=True)

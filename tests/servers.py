@@ -29,6 +29,11 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_POST(self) -> None:  # noqa: N802 - the http.server name
+        """A POST (the EC2 API posts its queries) is answered as a GET of the same path."""
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.do_GET()
+
     def do_GET(self) -> None:  # noqa: N802 - the http.server name
         path = self.path.split("?")[0]
         try:

@@ -1,8 +1,10 @@
-"""A hard deadline for one HTTP exchange: at the deadline every socket it opened is shut down.
+"""A hard deadline for one check's network conversation (HTTP, or EC2 through botocore).
 
-requests' own timeout applies to each read, so a server that drips a byte a second never trips it.
-Here each socket urllib3 opens is noted for the thread that opened it, and a timer shuts them down
-when the deadline passes, which ends any read in progress at once.
+requests' and botocore's own timeouts apply to each read, so a server that drips a byte a second never trips
+them, and name resolution and each of a host's addresses get a timeout of their own. Here every connection
+urllib3 makes in a thread that holds a Deadline is resolved and connected within it (checks/connect.py),
+its socket is noted, and one reaper thread shuts those sockets when the deadline passes, which ends any read
+in progress at once. Threads without a Deadline connect as urllib3 always does.
 """
 
 from __future__ import annotations
@@ -12,54 +14,47 @@ import itertools
 import socket
 import threading
 import time
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util import connection as urllib3_connection
+
+from statusboard.checks.connect import connect
+
+try:   # urllib3 2
+    from urllib3.util.timeout import _DEFAULT_TIMEOUT
+except ImportError:  # pragma: no cover - urllib3 1.26
+    _DEFAULT_TIMEOUT = socket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defined]
 
 _local = threading.local()
 
 
-def _note(sock: socket.socket) -> socket.socket:
+_plain_create_connection = urllib3_connection.create_connection
+
+
+def _create_connection(address: Tuple[str, int], timeout: Any = _DEFAULT_TIMEOUT,
+                       source_address: Optional[Tuple[str, int]] = None,
+                       socket_options: Optional[Sequence[Tuple[int, int, Any]]] = None) -> socket.socket:
+    """urllib3's create_connection, within the thread's Deadline when it has one."""
     watch: Optional["Deadline"] = getattr(_local, "deadline", None)
-    if watch is not None:
-        watch.add(sock)
-    return sock
+    if watch is None:
+        return _plain_create_connection(address, timeout, source_address, socket_options)
+    if watch.expired or time.monotonic() >= watch.at:
+        raise socket.timeout("the check's deadline has passed")
+    seconds = timeout if isinstance(timeout, (int, float)) else None
+    return connect(address, watch.at, seconds, source_address, socket_options or (), note=watch.add)
 
 
-class _HTTPConnection(HTTPConnection):
-    def _new_conn(self) -> socket.socket:
-        return _note(super()._new_conn())
-
-
-class _HTTPSConnection(HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        return _note(super()._new_conn())
-
-
-class _HTTPPool(HTTPConnectionPool):
-    ConnectionCls = _HTTPConnection
-
-
-class _HTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection
-
-
-class _Adapter(HTTPAdapter):
-    """An adapter whose connections report their sockets to the running Deadline."""
-
-    def init_poolmanager(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+# urllib3's HTTPConnection looks this up at every connect; requests and botocore both come through it.
+urllib3_connection.create_connection = _create_connection
 
 
 def session(max_redirects: int = 10) -> requests.Session:
-    """A requests session whose sockets obey the Deadline of the thread using it."""
+    """A requests session without retries (a check's deadline is its whole time) and one connection."""
     sess = requests.Session()
     sess.max_redirects = max_redirects
-    adapter = _Adapter(pool_connections=1, pool_maxsize=1, max_retries=0)
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
     sess.mount("http://", adapter)
     sess.mount("https://", adapter)
     return sess
@@ -79,7 +74,7 @@ class _Reaper:
             earliest = not self._heap or deadline.at < self._heap[0][0]
             heapq.heappush(self._heap, (deadline.at, next(self._count), deadline))
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="http-deadlines", daemon=True)
+                self._thread = threading.Thread(target=self._run, name="check-deadlines", daemon=True)
                 self._thread.start()
             if earliest:   # only a new earliest deadline changes how long the reaper sleeps
                 self._cond.notify()
@@ -104,7 +99,8 @@ _reaper = _Reaper()
 
 
 class Deadline:
-    """Context manager: sockets opened in this thread are shut down at `at` (a time.monotonic() value)."""
+    """Context manager: connections made in this thread finish connecting by `at` (a time.monotonic() value),
+    and their sockets are shut down then."""
 
     def __init__(self, at: float) -> None:
         self.at = at

@@ -13,8 +13,10 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import boto3
 import botocore.config
 import botocore.exceptions
+import botocore.parsers
 import botocore.session
 
+from statusboard.checks.deadline import Deadline
 from statusboard.checks.ec2_summary import Health, Instance, request_filters, selects, summarise
 from statusboard.config import AwsSettings, Target
 from statusboard.observation import Observation
@@ -27,22 +29,30 @@ Group = Tuple[Optional[str], Optional[str]]   # (profile, region); None: boto3's
 PAGE = 1000
 THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
              "RequestThrottled", "SlowDown"}
+TRANSIENT = {"InternalError", "InternalFailure", "ServiceUnavailable", "Unavailable", "RequestTimeout"}
+ATTEMPTS = 3        # conversations per check, all within its deadline
+RETRY_ROOM = 0.5    # seconds that must be left for another try
 NO_CREDENTIALS = ("no AWS credentials found (boto3 looked in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
                   "~/.aws/credentials, ~/.aws/config and instance metadata)")
 
 
 class AwsProblem(Exception):
-    """An AWS failure that makes every pixel of one (profile, region) unknown; `throttled` keeps them instead."""
+    """An AWS failure that makes every pixel of one (profile, region) unknown; `throttled` keeps them instead;
+    `retry` when asking again within the deadline may help."""
 
-    def __init__(self, detail: str, throttled: bool = False) -> None:
+    def __init__(self, detail: str, throttled: bool = False, retry: bool = False) -> None:
         super().__init__(detail)
         self.detail = detail
         self.throttled = throttled
+        self.retry = retry or throttled
 
 
-def explain(exc: Exception, group: Group) -> AwsProblem:
-    """One line for people from a boto3 or botocore failure."""
+def explain(exc: Exception, group: Group, expired_after: Optional[float] = None) -> AwsProblem:
+    """One line for people from a boto3 or botocore failure (expired_after: the check's deadline cut it)."""
     profile, region = group
+    if expired_after is not None:
+        return AwsProblem(f"no answer from the EC2 endpoint for {region or 'the default region'} "
+                          f"within {expired_after:g} s")
     if isinstance(exc, (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError)):
         return AwsProblem(NO_CREDENTIALS if isinstance(exc, botocore.exceptions.NoCredentialsError)
                           else f"incomplete AWS credentials: {exc}")
@@ -55,10 +65,13 @@ def explain(exc: Exception, group: Group) -> AwsProblem:
         code = error.get("Code", "Unknown")
         if code in THROTTLED:
             return AwsProblem(f"throttled by AWS ({code})", throttled=True)
+        if code in TRANSIENT:
+            return AwsProblem(f"AWS error {code}: {str(error.get('Message', ''))[:100]}", retry=True)
         return AwsProblem(f"AWS error {code}: {str(error.get('Message', ''))[:100]}")
     if isinstance(exc, (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError,
-                        botocore.exceptions.ReadTimeoutError)):
-        return AwsProblem(f"cannot reach the EC2 endpoint for {region or 'the default region'}: {exc}")
+                        botocore.exceptions.ReadTimeoutError, botocore.exceptions.ConnectionClosedError)):
+        return AwsProblem(f"cannot reach the EC2 endpoint for {region or 'the default region'}: {exc}",
+                          retry=True)
     return AwsProblem(f"AWS: {type(exc).__name__}: {exc}")
 
 
@@ -100,8 +113,10 @@ class Ec2Check:
             client = self._clients.get(group)
             if client is None:
                 profile, region = group
+                # No retries of botocore's own (they sleep past a check's deadline): observe_batch retries
+                # within the deadline, whose Deadline also bounds resolving, connecting and reading.
                 config = botocore.config.Config(
-                    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=min(timeout, 5.0),
+                    retries={"mode": "standard", "max_attempts": 1}, connect_timeout=min(timeout, 5.0),
                     read_timeout=timeout, user_agent_extra="statusboard")
                 client = self._session(profile).client("ec2", region_name=region, config=config)
                 self._clients[group] = client
@@ -115,17 +130,34 @@ class Ec2Check:
         """Every target of one (profile, region) from one paginated DescribeInstances (and status) call."""
         group = self.group(targets[0])
         specs = [t.spec for t in targets]
-        try:
-            client = self.client(group, max(t.timeout for t in targets))
-            region = client.meta.region_name  # type: ignore[attr-defined]
-            instances = fetch_instances(client, specs)  # type: ignore[arg-type]
-            wanted = sorted({i.instance_id for i in instances for s in specs
-                             if s.status_checks and i.state == "running" and selects(s, i)})
-            health = fetch_health(client, wanted) if wanted else {}
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-            problem = explain(exc, group)
-            self._note(group, problem.detail)
-            return [self._failed(t, problem) for t in targets]
+        timeout = max(t.timeout for t in targets)
+        at = deadline if deadline is not None else time.monotonic() + timeout
+        attempt = 0
+        while True:
+            attempt += 1
+            watch = Deadline(at)
+            try:
+                with watch:
+                    client = self.client(group, timeout)
+                    region = client.meta.region_name  # type: ignore[attr-defined]
+                    try:
+                        instances = fetch_instances(client, specs)  # type: ignore[arg-type]
+                        wanted = sorted({i.instance_id for i in instances for s in specs
+                                         if s.status_checks and i.state == "running" and selects(s, i)})
+                        health = fetch_health(client, wanted) if wanted else {}
+                    finally:
+                        # Pooled connections would outlive this Deadline: the next check connects afresh.
+                        client.close()  # type: ignore[attr-defined]
+                break
+            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError,
+                    botocore.parsers.ResponseParserError) as exc:
+                problem = explain(exc, group, timeout if watch.expired else None)
+                left = at - time.monotonic()
+                if attempt < ATTEMPTS and problem.retry and left > RETRY_ROOM:
+                    time.sleep(min(0.2 * 2 ** attempt, left / 4))
+                    continue
+                self._note(group, problem.detail)
+                return [self._failed(t, problem) for t in targets]
         self._note(group, None)
         now = self.clock()
         out = []

@@ -14,6 +14,7 @@ import requests
 import urllib3
 
 from statusboard import __version__
+from statusboard.checks.connect import ResolveTimeout
 from statusboard.checks.deadline import Deadline, session
 from statusboard.config import Target
 from statusboard.observation import Observation
@@ -56,6 +57,8 @@ def failure_detail(exc: BaseException, url: str, timeout: float, expired: bool) 
     def has(*kinds: type) -> bool:
         return any(isinstance(c, kinds) for c in causes)
 
+    if has(ResolveTimeout):
+        return f"DNS: no answer for {urllib3.util.parse_url(url).host} within {timeout:g} s"
     if expired:
         return f"timeout: no complete answer within {timeout:g} s"
     if isinstance(exc, requests.TooManyRedirects):

@@ -13,6 +13,7 @@ from typing import Callable, List, Optional, Tuple
 import icmplib
 from icmplib.utils import unique_identifier
 
+from statusboard.checks.connect import ResolveTimeout, interleave, resolve
 from statusboard.config import Target
 from statusboard.observation import Observation
 from statusboard.states import DOWN, SLOW, UNKNOWN, UP
@@ -60,27 +61,59 @@ def _only_replies_to(sock: socket.socket, ident: int) -> None:
         log.debug("ping: no socket filter: %s", exc)
 
 
-def ping(host: str, count: int, per_reply: float, privileged: bool) -> Tuple[int, List[float]]:
-    """Send count echo requests to host; the number sent and the round-trip times (ms) of the replies."""
-    address = icmplib.resolve(host)[0] if icmplib.is_hostname(host) else host
+def addresses(host: str, deadline: float) -> List[str]:
+    """The host's addresses in RFC 8305 order, resolved within the deadline."""
+    infos = interleave(resolve(host, None, deadline, socket.SOCK_DGRAM))
+    seen: List[str] = []
+    for info in infos:
+        address = info[4][0]
+        if address not in seen:
+            seen.append(address)
+    return seen
+
+
+def ping(host: str, count: int, deadline: float, privileged: bool) -> Tuple[int, List[float]]:
+    """Send count echo requests to host within the deadline; the number sent and the round-trip times (ms) of
+    the replies. A host with several addresses: each is tried in turn, with an equal share of the time left,
+    until one answers."""
+    sent = 0
+    candidates = addresses(host, deadline)
+    for n, address in enumerate(candidates):
+        share = (deadline - time.monotonic()) / (len(candidates) - n)
+        if share <= 0:
+            break
+        got, rtts = ping_address(address, count, time.monotonic() + share, privileged)
+        sent += got
+        if rtts:
+            return sent, rtts
+    return sent, []
+
+
+def ping_address(address: str, count: int, deadline: float, privileged: bool) -> Tuple[int, List[float]]:
+    """Echo requests to one address, spread so that the last reply is awaited by the deadline; round trips
+    are timed on the monotonic clock (icmplib's own times are wall-clock, which jumps on a Pi)."""
     ipv6 = icmplib.is_ipv6_address(address)
     ident = unique_identifier()
     sent, rtts = 0, []
+    start = time.monotonic()
+    slot = max(0.0, deadline - start) / count   # each request has its slot: it waits for its reply within it
     with (icmplib.ICMPv6Socket if ipv6 else icmplib.ICMPv4Socket)(privileged=privileged) as sock:
         if privileged and not ipv6 and sock.sock is not None:
             _only_replies_to(sock.sock, ident)
         for sequence in range(count):
-            if sequence:
-                time.sleep(INTERVAL)
+            slot_end = start + (sequence + 1) * slot
             request = icmplib.ICMPRequest(destination=address, id=ident, sequence=sequence, payload=PAYLOAD)
             try:
+                sent_at = time.monotonic()
                 sock.send(request)
                 sent += 1
-                reply = sock.receive(request, per_reply)
+                reply = sock.receive(request, max(0.001, slot_end - sent_at))
                 reply.raise_for_status()
-                rtts.append((reply.time - request.time) * 1000)
+                rtts.append((time.monotonic() - sent_at) * 1000)
             except icmplib.ICMPLibError:
-                continue
+                pass
+            if sequence + 1 < count:   # the usual gap between requests, within the slot
+                time.sleep(max(0.0, min(sent_at + INTERVAL, slot_end) - time.monotonic()))
     return sent, rtts
 
 
@@ -113,11 +146,12 @@ class PingCheck:
         mode = self.mode()
         if mode is None:
             return Observation.of(target.name, UNKNOWN, NOT_ALLOWED, self.clock())
-        budget = target.timeout if deadline is None else deadline - time.monotonic()
-        per_reply = max(0.05, (budget - (spec.count - 1) * INTERVAL) / spec.count)
+        at = time.monotonic() + target.timeout if deadline is None else deadline
         try:
-            sent, rtts = ping(spec.host, spec.count, per_reply, mode)
-        except icmplib.NameLookupError:
+            sent, rtts = ping(spec.host, spec.count, at, mode)
+        except ResolveTimeout:
+            state, detail = DOWN, f"cannot resolve {spec.host}: no answer from the resolver within {target.timeout:g} s"
+        except (icmplib.NameLookupError, socket.gaierror, UnicodeError):
             state, detail = DOWN, f"cannot resolve {spec.host}"
         except icmplib.SocketPermissionError:
             state, detail = UNKNOWN, NOT_ALLOWED

@@ -32,14 +32,6 @@ def namespace() -> Iterator[netns.Namespace]:
     ns.close()
 
 
-def in_namespace(ns: netns.Namespace, code: str, *setpriv: str) -> dict:
-    """Run a snippet of statusboard inside the namespace; it prints one JSON object."""
-    command = [*setpriv, sys.executable, "-c", code] if setpriv else [sys.executable, "-c", code]
-    done = ns.exec("env", f"PYTHONPATH={ROOT}", *command, check=False)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
 def test_loopback_answers():
     if probe_mode() is None:
         pytest.skip("this machine allows neither raw nor unprivileged ICMP sockets")
@@ -68,14 +60,14 @@ def test_unresolvable_name_is_down_and_says_so(namespace):
     code = ("import json; from statusboard.checks.ping import PingCheck; from tests.conftest import board_from;"
             "t = board_from('targets: {t: {pixel: [0, 0], ping: no-such-host.invalid}}').targets[0];"
             "o = PingCheck().observe(t); print(json.dumps([o.state, o.detail]))")
-    assert in_namespace(namespace, code) == ["down", "cannot resolve no-such-host.invalid"]
+    assert namespace.python(code) == ["down", "cannot resolve no-such-host.invalid"]
 
 
 def test_http_unresolvable_name_is_down_and_says_so(namespace):
     code = ("import json; from statusboard.checks.http import HttpCheck; from tests.conftest import board_from;"
             "t = board_from('targets: {t: {pixel: [0, 0], http: \"http://no-such-host.invalid/\"}}').targets[0];"
             "o = HttpCheck().observe(t); print(json.dumps([o.state, o.detail]))")
-    assert in_namespace(namespace, code) == ["down", "DNS: cannot resolve no-such-host.invalid"]
+    assert namespace.python(code) == ["down", "DNS: cannot resolve no-such-host.invalid"]
 
 
 def test_no_icmp_permission_gives_unknown_with_advice(namespace):
@@ -87,7 +79,7 @@ def test_no_icmp_permission_gives_unknown_with_advice(namespace):
             "t = board_from('targets: {t: {pixel: [0, 0], ping: 127.0.0.1}}').targets[0];"
             "o = PingCheck().observe(t); print(json.dumps([probe_mode(), o.state, o.detail]))")
     drop = ("setpriv", "--inh-caps=-net_raw", "--bounding-set=-net_raw")
-    assert in_namespace(namespace, code, *drop) == [None, "unknown", NOT_ALLOWED]
+    assert namespace.python(code, *drop) == [None, "unknown", NOT_ALLOWED]
 
 
 def test_judge_loss_and_rtt():

@@ -1,0 +1,136 @@
+"""Name resolution and connecting within a deadline, trying a host's addresses as RFC 8305 describes.
+
+The system resolver cannot be told a deadline (a resolver that never answers holds getaddrinfo for 10 s or
+more), so names are resolved on a thread of their own and given up at the deadline. A name with several
+addresses is tried the "happy eyeballs" way: families interleaved, the next attempt started 250 ms after the
+last one while the earlier ones go on, the first to connect wins; a refusal moves on at once.
+"""
+
+from __future__ import annotations
+
+import errno
+import selectors
+import socket
+import threading
+import time
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
+ATTEMPT_DELAY = 0.25   # RFC 8305's Connection Attempt Delay
+AddrInfo = Tuple[Any, ...]
+
+
+class ResolveTimeout(socket.gaierror):
+    """The name had no answer before the deadline."""
+
+
+def resolve(host: str, port: Optional[int], deadline: float, kind: int = socket.SOCK_STREAM) -> List[AddrInfo]:
+    """getaddrinfo for host, given up at `deadline` (a time.monotonic() value)."""
+    try:   # an address needs no resolver, and no thread
+        return socket.getaddrinfo(host, port, 0, kind, 0, socket.AI_NUMERICHOST)
+    except (socket.gaierror, UnicodeError):
+        pass
+    box: List[Any] = []
+    done = threading.Event()
+
+    def ask() -> None:
+        try:
+            box.append(socket.getaddrinfo(host, port, 0, kind))
+        except Exception as exc:  # noqa: BLE001 - handed to the caller
+            box.append(exc)
+        done.set()
+
+    threading.Thread(target=ask, name=f"resolve {host}", daemon=True).start()
+    if not done.wait(max(0.0, deadline - time.monotonic())):
+        raise ResolveTimeout(errno.ETIMEDOUT, f"no answer for {host} from the resolver in time")
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    return box[0]
+
+
+def interleave(infos: Sequence[AddrInfo]) -> List[AddrInfo]:
+    """Addresses in RFC 8305 order: the first family returned, then alternating with the other one."""
+    if not infos:
+        return []
+    first = infos[0][0]
+    ours = [i for i in infos if i[0] == first]
+    others = [i for i in infos if i[0] != first]
+    out: List[AddrInfo] = []
+    for n in range(max(len(ours), len(others))):
+        out += ours[n:n + 1] + others[n:n + 1]
+    return out
+
+
+def connect(address: Tuple[str, int], deadline: float, timeout: Optional[float] = None,
+            source_address: Optional[Tuple[str, int]] = None, socket_options: Sequence[Tuple[int, int, Any]] = (),
+            note: Callable[[socket.socket], Any] = lambda sock: None) -> socket.socket:
+    """A connected TCP socket to host:port, or an OSError (socket.timeout at the deadline)."""
+    host, port = address
+    order = interleave(resolve(host, port, deadline))
+    if not order:
+        raise socket.gaierror(errno.ENOENT, f"no address for {host}")
+    selector = selectors.DefaultSelector()
+    pending: List[socket.socket] = []
+    errors: List[OSError] = []
+    winner: Optional[socket.socket] = None
+    start_next = time.monotonic()
+    try:
+        while winner is None:
+            now = time.monotonic()
+            if now >= deadline:
+                raise socket.timeout(f"connect to {host}:{port} timed out")
+            if order and (not pending or now >= start_next):
+                winner = _attempt(order.pop(0), source_address, socket_options, note, selector, pending, errors)
+                start_next = time.monotonic() + ATTEMPT_DELAY
+                continue
+            if not pending:
+                raise errors[-1]
+            wait = deadline - now if not order else min(deadline, start_next) - now
+            for key, _ in selector.select(max(0.0, wait)):
+                sock = key.fileobj
+                selector.unregister(sock)
+                pending.remove(sock)  # type: ignore[arg-type]
+                code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)  # type: ignore[union-attr]
+                if code == 0:
+                    winner = sock  # type: ignore[assignment]
+                    break
+                errors.append(OSError(code, f"{errno.errorcode.get(code, code)} connecting to {host}:{port}"))
+                sock.close()  # type: ignore[union-attr]
+                start_next = time.monotonic()   # a refusal: the next address at once
+    finally:
+        for sock in pending:
+            sock.close()
+        selector.close()
+    winner.setblocking(True)
+    remaining = deadline - time.monotonic()
+    winner.settimeout(max(0.001, min(timeout, remaining) if timeout is not None else remaining))
+    return winner
+
+
+def _attempt(info: AddrInfo, source_address: Optional[Tuple[str, int]],
+             socket_options: Sequence[Tuple[int, int, Any]], note: Callable[[socket.socket], Any],
+             selector: selectors.BaseSelector, pending: List[socket.socket],
+             errors: List[OSError]) -> Optional[socket.socket]:
+    """Start one non-blocking connect; the socket when it connected at once."""
+    family, kind, proto, _, sockaddr = info
+    sock = socket.socket(family, kind, proto)
+    note(sock)
+    try:
+        for level, option, value in socket_options:
+            sock.setsockopt(level, option, value)
+        if source_address:
+            sock.bind(source_address)
+        sock.setblocking(False)
+        code = sock.connect_ex(sockaddr)
+    except OSError as exc:
+        sock.close()
+        errors.append(exc)
+        return None
+    if code == 0:
+        return sock
+    if code in (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY):
+        selector.register(sock, selectors.EVENT_WRITE)
+        pending.append(sock)
+        return None
+    sock.close()
+    errors.append(OSError(code, f"{errno.errorcode.get(code, code)} connecting to {sockaddr[0]}"))
+    return None

@@ -1,0 +1,143 @@
+"""Every check ends within its timeout, whatever the network does: a resolver that never answers, a host
+whose addresses are dead, a dual-stack name with one dead family, an EC2 endpoint that drips or never answers,
+a ping of many echoes. Name resolution is tested in network namespaces the tests make, whose /etc/resolv.conf
+points at a resolver (on the namespace's own loopback) that never answers."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import time
+from typing import Iterator
+
+import pytest
+
+from statusboard.checks import make_checks
+from statusboard.checks.ping import PingCheck, probe_mode
+from tests import aws, netns
+from tests.conftest import board_from
+
+NETNS_SKIP = netns.why_not()
+MARGIN = 0.5   # what a check may take past its timeout: thread wake-ups, not network waits
+
+# Runs in the namespace: a resolver that takes questions and never answers, then one check of the first target.
+CHECK = """
+import json, socket, sys, threading, time
+from http.server import ThreadingHTTPServer
+silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+silent.bind(("127.0.0.1", 53))
+from tests.servers import Handler
+class V6(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+web = V6(("::1", 8080), Handler)
+threading.Thread(target=web.serve_forever, daemon=True).start()
+from statusboard.config import parse
+from statusboard.checks import make_checks
+board = parse({config!r})
+target = board.targets[0]
+check = make_checks([target.kind], aws=board.aws)[target.kind]
+start = time.monotonic()
+obs = check.observe(target, start + target.timeout)
+print(json.dumps({{"took": time.monotonic() - start, "state": obs.state, "detail": obs.detail}}))
+"""
+HOSTS = """127.0.0.1 localhost
+::1 localhost
+10.252.0.7 dead3.test
+10.252.0.8 dead3.test
+10.252.0.9 dead3.test
+10.252.0.9 dual.test
+::1 dual.test
+"""
+
+
+@pytest.fixture
+def world() -> Iterator[netns.Namespace]:
+    """A namespace whose resolver never answers, whose 10.252.0.0/24 swallows packets, and where IPv4 comes
+    first in address order (so a dead IPv4 address is tried before a live IPv6 one)."""
+    if NETNS_SKIP:
+        pytest.skip(NETNS_SKIP)
+    ns = netns.Namespace()
+    ns.etc("resolv.conf", "nameserver 127.0.0.1\noptions timeout:5 attempts:2\n")
+    ns.etc("hosts", HOSTS)
+    ns.etc("gai.conf", "precedence ::ffff:0:0/96 100\n")
+    ns.dead_net("10.252.0.0/24")
+    yield ns
+    ns.close()
+
+
+def check_in(ns: netns.Namespace, config: str, **env: str) -> dict:
+    return ns.python(CHECK.format(config=textwrap.dedent(config)), **env)
+
+
+def test_http_to_a_name_the_resolver_never_answers_ends_in_time(world):
+    got = check_in(world, "targets: {t: {pixel: [0, 0], timeout: 1s, http: 'http://never.test/'}}")
+    assert got["took"] < 1 + MARGIN, got
+    assert (got["state"], got["detail"]) == ("down", "DNS: no answer for never.test within 1 s")
+
+
+def test_ping_to_a_name_the_resolver_never_answers_ends_in_time(world):
+    got = check_in(world, "targets: {t: {pixel: [0, 0], timeout: 1s, ping: never.test}}")
+    assert got["took"] < 1 + MARGIN, got
+    assert got["state"] == "down" and "cannot resolve never.test: no answer" in got["detail"]
+
+
+def test_ec2_through_an_endpoint_name_that_never_resolves_ends_in_time(world):
+    got = check_in(world, "aws: {region: eu-west-1}\n"
+                          "targets: {t: {pixel: [0, 0], timeout: 1s, ec2: i-0123456789abcdef0}}",
+                   **aws.env("http://never.test:4566"))
+    assert got["took"] < 1 + MARGIN, got
+    assert got["state"] == "unknown" and "within 1 s" in got["detail"], got
+
+
+def test_a_name_with_three_dead_addresses_ends_in_time(world):
+    got = check_in(world, "targets: {t: {pixel: [0, 0], timeout: 1.5s, http: 'http://dead3.test:8080/ok'}}")
+    assert got["took"] < 1.5 + MARGIN, got
+    assert got["state"] == "down" and "timeout" in got["detail"]
+
+
+def test_a_dual_stack_name_with_a_dead_first_address_is_up(world):
+    """RFC 8305: the next address is tried 250 ms after the first, which is left to go on."""
+    got = check_in(world, "targets: {t: {pixel: [0, 0], timeout: 3s, http: 'http://dual.test:8080/ok'}}")
+    assert (got["state"], got["took"] < 1.0) == ("up", True), got
+
+
+def test_ec2_endpoint_that_drips_or_never_answers_ends_in_time(web, silent_port, monkeypatch):
+    board = board_from("aws: {region: eu-west-1}\n"
+                       "targets: {t: {pixel: [0, 0], timeout: 1s, ec2: i-0123456789abcdef0}}\n")
+    for endpoint in (f"http://127.0.0.1:{web.port}/drip-headers", f"http://127.0.0.1:{silent_port}/"):
+        for key, value in aws.env(endpoint).items():
+            monkeypatch.setenv(key, value)
+        check = make_checks(["ec2"], aws=board.aws)["ec2"]
+        start = time.monotonic()
+        obs = check.observe(board.targets[0], start + 1.0)
+        took = time.monotonic() - start
+        assert took < 1 + MARGIN, (endpoint, took)
+        assert obs.state == "unknown" and "no answer from the EC2 endpoint for eu-west-1 within 1 s" in obs.detail
+
+
+def test_many_echoes_to_a_silent_host_end_within_the_timeout():
+    if NETNS_SKIP:
+        pytest.skip(NETNS_SKIP)
+    if probe_mode() is None:
+        pytest.skip("this machine allows neither raw nor unprivileged ICMP sockets")
+    ns = netns.Namespace()
+    try:
+        address = ns.silent_host()
+        board = board_from(f"targets: {{t: {{pixel: [0, 0], timeout: 1s, ping: {{host: {address}, count: 20}}}}}}\n")
+        start = time.monotonic()
+        obs = PingCheck().observe(board.targets[0], start + 1.0)
+        took = time.monotonic() - start
+    finally:
+        ns.close()
+    assert took < 1 + MARGIN, took
+    assert obs.state == "down" and obs.detail == "20/20 lost"
+
+
+def test_many_echoes_to_loopback_all_answer_within_the_timeout():
+    if probe_mode() is None:
+        pytest.skip("this machine allows neither raw nor unprivileged ICMP sockets")
+    board = board_from("targets: {t: {pixel: [0, 0], timeout: 1s, ping: {host: 127.0.0.1, count: 20}}}\n")
+    start = time.monotonic()
+    obs = PingCheck().observe(board.targets[0], start + 1.0)
+    assert time.monotonic() - start < 1 + MARGIN
+    assert obs.state == "up" and obs.detail.startswith("20/20 replies"), json.dumps(obs.detail)
