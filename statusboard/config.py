@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from statusboard import values
-from statusboard.display.registry import DRIVER_NAMES
+from statusboard.display.settings import DisplaySettings, parse_display
 from statusboard.errors import ConfigError, Problem
 from statusboard.schema import Section
 from statusboard.states import RGB, STATES
@@ -17,8 +17,6 @@ from statusboard.text import is_printable, printable
 from statusboard.values import Invalid
 from statusboard.yamlsource import LDict, read_yaml
 
-LAYOUTS = {"hat": (8, 8), "phat": (8, 4)}
-ROTATIONS = (0, 90, 180, 270)
 DEFAULT_INTERVAL = 30.0
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_FAIL_AFTER = 2
@@ -26,38 +24,6 @@ STALE_INTERVALS = 3
 DEFAULT_CONCURRENCY = 64
 MAX_NAME = 64
 MAX_BYTES = 1024 * 1024   # a config is a few KB; anything this large is not one
-
-
-@dataclass(frozen=True)
-class Night:
-    """Hours of local time when the board dims (brightness 0 turns it off)."""
-
-    start: int          # minutes after midnight
-    end: int
-    brightness: float
-
-    def covers(self, minute: int) -> bool:
-        """Whether a minute of the day falls in the night (which may span midnight)."""
-        if self.start <= self.end:
-            return self.start <= minute < self.end
-        return minute >= self.start or minute < self.end
-
-
-@dataclass(frozen=True)
-class DisplaySettings:
-    """Which display draws the board, its layout, brightness, rotation and night hours."""
-
-    driver: str = "unicornhat"
-    layout: str = "hat"
-    brightness: float = 0.4
-    rotation: int = 0
-    night: Optional[Night] = None
-
-    @property
-    def shape(self) -> Tuple[int, int]:
-        """(width, height) of the board as the viewer sees it, after rotation."""
-        width, height = LAYOUTS[self.layout]
-        return (height, width) if self.rotation in (90, 270) else (width, height)
 
 
 @dataclass(frozen=True)
@@ -158,7 +124,7 @@ def _parse(text: str, path: str) -> Board:
         raise ConfigError([Problem(path, getattr(doc, "line", 1), "top level",
                                    "expected a mapping with display, defaults, palette and targets")])
     top = Section(path, problems, doc, "", 1)
-    display = _display(top.sub("display"))
+    display = parse_display(top.sub("display"))
     defaults = _defaults(top.sub("defaults"))
     palette = _palette(top.sub("palette"))
     concurrency = top.take("concurrency", lambda v: values.integer(v, 1, 512), DEFAULT_CONCURRENCY)
@@ -178,57 +144,6 @@ def _aws(sec: Section) -> AwsSettings:
             sec.report("config.yaml never holds AWS keys: use a profile (aws configure) or the environment", key)
     sec.finish()
     return settings
-
-
-def _display(sec: Section) -> DisplaySettings:
-    def driver(value: Any) -> str:
-        if value not in DRIVER_NAMES:
-            raise Invalid(f"unknown display {value!r}; choose one of {', '.join(DRIVER_NAMES)}")
-        return value
-
-    def layout(value: Any) -> str:
-        if value not in LAYOUTS:
-            raise Invalid(f"expected hat (8x8) or phat (8x4), got {value!r}")
-        return value
-
-    def brightness(value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-            raise Invalid(f"expected a number from 0 to 1, got {value!r}")
-        return float(value)
-
-    def rotation(value: Any) -> int:
-        if value not in ROTATIONS or isinstance(value, bool):
-            raise Invalid(f"expected 0, 90, 180 or 270, got {value!r}")
-        return int(value)
-
-    settings = DisplaySettings(
-        driver=sec.take("driver", driver, "unicornhat"),
-        layout=sec.take("layout", layout, "hat"),
-        brightness=sec.take("brightness", brightness, 0.4),
-        rotation=sec.take("rotation", rotation, 0),
-        night=_night(sec.sub("night"), brightness) if sec.has("night") else None,
-    )
-    sec.finish()
-    return settings
-
-
-def _clock_time(value: Any) -> int:
-    text = str(value).strip()
-    parts = text.split(":")
-    if len(parts) == 2 and all(p.isdigit() for p in parts):
-        hours, minutes = int(parts[0]), int(parts[1])
-        if 0 <= hours < 24 and 0 <= minutes < 60:
-            return hours * 60 + minutes
-    raise Invalid(f'expected a time of day like "22:00" (quote it), got {value!r}')
-
-
-def _night(sec: Section, brightness: Any) -> Optional[Night]:
-    night = Night(start=sec.take("from", _clock_time), end=sec.take("to", _clock_time),
-                  brightness=sec.take("brightness", brightness, 0.05))
-    sec.finish()
-    if night.start is None or night.end is None:
-        return None
-    return night
 
 
 def _defaults(sec: Section) -> Dict[str, Any]:

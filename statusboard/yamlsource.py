@@ -6,7 +6,7 @@ from typing import Any, Dict, List
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from statusboard.errors import Problem
 

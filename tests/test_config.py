@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,31 @@ def test_parse_returns_frozen_board():
     board = parse("targets: {a: {pixel: [0, 0], ping: h}}\n")
     with pytest.raises(AttributeError):
         board.targets[0].name = "b"  # type: ignore[misc]
+
+
+BOMB = "".join(f"{a}: &{a} [{', '.join([f'*{b}'] * 9) if b else ', '.join(['lol'] * 9)}]\n"
+               for a, b in zip("abcdefghi", ["", *"abcdefgh"]))
+HOSTILE = [
+    ("defaults: {interval: .inf}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:1: defaults.interval: a duration must be above zero and finite"),
+    ("targets:\n  a: {pixel: [0, 0], ping: h, interval: .nan}\n",
+     "test.yaml:2: targets.a.interval: a duration must be above zero and finite"),
+    ("targets:\n  a: {pixel: [0, 0], ping: h, stale_after: 30d}\n", "test.yaml:2: targets.a.stale_after: expected"),
+    ("targets:\n  a: {pixel: [0, 0], ping: h, interval: 1000000}\n",
+     "test.yaml:2: targets.a.interval: a duration must be at most 7 days"),
+    ("x: &r [*r]\n", "test.yaml:1: x[0]: a YAML alias refers to a node that contains it"),
+    (BOMB + "targets:\n  a: {pixel: [0, 0], ping: h}\n", "test.yaml:1: the file expands to more than 20000 values"),
+    ("a: " + "[" * 5000 + "]" * 5000 + "\n", "test.yaml: YAML nested too deeply"),
+    ("a: " + "[" * 40 + "]" * 40 + "\n", "test.yaml:1: a[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"),
+    ('targets:\n  "web\\e]0;x\\a": {pixel: [0, 0], ping: h}\n',
+     "test.yaml:2: targets.web\\x1b]0;x\\x07: a target name must be printable text"),
+]
+
+
+@pytest.mark.parametrize("text, expected", HOSTILE, ids=[e.split(": ", 2)[-1][:40] for _, e in HOSTILE])
+def test_hostile_input_is_a_clear_refusal_and_quick(text, expected):
+    start = time.monotonic()
+    found = problems(text)
+    assert time.monotonic() - start < 1.0, "an alias bomb must be refused, not expanded"
+    assert any(p.startswith(expected) for p in found), found
+    assert all("\x1b" not in p and "\x07" not in p for p in found)

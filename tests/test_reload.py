@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 from tests.conftest import ROOT
 from tests.test_service import start, state, stop, targets, wait_for

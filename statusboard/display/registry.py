@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 from statusboard.errors import DisplayError
 
 if TYPE_CHECKING:
-    from statusboard.config import DisplaySettings
+    from statusboard.display.settings import DisplaySettings
     from statusboard.display.base import Display
 
 # name -> "module:Class"; the module is imported only when its driver is chosen.

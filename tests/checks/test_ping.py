@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from typing import Iterator
 
@@ -13,7 +12,7 @@ import pytest
 from statusboard.checks.ping import NOT_ALLOWED, PingCheck, judge, probe_mode
 from statusboard.targets import PingSpec
 from tests import netns
-from tests.conftest import ROOT, board_from
+from tests.conftest import board_from
 
 NETNS_SKIP = netns.why_not()
 

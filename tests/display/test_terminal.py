@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from statusboard.config import DisplaySettings
+from statusboard.display.settings import DisplaySettings
 from statusboard.display import light
 from statusboard.display.base import Frame, LegendEntry, blank
 from statusboard.display.terminal import TerminalDisplay

@@ -13,7 +13,7 @@ from typing import Dict, Iterator, Tuple
 
 import pytest
 
-from statusboard.config import DisplaySettings
+from statusboard.display.settings import DisplaySettings
 from statusboard.display import light
 from statusboard.display.base import Frame, blank
 from statusboard.display.geometry import to_physical

@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from statusboard.config import DisplaySettings
+from statusboard.display.settings import DisplaySettings
 from statusboard.display import light
 from statusboard.display.base import Frame, LegendEntry, blank
 from statusboard.display.geometry import to_physical

@@ -1,0 +1,162 @@
+"""The `status` and `reload` commands: what the running board shows, and asking it to re-read its config."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from typing import Any, Dict, Optional
+
+from statusboard.errors import StatusboardError
+from statusboard.text import printable
+
+EXIT_OK, EXIT_ERROR = 0, 1
+
+
+def _quiet(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print the running board's state file; exit 1 when no board runs."""
+    from statusboard.statefile import status_candidates
+    _quiet(args.verbose)
+    for path in status_candidates():
+        if path.exists():
+            break
+    else:
+        places = ", ".join(str(p) for p in status_candidates())
+        print(f"statusboard: no running board found (no state file at {places})", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise StatusboardError(f"cannot read {path}: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("targets"), list):
+        raise StatusboardError(f"{path} is not a statusboard state file (from another version?)")
+    why_not = not_running(doc)
+    if args.json:
+        print(json.dumps(doc, indent=2))
+    else:
+        print(status_text(doc, colour=sys.stdout.isatty()))
+    if why_not:
+        seen = printable(doc.get("written_at") or doc.get("started_at") or "unknown", 40)
+        print(f"statusboard: not running (last seen {seen}): {why_not}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def not_running(doc: Dict[str, Any]) -> Optional[str]:
+    """None when the board that wrote the state file still runs, else why it does not."""
+    from statusboard.statefile import boot_id
+    pid = doc.get("pid")
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return "the state file names no process (an older version wrote it)"
+    now = boot_id()
+    if doc.get("boot_id") and now and doc.get("boot_id") != now:
+        return "it ran before the last reboot"
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return f"its process {pid} has ended"
+    except PermissionError:
+        pass
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            if b"statusboard" not in handle.read():
+                return f"its process {pid} has ended (the number now belongs to another program)"
+    except OSError:
+        pass
+    return None
+
+
+def _read_state() -> Optional[Dict[str, Any]]:
+    """The running board's state file, or None when there is none (or it cannot be read as one)."""
+    from statusboard.statefile import status_candidates
+    for path in status_candidates():
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict):
+            return doc
+    return None
+
+
+def _reload_number(doc: Optional[Dict[str, Any]]) -> int:
+    reload = doc.get("last_reload") if doc else None
+    number = reload.get("n") if isinstance(reload, dict) else None
+    return number if isinstance(number, int) else 0
+
+
+def cmd_reload(args: argparse.Namespace) -> int:
+    """Signal the board to reload and wait for its verdict."""
+    _quiet(args.verbose)
+    before = _read_state()
+    pid = args.pid or (before or {}).get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        raise StatusboardError("no running board found (give --pid, or start the board)")
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        raise StatusboardError(f"no process {pid}: the board is not running") from None
+    except PermissionError:
+        raise StatusboardError(f"not allowed to signal process {pid}: run as root (sudo)") from None
+    if before is None:
+        print(f"statusboard: sent SIGHUP to {pid}; no state file, so its answer cannot be read "
+              "(journalctl -u statusboard)", file=sys.stderr)
+        return EXIT_OK
+    end = time.monotonic() + args.timeout
+    while time.monotonic() < end:
+        time.sleep(0.1)
+        after = _read_state()
+        if after is not None and after.get("pid") == pid and _reload_number(after) > _reload_number(before):
+            reload = after["last_reload"]
+            if reload.get("ok"):
+                print(f"reloaded {after.get('config')}: {len(after.get('targets', []))} targets")
+                return EXIT_OK
+            print("statusboard: reload refused; the board runs on with the config it had:", file=sys.stderr)
+            for problem in reload.get("problems", []):
+                print(f"  {problem}", file=sys.stderr)
+            return EXIT_ERROR
+    raise StatusboardError(f"the board (process {pid}) did not answer the reload within {args.timeout:g} s")
+
+
+def _field(item: Dict[str, Any], key: str, width: int = 0) -> str:
+    value = item.get(key)
+    return printable("" if value is None else value, 200).ljust(width)
+
+
+def status_text(doc: Dict[str, Any], colour: bool) -> str:
+    """The state file as a table for people, with colour swatches on a terminal; every field made printable."""
+    lines = [f"board from {_field(doc, 'config')}, running since {_field(doc, 'started_at')}"]
+    reload = doc.get("last_reload")
+    if isinstance(reload, dict):
+        if reload.get("ok"):
+            lines.append(f"last reload {_field(reload, 'at')}: ok")
+        else:
+            lines.append(f"last reload {_field(reload, 'at')}: FAILED, still running on the config before it:")
+            problems = reload.get("problems")
+            lines += [f"    {printable(p, 1000)}" for p in (problems if isinstance(problems, list) else [])]
+    warnings = doc.get("warnings")
+    for warning in warnings if isinstance(warnings, list) else []:
+        lines.append(f"warning: {printable(warning, 300)}")
+    lines.append("")
+    for t in doc.get("targets", []):
+        if not isinstance(t, dict):
+            continue
+        rgb = t.get("colour")
+        if not (isinstance(rgb, list) and len(rgb) == 3 and all(isinstance(c, int) and 0 <= c <= 255 for c in rgb)):
+            rgb = [90, 90, 90]
+        swatch = f"\x1b[48;2;{rgb[0]};{rgb[1]};{rgb[2]}m  \x1b[0m" if colour else "  "
+        pixel = t.get("pixel")
+        place = f"[{pixel[0]},{pixel[1]}]" if isinstance(pixel, list) and len(pixel) == 2 else "[?,?]"
+        checked = (_field(t, "checked_at") or "never").replace("T", " ")
+        lines.append(f"{swatch} {printable(place, 12)} {_field(t, 'name', 16)} {_field(t, 'state', 13)} "
+                     f"{_field(t, 'detail')}  ({checked})")
+    return "\n".join(lines)

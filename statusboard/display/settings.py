@@ -1,0 +1,98 @@
+"""The display's settings from config.yaml: which driver, the layout and its shape, brightness, rotation, night."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional, Tuple
+
+from statusboard.display.geometry import PHYSICAL
+from statusboard.display.registry import DRIVER_NAMES
+from statusboard.schema import Section
+from statusboard.values import Invalid
+
+LAYOUTS = PHYSICAL
+ROTATIONS = (0, 90, 180, 270)
+
+
+@dataclass(frozen=True)
+class Night:
+    """Hours of local time when the board dims (brightness 0 turns it off)."""
+
+    start: int          # minutes after midnight
+    end: int
+    brightness: float
+
+    def covers(self, minute: int) -> bool:
+        """Whether a minute of the day falls in the night (which may span midnight)."""
+        if self.start <= self.end:
+            return self.start <= minute < self.end
+        return minute >= self.start or minute < self.end
+
+
+@dataclass(frozen=True)
+class DisplaySettings:
+    """Which display draws the board, its layout, brightness, rotation and night hours."""
+
+    driver: str = "unicornhat"
+    layout: str = "hat"
+    brightness: float = 0.4
+    rotation: int = 0
+    night: Optional[Night] = None
+
+    @property
+    def shape(self) -> Tuple[int, int]:
+        """(width, height) of the board as the viewer sees it, after rotation."""
+        width, height = PHYSICAL[self.layout]
+        return (height, width) if self.rotation in (90, 270) else (width, height)
+
+
+def parse_display(sec: Section) -> DisplaySettings:
+    """The display section: driver, layout, brightness, rotation and night hours."""
+    def driver(value: Any) -> str:
+        if value not in DRIVER_NAMES:
+            raise Invalid(f"unknown display {value!r}; choose one of {', '.join(DRIVER_NAMES)}")
+        return value
+
+    def layout(value: Any) -> str:
+        if value not in LAYOUTS:
+            raise Invalid(f"expected hat (8x8) or phat (8x4), got {value!r}")
+        return value
+
+    def brightness(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise Invalid(f"expected a number from 0 to 1, got {value!r}")
+        return float(value)
+
+    def rotation(value: Any) -> int:
+        if value not in ROTATIONS or isinstance(value, bool):
+            raise Invalid(f"expected 0, 90, 180 or 270, got {value!r}")
+        return int(value)
+
+    settings = DisplaySettings(
+        driver=sec.take("driver", driver, "unicornhat"),
+        layout=sec.take("layout", layout, "hat"),
+        brightness=sec.take("brightness", brightness, 0.4),
+        rotation=sec.take("rotation", rotation, 0),
+        night=_night(sec.sub("night"), brightness) if sec.has("night") else None,
+    )
+    sec.finish()
+    return settings
+
+
+def _clock_time(value: Any) -> int:
+    text = str(value).strip()
+    parts = text.split(":")
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        hours, minutes = int(parts[0]), int(parts[1])
+        if 0 <= hours < 24 and 0 <= minutes < 60:
+            return hours * 60 + minutes
+    raise Invalid(f'expected a time of day like "22:00" (quote it), got {value!r}')
+
+
+def _night(sec: Section, brightness: Any) -> Optional[Night]:
+    night = Night(start=sec.take("from", _clock_time), end=sec.take("to", _clock_time),
+                  brightness=sec.take("brightness", brightness, 0.05))
+    sec.finish()
+    if night.start is None or night.end is None:
+        return None
+    return night

@@ -1,0 +1,292 @@
+"""Nothing the clock, a kept file, a thread, a reload or a monitored server does can freeze, crash or mislead
+the board. Real parts: local servers, real checks, the real Runner on the fake display."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from statusboard.cli_status import status_text
+from statusboard.config import load
+from statusboard.daemon import Runner
+from statusboard.display.fake import FakeDisplay
+from statusboard.observation import Observation
+from statusboard.state import StateTable
+from tests.conftest import ROOT, Clock, board_from
+
+
+def board_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return path
+
+
+def runner_for(path: Path, **options) -> Runner:
+    board = load(str(path))
+    return Runner(board, FakeDisplay(board.display), **options)
+
+
+def in_thread(runner: Runner) -> threading.Thread:
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    return thread
+
+
+def eventually(probe, timeout=10.0, what="a condition"):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        got = probe()
+        if got:
+            return got
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+# --- the clock -------------------------------------------------------------------------------------------------
+
+def test_wall_clock_jumps_either_way_change_nothing(tmp_path, web):
+    wall = Clock(time.time())
+    path = board_file(tmp_path, f"targets: {{api: {{pixel: [0, 0], interval: 10s, "
+                                f"http: 'http://127.0.0.1:{web.port}/ok'}}}}\n")
+    runner = runner_for(path, clock=wall)
+    assert runner.once()["api"].state == "up"
+    for jump in (+86400, -2 * 86400, +3 * 3600):   # NTP syncs a Pi that booted with an old or a future time
+        wall.step(jump)
+        status = runner.draw()["api"]
+        assert status.state == "up", (jump, status)
+        assert runner.last_frame.pixels[0][0] == (0, 255, 0)
+
+
+def test_kept_observations_show_stale_until_checked_whatever_the_wall_clock_says(tmp_path, web):
+    path = board_file(tmp_path, f"targets: {{api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}}}\n")
+    board = load(str(path))
+    for observed_at in (time.time(), time.time() + 86400, time.time() - 30):   # now, "the future", a moment ago
+        kept = Path(os.environ["STATE_DIRECTORY"]) / "observations.json"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(json.dumps({"observations": [
+            {"target": "api", "check": repr(board.targets[0].check_key), "state": "up", "severity": "ok",
+             "detail": "HTTP 200 in 3 ms", "observed_at": observed_at}]}))
+        runner = runner_for(path, keep=True)
+        runner._restore()
+        status = runner.draw()["api"]
+        assert status.state == "stale" and "before the restart" in status.detail, status
+        assert runner.last_frame.pixels[0][0] == (0, 51, 0), "the last colour, dimmed"
+
+
+def test_a_held_failure_never_shows_an_old_good_state():
+    board = board_from("targets: {a: {pixel: [0, 0], interval: 10s, fail_after: 3, http: 'http://127.0.0.1:1/'}}\n")
+    table = StateTable(board.targets)
+    table.record(Observation.of("a", "up", "HTTP 200", 0.0, mono=100.0))
+    table.record(Observation.of("a", "down", "refused", 0.0, mono=100.0 + 31))   # older than stale_after (30 s)
+    assert table.status("a", 131.0).state == "down"
+    kept = StateTable(board.targets)
+    kept.record(Observation("a", "up", Observation.of("a", "up", "", 0).severity, "kept", 0.0, None))
+    kept.record(Observation.of("a", "down", "refused", 0.0, mono=5.0))
+    assert kept.status("a", 5.0).state == "down", "never held behind an observation from before the restart"
+
+
+# --- kept files of any content -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("content", ["[]", "null", '"text"', "5", '{"observations": 5}', "{not json",
+                                     '{"observations": [{"target": "api", "observed_at": NaN}]}',
+                                     '{"observations": [7, {"target": "api", "check": "x", "observed_at": 1e308}]}'])
+def test_a_kept_file_of_any_content_is_read_safely_once_warned_and_rewritten(tmp_path, web, caplog, content):
+    path = board_file(tmp_path, f"targets: {{api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}}}\n")
+    kept = Path(os.environ["STATE_DIRECTORY"]) / "observations.json"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text(content)
+    runner = runner_for(path, keep=True)
+    with caplog.at_level(logging.WARNING):
+        runner._restore()
+    assert runner.draw()["api"].state == "unknown"
+    warned = [r for r in caplog.records if "kept observations" in r.getMessage()]
+    if content.startswith('{"observations": [{"target": "api", "observed_at": NaN'):
+        assert not warned or len(warned) == 1   # an item for a target it cannot match is simply not used
+    else:
+        assert len(warned) == 1, [r.getMessage() for r in caplog.records]
+        assert json.loads(kept.read_text()) == {"observations": []}, "rewritten, so the next start is clean"
+
+
+# --- the state file and `status` -------------------------------------------------------------------------------
+
+def test_the_state_file_is_retried_after_a_failure_with_one_warning(tmp_path, web, caplog, monkeypatch):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the runtime directory's parent should be")
+    monkeypatch.setenv("RUNTIME_DIRECTORY", str(blocker / "run"))
+    path = board_file(tmp_path, f"targets: {{api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}}}\n")
+    runner = runner_for(path, keep=True)
+    statuses = runner.once()
+    with caplog.at_level(logging.WARNING):
+        runner._publish(statuses, force=True)
+        runner._publish(statuses, force=True)
+    assert len([r for r in caplog.records if "cannot write" in r.getMessage()]) == 1
+    blocker.unlink()
+    runner._publish(statuses, force=True)
+    assert json.loads((blocker / "run" / "state.json").read_text())["targets"][0]["state"] == "up"
+
+
+def _status(python, doc) -> subprocess.CompletedProcess:
+    place = Path(os.environ["RUNTIME_DIRECTORY"])
+    place.mkdir(parents=True, exist_ok=True)
+    (place / "state.json").write_text(doc if isinstance(doc, str) else json.dumps(doc))
+    return subprocess.run([*python, "status"], capture_output=True, text=True, cwd=ROOT, timeout=30,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_status_tells_a_board_that_has_died(python):
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    doc = {"targets": [], "config": "c.yaml", "started_at": "2026-11-23T10:00:00Z", "pid": ended.pid,
+           "written_at": "2026-11-23T10:05:00Z"}
+    done = _status(python, doc)
+    assert done.returncode == 1
+    assert "not running (last seen 2026-11-23T10:05:00Z): its process" in done.stderr
+    alive = _status(python, {**doc, "pid": os.getpid()})   # this test process: its command line says statusboard?
+    assert alive.returncode in (0, 1) and "Traceback" not in alive.stderr
+
+
+@pytest.mark.parametrize("doc", ["[]", "null", '{"targets": 5}', "{broken", '{"targets": [5, {"name": 3}]}',
+                                 '{"targets": [{"name": "x\\u001b[2J", "colour": "red", "pixel": 1}], "pid": 1}'])
+def test_status_of_any_state_file_is_a_message_never_a_traceback(python, doc):
+    done = _status(python, doc)
+    assert "Traceback" not in done.stderr and done.returncode in (0, 1), done.stderr
+    assert "\x1b[2J" not in done.stdout + done.stderr
+
+
+def test_status_text_shows_control_characters_escaped():
+    doc = {"config": "c\x1b]0;t\x07", "targets": [
+        {"name": "a", "pixel": [0, 0], "state": "down", "colour": [255, 0, 0], "detail": "x\x1b[2Jy\x9b1m"}]}
+    text = status_text(doc, colour=False)
+    assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
+    assert "x\\x1b[2Jy\\x9b1m" in text
+
+
+# --- what a monitored server says ---------------------------------------------------------------------------------
+
+def test_bytes_from_a_server_reach_no_terminal_raw(tmp_path):
+    """A server whose status line is an escape sequence: the detail shows it escaped."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+
+    def answer() -> None:
+        conn, _ = server.accept()
+        conn.recv(65536)
+        conn.sendall(b"\x1b]0;owned\x07\x1b[2J\x1b[31mHTTP/9 200\r\n\r\n")
+        conn.close()
+    threading.Thread(target=answer, daemon=True).start()
+    board = board_from(f"targets: {{a: {{pixel: [0, 0], http: 'http://127.0.0.1:{server.getsockname()[1]}/'}}}}\n")
+    runner = Runner(board, FakeDisplay(board.display))
+    status = runner.once()["a"]
+    server.close()
+    assert status.state == "down"
+    assert "\x1b" not in status.detail and "\x07" not in status.detail and "\\x1b" in status.detail, status.detail
+
+
+# --- threads ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")   # the thread is meant to die
+def test_a_dead_scheduler_stops_the_board_so_systemd_restarts_it(tmp_path, web):
+    path = board_file(tmp_path, f"targets: {{api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}}}\n")
+    runner = runner_for(path)
+
+    def die(_due):
+        raise SystemExit("the thread ends here")
+    runner.scheduler._turn = die   # what an uncaught error in the scheduling thread would do
+    thread = in_thread(runner)
+    thread.join(timeout=10)
+    assert not thread.is_alive() and runner.failed
+
+
+def test_a_bad_turn_of_the_scheduler_is_logged_and_the_board_goes_on(tmp_path, web, caplog):
+    path = board_file(tmp_path, f"targets: {{api: {{pixel: [0, 0], interval: 0.2s, timeout: 0.2s, "
+                                f"http: 'http://127.0.0.1:{web.port}/ok'}}}}\n")
+    runner = runner_for(path)
+    real, calls = runner.scheduler._turn, []
+
+    def flaky(due):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("can't start new thread")
+        return real(due)
+    runner.scheduler._turn = flaky
+    with caplog.at_level(logging.ERROR):
+        thread = in_thread(runner)
+        eventually(lambda: len(calls) > 10, what="the scheduler going on")
+        runner.stop()
+        thread.join(timeout=10)
+    assert not runner.failed and any("a turn failed" in r.getMessage() for r in caplog.records)
+
+
+def test_reloads_with_hung_checks_keep_one_bound_on_threads(tmp_path, silent_port):
+    lines = ["concurrency: 4", "defaults: {interval: 5s, timeout: 5s}", "targets:"]
+    lines += [f"  h{i}: {{pixel: [{i}, 0], http: 'http://127.0.0.1:{silent_port}/'}}" for i in range(8)]
+    path = board_file(tmp_path, "\n".join(lines) + "\n")
+    runner = runner_for(path)
+    before = threading.active_count()
+    thread = in_thread(runner)
+    try:
+        time.sleep(1.2)
+        for _ in range(8):
+            runner.request_reload()
+            time.sleep(0.4)
+        workers = [t for t in runner.pool._threads if t.is_alive()]
+        assert len(workers) == 4, "every scheduler since the start shares the four workers"
+        # The board's own threads: its loop, its scheduler, the four workers, and perhaps the deadline reaper.
+        assert threading.active_count() - before <= 7, threading.enumerate()
+        assert len(runner.pool._in_flight) <= 8
+        assert runner.reloads == 8 and runner.last_reload["ok"]
+    finally:
+        runner.stop()
+        thread.join(timeout=10)
+
+
+def test_checks_starved_of_workers_are_reported_once(tmp_path, web, silent_port, caplog):
+    path = board_file(tmp_path, f"""concurrency: 1
+targets:
+  hung: {{pixel: [0, 0], interval: 1.5s, timeout: 1.5s, http: 'http://127.0.0.1:{silent_port}/'}}
+  fast: {{pixel: [1, 0], interval: 0.3s, timeout: 0.3s, http: 'http://127.0.0.1:{web.port}/ok'}}
+""")
+    runner = runner_for(path)
+    with caplog.at_level(logging.WARNING):
+        thread = in_thread(runner)
+        try:
+            line = eventually(lambda: "waited" in runner.status_line(runner.draw()) and runner.status_line(
+                runner.draw()), timeout=15, what="the starvation notice")
+        finally:
+            runner.stop()
+            thread.join(timeout=10)
+    assert "for a free worker (concurrency 1)" in line
+    assert len([r for r in caplog.records if "wait" in r.getMessage() and "free worker" in r.getMessage()]) == 1
+
+
+def test_a_reload_of_a_file_being_written_waits_for_the_whole_file(tmp_path, web):
+    url = f"http://127.0.0.1:{web.port}/ok"
+    first = f"targets:\n  a: {{pixel: [0, 0], http: '{url}'}}\n"
+    path = board_file(tmp_path, first)
+    runner = runner_for(path)
+    thread = in_thread(runner)
+    try:
+        eventually(lambda: runner.draw()["a"].state == "up", what="a up")
+        with open(path, "w") as handle:   # an editor writing the new file in pieces
+            handle.write(first)
+            handle.flush()
+            runner.request_reload()
+            for i in range(1, 6):
+                time.sleep(0.12)
+                handle.write(f"  t{i}: {{pixel: [{i}, 0], http: '{url}'}}\n")
+                handle.flush()
+        eventually(lambda: runner.last_reload is not None, what="the reload")
+        assert runner.last_reload["ok"] and len(runner.board.targets) == 6, runner.last_reload
+    finally:
+        runner.stop()
+        thread.join(timeout=10)
