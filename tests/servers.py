@@ -76,8 +76,8 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024   # many checks connect at once; the default backlog of 5 drops SYNs
 
-    def __init__(self, context: "ssl.SSLContext | None" = None) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
+    def __init__(self, context: "ssl.SSLContext | None" = None, handler: type = Handler) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
         if context is not None:
             self.socket = context.wrap_socket(self.socket, server_side=True)
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
