@@ -2,7 +2,8 @@
 
 The world (bench/world.py, a process of its own) serves 48 HTTP endpoints on 127.0.0.1: 16 switch between 200
 and 500 at random (every 5 s on average, each on its own), a quarter of the rest accept and never answer;
-16 more targets ping 127.0.0.x. The board (`statusboard run --display fake --record FILE`, its own process)
+16 more targets ping 127.0.0.x. The board (`statusboard run --display terminal --record FILE`, its own process,
+its plain-text output thrown away; the fake display would keep every frame in memory)
 checks every target every 1 s with a 1 s timeout and fail_after 1. Printed: resident memory, threads and open
 files of the board after warm-up and at the end, and the change-to-frame latency (from a server's switch to
 the first frame showing it) p50, p99 and max, with the number of switches seen and missed.
@@ -41,7 +42,7 @@ def threads_and_files(pid: int) -> Tuple[int, int]:
 
 
 def config(endpoints: List[Tuple[int, str]]) -> str:
-    lines = ["display: {driver: fake}", "defaults: {interval: 1s, timeout: 1s, fail_after: 1}", "targets:"]
+    lines = ["display: {driver: terminal}", "defaults: {interval: 1s, timeout: 1s, fail_after: 1}", "targets:"]
     for i, (port, path) in enumerate(endpoints):
         lines.append(f"  t{i}: {{pixel: [{i % 8}, {i // 8}], http: 'http://127.0.0.1:{port}/{path}'}}")
     for i in range(len(endpoints), 64):
@@ -85,7 +86,7 @@ def main() -> None:
             env = {**os.environ, "PYTHONPATH": str(ROOT), "RUNTIME_DIRECTORY": str(Path(tmp) / "run"),
                    "STATE_DIRECTORY": str(Path(tmp) / "lib")}
             proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(path), "--record",
-                                     str(record)], env=env, stderr=subprocess.DEVNULL)
+                                     str(record)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 time.sleep(15)   # warm-up: every kind of check has run, threads have started
                 start = (rss_mb(proc.pid), *threads_and_files(proc.pid))

@@ -68,7 +68,7 @@ def connect(address: Tuple[str, int], deadline: float, timeout: Optional[float] 
     order = interleave(resolve(host, port, deadline))
     if not order:
         raise socket.gaierror(errno.ENOENT, f"no address for {host}")
-    selector = selectors.DefaultSelector()
+    selector = selectors.PollSelector()   # no file descriptor of its own, unlike epoll
     pending: List[socket.socket] = []
     errors: List[OSError] = []
     winner: Optional[socket.socket] = None

@@ -203,3 +203,30 @@ def test_an_unreachable_endpoint_is_unknown_and_says_so(cloud, monkeypatch, refu
     statuses = round_of(board({"a": "i-0123456789abcdef0"}))()
     assert statuses["a"].state == "unknown"
     assert statuses["a"].detail.startswith("cannot reach the EC2 endpoint for eu-west-1: ")
+
+
+def test_credentials_added_after_the_start_are_used_after_a_reload(cloud, tmp_path, monkeypatch):
+    from statusboard.config import load
+    from statusboard.daemon import Runner
+    from statusboard.display.fake import FakeDisplay
+    (instance,) = aws.launch(ec2(), 1)
+    credentials = tmp_path / "credentials"
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))   # not there yet
+    config = tmp_path / "config.yaml"
+    config.write_text(f"aws: {{region: eu-west-1}}\ntargets: {{a: {{pixel: [0, 0], ec2: {instance}}}}}\n")
+    b = load(str(config))
+    runner = Runner(b, FakeDisplay(b.display))
+    first = runner.once()["a"]
+    assert first.state == "unknown" and first.detail.startswith("no AWS credentials found"), first
+    credentials.write_text("[default]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    runner.reload()   # starts the new board's checks in the background
+    try:
+        assert runner.last_reload["ok"]
+        end = time.monotonic() + 10
+        while runner.draw()["a"].state != "running" and time.monotonic() < end:
+            time.sleep(0.1)
+        assert runner.draw()["a"].state == "running", "the reload made fresh AWS sessions, which read the file"
+    finally:
+        runner.scheduler.stop()
