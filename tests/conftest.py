@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Iterator, List
 
@@ -80,3 +81,14 @@ def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def python() -> List[str]:
     """The command that runs statusboard's CLI with this interpreter."""
     return [sys.executable, "-m", "statusboard"]
+
+
+def wait_for(predicate, timeout=15.0, what="a condition"):
+    """Poll predicate until it returns something true, and return that; fail the test at the timeout."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        got = predicate()
+        if got:
+            return got
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}")

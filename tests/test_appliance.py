@@ -12,12 +12,12 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import Callable, Dict, Iterator
+from typing import Dict, Iterator
 
 import pytest
 
 from tests import container
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_for
 
 REASON = container.why_not()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
@@ -38,16 +38,6 @@ def box(request, tmp_path: Path) -> Iterator[container.Container]:
         yield booted
     finally:
         booted.close()
-
-
-def until(what: str, probe: Callable[[], object], timeout: float = 90) -> object:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        got = probe()
-        if got:
-            return got
-        time.sleep(0.5)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def board_config(http_port: int, extra: str = "") -> str:
@@ -98,7 +88,8 @@ def test_install_run_reload_stop_reinstall_uninstall(box: container.Container):
                 return {t["name"]: t["state"] for t in json.loads(got.stdout)["targets"]}
             except (ValueError, KeyError):
                 return {}
-        until("web up, lo up, web-1 running", lambda: states() == {"web": "up", "lo": "up", "web-1": "running"})
+        wait_for(lambda: states() == {"web": "up", "lo": "up", "web-1": "running"}, timeout=90,
+                 what="web up, lo up, web-1 running")
 
         # 3. A refused reload fails, says why, and stays visible; the board runs on.
         config.write_text(board_config(where["http"], "  bad: {pixel: [9, 9], ping: 127.0.0.1}\n"))
@@ -112,7 +103,7 @@ def test_install_run_reload_stop_reinstall_uninstall(box: container.Container):
         config.write_text(board_config(where["http"], "  lo2: {pixel: [3, 0], ping: 127.0.0.1}\n"))
         sh("systemctl reload statusboard")
         assert "RELOAD REFUSED" not in sh("systemctl status statusboard", check=False).stdout
-        until("lo2 up", lambda: states().get("lo2") == "up")
+        wait_for(lambda: states().get("lo2") == "up", timeout=90, what="lo2 up")
         # 5. Stop: promptly, and `status` says no board runs.
         began = time.monotonic()
         sh("systemctl stop statusboard")

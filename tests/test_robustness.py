@@ -21,7 +21,7 @@ from statusboard.daemon import Runner
 from statusboard.display.fake import FakeDisplay
 from statusboard.observation import Observation
 from statusboard.state import StateTable
-from tests.conftest import ROOT, Clock, board_from
+from tests.conftest import ROOT, Clock, board_from, wait_for
 
 
 def board_file(tmp_path: Path, text: str) -> Path:
@@ -39,16 +39,6 @@ def in_thread(runner: Runner) -> threading.Thread:
     thread = threading.Thread(target=runner.run, daemon=True)
     thread.start()
     return thread
-
-
-def eventually(probe, timeout=10.0, what="a condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        got = probe()
-        if got:
-            return got
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 # --- the clock -------------------------------------------------------------------------------------------------
@@ -221,7 +211,7 @@ def test_a_bad_turn_of_the_scheduler_is_logged_and_the_board_goes_on(tmp_path, w
     runner.scheduler._turn = flaky
     with caplog.at_level(logging.ERROR):
         thread = in_thread(runner)
-        eventually(lambda: len(calls) > 10, what="the scheduler going on")
+        wait_for(lambda: len(calls) > 10, what="the scheduler going on")
         runner.stop()
         thread.join(timeout=10)
     assert not runner.failed and any("a turn failed" in r.getMessage() for r in caplog.records)
@@ -260,7 +250,7 @@ targets:
     with caplog.at_level(logging.WARNING):
         thread = in_thread(runner)
         try:
-            line = eventually(lambda: "waited" in runner.status_line(runner.draw()) and runner.status_line(
+            line = wait_for(lambda: "waited" in runner.status_line(runner.draw()) and runner.status_line(
                 runner.draw()), timeout=15, what="the starvation notice")
         finally:
             runner.stop()
@@ -276,7 +266,7 @@ def test_a_reload_of_a_file_being_written_waits_for_the_whole_file(tmp_path, web
     runner = runner_for(path)
     thread = in_thread(runner)
     try:
-        eventually(lambda: runner.draw()["a"].state == "up", what="a up")
+        wait_for(lambda: runner.draw()["a"].state == "up", what="a up")
         with open(path, "w") as handle:   # an editor writing the new file in pieces
             handle.write(first)
             handle.flush()
@@ -285,7 +275,7 @@ def test_a_reload_of_a_file_being_written_waits_for_the_whole_file(tmp_path, web
                 time.sleep(0.12)
                 handle.write(f"  t{i}: {{pixel: [{i}, 0], http: '{url}'}}\n")
                 handle.flush()
-        eventually(lambda: runner.last_reload is not None, what="the reload")
+        wait_for(lambda: runner.last_reload is not None, what="the reload")
         assert runner.last_reload["ok"] and len(runner.board.targets) == 6, runner.last_reload
     finally:
         runner.stop()

@@ -11,25 +11,13 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_for  # noqa: F401 - test_reload takes it from here
 
 
 def start(config: Path, record: Path, **env: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(config), "--display", "fake",
                              "--record", str(record)], cwd=ROOT, text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT), **env})
-
-
-def wait_for(predicate, timeout=15.0, what="a condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        got = predicate()
-        if got:
-            return got
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def state_file() -> Path:
