@@ -10,6 +10,7 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import List, Optional, Sequence
@@ -66,7 +67,7 @@ def wheels(suite: str) -> Path:
         return folder
     folder.mkdir(parents=True, exist_ok=True)
     arch = platform.machine()
-    got = _run(["python3", "-m", "pip", "download", "-q", "-d", str(folder), "--only-binary=:all:",
+    got = _run([sys.executable, "-m", "pip", "download", "-q", "-d", str(folder), "--only-binary=:all:",
                 "--python-version", version, "--implementation", "cp",
                 "--platform", f"manylinux2014_{arch}", "--platform", f"manylinux_2_17_{arch}",
                 "--platform", f"manylinux_2_28_{arch}", *WHEELS, *MARKERS.get(version, [])], env={**os.environ, "PIP_FIND_LINKS": ""})

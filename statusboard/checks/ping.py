@@ -11,6 +11,7 @@ import time
 from typing import Callable, List, Optional, Tuple
 
 import icmplib
+import icmplib.sockets
 from icmplib.utils import unique_identifier
 
 from statusboard.checks.connect import ResolveTimeout, interleave, resolve
@@ -20,6 +21,11 @@ from statusboard.states import DOWN, SLOW, UNKNOWN, UP
 from statusboard.targets import PingSpec
 
 log = logging.getLogger(__name__)
+
+# icmplib times its waits and its replies with the wall clock, which jumps on a Pi (no real-time clock): a jump
+# forward during a ping makes it throw away a reply that did arrive. It only ever subtracts two of its own
+# readings, so the monotonic clock serves it exactly.
+icmplib.sockets.time = time.monotonic  # type: ignore[attr-defined]
 
 INTERVAL = 0.2   # seconds between echo requests to one host
 PAYLOAD = bytes(range(56))   # the usual 56 bytes; a fixed payload spares making a random one per packet
