@@ -32,6 +32,7 @@ THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooMa
 TRANSIENT = {"InternalError", "InternalFailure", "ServiceUnavailable", "Unavailable", "RequestTimeout"}
 ATTEMPTS = 3        # conversations per check, all within its deadline
 RETRY_ROOM = 0.5    # seconds that must be left for another try
+MIN_SHARE = 0.5     # the least share of its timeout the conversation gets after the client was made
 NO_CREDENTIALS = ("no AWS credentials found (boto3 looked in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
                   "~/.aws/credentials, ~/.aws/config and instance metadata)")
 
@@ -132,14 +133,22 @@ class Ec2Check:
         specs = [t.spec for t in targets]
         timeout = max(t.timeout for t in targets)
         at = deadline if deadline is not None else time.monotonic() + timeout
+        try:
+            # Made once per (profile, region), outside the deadline: loading botocore's EC2 model is CPU work
+            # (seconds on a Pi Zero), not a wait on the network; the conversation still gets half its timeout.
+            client = self.client(group, timeout)
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            problem = explain(exc, group)
+            self._note(group, problem.detail)
+            return [self._failed(t, problem) for t in targets]
+        at = max(at, time.monotonic() + timeout * MIN_SHARE)
+        region = client.meta.region_name  # type: ignore[attr-defined]
         attempt = 0
         while True:
             attempt += 1
             watch = Deadline(at)
             try:
                 with watch:
-                    client = self.client(group, timeout)
-                    region = client.meta.region_name  # type: ignore[attr-defined]
                     try:
                         instances = fetch_instances(client, specs)  # type: ignore[arg-type]
                         wanted = sorted({i.instance_id for i in instances for s in specs
@@ -151,7 +160,8 @@ class Ec2Check:
                 break
             except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError,
                     botocore.parsers.ResponseParserError) as exc:
-                problem = explain(exc, group, timeout if watch.expired else None)
+                cut = watch.expired and not isinstance(exc, botocore.exceptions.ClientError)
+                problem = explain(exc, group, timeout if cut else None)
                 left = at - time.monotonic()
                 if attempt < ATTEMPTS and problem.retry and left > RETRY_ROOM:
                     time.sleep(min(0.2 * 2 ** attempt, left / 4))
