@@ -143,8 +143,11 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.source" 2>/dev/null)" != "$st
             || die "pip could not install statusboard into $VENV"
     fi
     install -m 0644 "$SRC/README.md" "$VENV/README.md"
+    echo "$HAT_WHY" > "$VENV/.hat"   # what became of the HAT driver, for the runs that change nothing
     echo "$stamp" > "$VENV/.source"
     changed+=("statusboard in $VENV, with boto3 for EC2 targets")
+elif [ -s "$VENV/.hat" ]; then
+    HAT_WHY=$(cat "$VENV/.hat")
 fi
 
 install -d -m 0755 "$ETC"
