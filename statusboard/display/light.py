@@ -57,7 +57,7 @@ def seen(rgb: RGB, brightness: float) -> RGB:
 
 def library_gamma() -> List[int]:
     """The table handed to unicornhat.set_gamma: index k goes out as level k, so our levels reach the wire."""
-    return [min(k, 255) for k in range(256)]
+    return list(range(256))
 
 
 def library_value(lvl: int) -> int:

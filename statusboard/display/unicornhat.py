@@ -56,9 +56,9 @@ def _disarm(exc: BaseException) -> None:
     while tb is not None:
         for scope in (tb.tb_frame.f_locals, tb.tb_frame.f_globals):
             for value in list(scope.values()):
-                cleanup = getattr(value, "_cleanup", None)
-                if cleanup is not None and hasattr(value, "_leds") and callable(cleanup):
-                    atexit.unregister(cleanup)
+                # By type alone: asking arbitrary objects for attributes could run their code.
+                if any(cls.__name__ == "PixelStrip" for cls in type(value).__mro__):
+                    atexit.unregister(value._cleanup)
         tb = tb.tb_next
 
 
@@ -83,7 +83,7 @@ class UnicornHatDisplay:
             # its gamma table passes our levels through unchanged.
             self.uh.set_gamma(light.library_gamma())
             self.uh.brightness(1.0)
-        except (ImportError, RuntimeError, OSError) as exc:
+        except (ImportError, RuntimeError, OSError, AttributeError, ValueError) as exc:
             _disarm(exc)
             sys.modules.pop("unicornhat", None)
             raise DisplayError(explain(exc, _board_model())) from None
