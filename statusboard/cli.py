@@ -105,11 +105,7 @@ def palette_warnings(board: Board) -> List[str]:
     levels = [("", board.display.brightness)]
     if board.display.night is not None:
         levels.append(("night ", board.display.night.brightness))
-    found: List[str] = []
-    for warning in check_palette(colours, levels):
-        if warning not in found:
-            found.append(warning)
-    return found
+    return check_palette(colours, levels)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

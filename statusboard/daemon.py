@@ -40,18 +40,17 @@ class _Cancelled(Exception):
 class Runner:
     """One board running: its state table, its scheduler and the display it draws on.
 
-    `clock` is wall-clock time, for people (checked_at, night hours); `monotonic` measures every age and
-    interval, so a wall clock that jumps (a Pi has no real-time clock) changes nothing on the board.
+    `clock` is wall-clock time, for people (checked_at, night hours); every age and interval is measured on
+    time.monotonic(), as the checks stamp their observations, so a wall clock that jumps (a Pi has no
+    real-time clock) changes nothing on the board.
     """
 
     def __init__(self, board: Board, display: Display, clock: Callable[[], float] = time.time,
                  checks: Optional[Mapping[str, Check]] = None, notifier: Optional[Notifier] = None,
-                 open_display: Optional[OpenDisplay] = None, keep: bool = False,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 open_display: Optional[OpenDisplay] = None, keep: bool = False) -> None:
         self.board = board
         self.display = display
         self.clock = clock
-        self.monotonic = monotonic
         self.notifier = notifier or Notifier("")
         self.open_display = open_display
         self._attach(display)
@@ -68,7 +67,7 @@ class Runner:
         self._reload = threading.Event()
         self.files = statefile.Files(keep)
         self._last_doc: Optional[Dict[str, Any]] = None
-        self._kept_at = monotonic()
+        self._kept_at = time.monotonic()
         self._published_at = -PUBLISH_EVERY
 
     def _checks_for(self, board: Board, old: Mapping[str, Check]) -> Dict[str, Check]:
@@ -85,7 +84,7 @@ class Runner:
 
     def draw(self) -> Dict[str, Status]:
         """Render the board now and show the frame if it differs from the last one."""
-        statuses = self.table.snapshot(self.monotonic())
+        statuses = self.table.snapshot(time.monotonic())
         frame = render(self.board, statuses, self.clock())
         if frame != self.last_frame:
             self.display.show(frame)
@@ -205,7 +204,7 @@ class Runner:
             log.error("reload: %s", problem)
         log.error("reload refused: still running on the config loaded before")
         self.last_reload = {"n": self.reloads, "at": iso(self.clock()), "ok": False, "problems": problems}
-        statuses = self.table.snapshot(self.monotonic())
+        statuses = self.table.snapshot(time.monotonic())
         self._publish(statuses, force=True)
         self.notifier.ready(self.status_line(statuses))
 
@@ -230,9 +229,9 @@ class Runner:
             log.info("showing %d observations kept from the last run (stale until checked again)", len(kept))
 
     def _keep(self, force: bool = False) -> None:
-        if not force and self.monotonic() - self._kept_at < KEEP_EVERY:
+        if not force and time.monotonic() - self._kept_at < KEEP_EVERY:
             return
-        self._kept_at = self.monotonic()
+        self._kept_at = time.monotonic()
         self.files.keep(self.board, self.table.latest())
 
     def document(self, statuses: Mapping[str, Status]) -> Dict[str, Any]:
@@ -247,7 +246,7 @@ class Runner:
     def _publish(self, statuses: Mapping[str, Status], force: bool = False) -> None:
         """Write the state file when something changed, and keep observations now and then."""
         self._keep()
-        now = self.monotonic()
+        now = time.monotonic()
         if self.files.state_path is None or (not force and now - self._published_at < PUBLISH_EVERY):
             return
         self._published_at = now

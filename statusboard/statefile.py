@@ -43,7 +43,10 @@ def _runtime_places() -> List[str]:
 
 
 def runtime_dir() -> Optional[Path]:
-    """Where state.json goes: systemd's RuntimeDirectory, /run/statusboard, or the user's runtime dir."""
+    """Where the running board writes state.json: systemd's RuntimeDirectory as it is (the writer retries and
+    says so when it cannot be written), or else /run/statusboard or the user's runtime dir, whichever works."""
+    if os.environ.get("RUNTIME_DIRECTORY"):
+        return Path(os.environ["RUNTIME_DIRECTORY"])
     return _first_usable(_runtime_places())
 
 
@@ -53,13 +56,6 @@ def state_dir() -> Optional[Path]:
     if os.environ.get("STATE_DIRECTORY"):
         return Path(os.environ["STATE_DIRECTORY"])
     return _first_usable(["/var/lib/statusboard"])
-
-
-def runtime_place() -> Optional[Path]:
-    """Where the running board writes state.json: $RUNTIME_DIRECTORY as it is, or the first usable default."""
-    if os.environ.get("RUNTIME_DIRECTORY"):
-        return Path(os.environ["RUNTIME_DIRECTORY"])
-    return runtime_dir()
 
 
 def status_candidates() -> List[Path]:
@@ -151,7 +147,7 @@ class Files:
     next time, with one warning per cause and a note when it works again."""
 
     def __init__(self, keep: bool) -> None:
-        runtime = runtime_place() if keep else None
+        runtime = runtime_dir() if keep else None
         memory = state_dir() if keep else None
         self.state_path = runtime / STATE_NAME if runtime is not None else None
         self.memory_path = memory / MEMORY_NAME if memory is not None else None

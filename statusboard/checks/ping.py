@@ -97,7 +97,7 @@ def ping(host: str, count: int, deadline: float, privileged: bool) -> Tuple[int,
 
 def ping_address(address: str, count: int, deadline: float, privileged: bool) -> Tuple[int, List[float]]:
     """Echo requests to one address, spread so that the last reply is awaited by the deadline; round trips
-    are timed on the monotonic clock (icmplib's own times are wall-clock, which jumps on a Pi)."""
+    are timed on the monotonic clock."""
     ipv6 = icmplib.is_ipv6_address(address)
     ident = unique_identifier()
     sent, rtts = 0, []

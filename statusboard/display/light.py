@@ -66,7 +66,8 @@ def library_value(lvl: int) -> int:
 
 
 def palette_warnings(colours: Mapping[str, RGB], brightnesses: Iterable[Tuple[str, float]]) -> List[str]:
-    """Colours that would be dark on the HAT, or look the same as a different colour, at each brightness."""
+    """Colours that would be dark on the HAT, or look the same as a different colour, at each brightness; each
+    warning once."""
     warnings: List[str] = []
     for label, brightness in brightnesses:
         if brightness <= 0:
@@ -75,7 +76,9 @@ def palette_warnings(colours: Mapping[str, RGB], brightnesses: Iterable[Tuple[st
         for state, rgb in colours.items():
             levels = wire(rgb, brightness)
             if levels == (0, 0, 0):
-                warnings.append(f"palette.{state}: {_hex(rgb)} is dark on the HAT (the same as an unused pixel)")
+                dark = f"palette.{state}: {_hex(rgb)} is dark on the HAT (the same as an unused pixel)"
+                if dark not in warnings:
+                    warnings.append(dark)
                 continue
             shown.setdefault(levels, []).append(state)
         for levels, states in shown.items():
