@@ -83,7 +83,9 @@ def test_live_board_under_a_pseudo_terminal(tmp_path, web):
     os.close(child)
     seen = b""
     end = time.monotonic() + 10
-    while time.monotonic() < end and seen.count(b"\x1b[H") < 2:
+    # Read until a whole frame with the first result has arrived (a frame ends with "\x1b[J"), not just its start.
+    while time.monotonic() < end and not (seen.count(b"\x1b[H") >= 2 and b"HTTP 200 in" in seen
+                                          and seen.rstrip().endswith(b"\x1b[J")):
         if select.select([main], [], [], 0.2)[0]:
             try:
                 seen += os.read(main, 65536)
