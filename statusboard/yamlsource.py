@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -31,6 +31,7 @@ def _line(node: Node) -> int:
 
 BUDGET = 20_000   # values a config may expand to: a 64-target board has about 1,000; an alias bomb, billions
 DEPTH = 32        # nesting a config may have: a board's is 4 or 5
+COMPOSE_DEPTH = 4 * DEPTH   # deeper than this is refused while composing, before any path can be named
 
 
 class _TooMuch(Exception):
@@ -96,10 +97,40 @@ class _Reader:
         return out
 
 
+class _TooDeep(Exception):
+    """The document nests deeper than DEPTH; raised as soon as the composer gets there."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing deep nesting as it composes: thousands of brackets would otherwise
+    recurse until Python's limit, which takes seconds of a Pi's CPU."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Optional[Node], index: Any) -> Node:  # type: ignore[override]
+        """Compose one node, counting how deep it is."""
+        self._depth += 1
+        try:
+            if self._depth > COMPOSE_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
+
+
 def read_yaml(text: str, file: str, problems: List[Problem]) -> Any:
     """Parse YAML text; syntax errors and duplicate keys are added to problems. None if unreadable."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
+    except _TooDeep as exc:
+        problems.append(Problem(file, exc.line, "", f"YAML nested too deeply (more than {DEPTH} levels)"))
+        return None
     except RecursionError:
         problems.append(Problem(file, None, "", f"YAML nested too deeply (more than {DEPTH} levels)"))
         return None

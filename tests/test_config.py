@@ -188,7 +188,7 @@ HOSTILE = [
      "test.yaml:2: targets.a.interval: a duration must be at most 7 days"),
     ("x: &r [*r]\n", "test.yaml:1: x[0]: a YAML alias refers to a node that contains it"),
     (BOMB + "targets:\n  a: {pixel: [0, 0], ping: h}\n", "test.yaml:1: the file expands to more than 20000 values"),
-    ("a: " + "[" * 5000 + "]" * 5000 + "\n", "test.yaml: YAML nested too deeply"),
+    ("a: " + "[" * 5000 + "]" * 5000 + "\n", "test.yaml:1: YAML nested too deeply"),
     ("a: " + "[" * 40 + "]" * 40 + "\n", "test.yaml:1: a[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"),
     ('targets:\n  "web\\e]0;x\\a": {pixel: [0, 0], ping: h}\n',
      "test.yaml:2: targets.web\\x1b]0;x\\x07: a target name must be printable text"),
