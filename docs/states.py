@@ -21,7 +21,7 @@ from statusboard.states import RGB, STATES  # noqa: E402
 CELL, LED = 40, 28
 BOARD: RGB = (22, 22, 22)
 ORDER = ["up", "slow", "down", "running", "pending", "stopping", "stopped", "shutting-down", "terminated",
-         "absent", "impaired", "initializing", "unknown", "stale"]
+         "absent", "impaired", "initializing", "ok", "alarm", "insufficient-data", "unknown", "stale"]
 BRIGHTNESSES = (0.4, 0.05)
 
 

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from statusboard import statefile
-from statusboard.checks import Check, make_checks
+from statusboard.checks import AWS_KINDS, Check, make_checks
 from statusboard.config import Board, parse, read
 from statusboard.display.base import Display, Frame
 from statusboard.errors import ConfigError, DisplayError, Problem
@@ -162,8 +162,8 @@ class Runner:
         display: Optional[Display] = None
         try:
             board = parse(self._settled_text(self.board.path), self.board.path)
-            # Fresh EC2 clients on every reload: credentials and profiles added since the start are read again.
-            checks = self._checks_for(board, {k: c for k, c in self.checks.items() if k != "ec2"})
+            # Fresh AWS clients on every reload: credentials and profiles added since the start are read again.
+            checks = self._checks_for(board, {k: c for k, c in self.checks.items() if k not in AWS_KINDS})
             table = StateTable(board.targets)
             scheduler = Scheduler(board.targets, checks, table.record, clock=self.clock, pool=self.pool)
             if board.display != self.board.display and self.open_display is not None:

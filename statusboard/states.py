@@ -43,6 +43,10 @@ STATES: Dict[str, Tuple[Severity, RGB]] = {
     "absent": (Severity.CRITICAL, (255, 0, 160)),
     "impaired": (Severity.CRITICAL, (255, 0, 255)),
     "initializing": (Severity.TRANSITIONAL, (0, 160, 255)),
+    # CloudWatch alarm states. Insufficient data is not healthy: the alarm cannot tell.
+    "ok": (Severity.OK, (0, 255, 0)),
+    "alarm": (Severity.CRITICAL, (255, 0, 0)),
+    "insufficient-data": (Severity.UNKNOWN, (0, 90, 110)),
 }
 
 

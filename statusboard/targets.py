@@ -1,4 +1,4 @@
-"""The check settings of each kind of target (http, ping, ec2), parsed from config.yaml."""
+"""The check settings of each kind of target (http, ping, ec2, cloudwatch), parsed from config.yaml."""
 
 from __future__ import annotations
 
@@ -61,7 +61,26 @@ class Ec2Spec:
         return "tagged " + ", ".join(f"{k}={v}" for k, v in self.tags or ())
 
 
-Spec = Union[HttpSpec, PingSpec, Ec2Spec]
+@dataclass(frozen=True)
+class AlarmSpec:
+    """CloudWatch alarms (metric or composite) by name, name prefix or a list of names."""
+
+    name: Optional[str] = None
+    prefix: Optional[str] = None
+    names: Optional[Tuple[str, ...]] = None
+    region: Optional[str] = None
+    profile: Optional[str] = None
+
+    def describe(self) -> str:
+        """A short form for people."""
+        if self.name:
+            return f"named {self.name}"
+        if self.prefix:
+            return f"starting with {self.prefix}"
+        return "named " + ", ".join(self.names or ())
+
+
+Spec = Union[HttpSpec, PingSpec, Ec2Spec, AlarmSpec]
 
 _INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
@@ -183,15 +202,52 @@ def parse_ec2(parent: Section, key: str) -> Optional[Ec2Spec]:
     return spec if len(chosen) == 1 and (spec.instance_id or spec.name or spec.tags) else None
 
 
+def alarm_name(value: Any) -> str:
+    """A CloudWatch alarm name (1 to 255 characters)."""
+    text = values.text(value)
+    if not 1 <= len(text) <= 255:
+        raise Invalid(f"expected a CloudWatch alarm name (1 to 255 characters), got {value!r}")
+    return text
+
+
+def alarm_names(value: Any) -> Tuple[str, ...]:
+    """A list of 1 to 100 alarm names."""
+    if not isinstance(value, list) or not 1 <= len(value) <= 100:
+        raise Invalid(f"expected a list of 1 to 100 alarm names, got {value!r}")
+    return tuple(dict.fromkeys(alarm_name(v) for v in value))
+
+
+def parse_cloudwatch(parent: Section, key: str) -> Optional[AlarmSpec]:
+    """`cloudwatch: ALARM` or `cloudwatch: {name | prefix | names, region, profile}`."""
+    sec = _long_form(parent, key)
+    if sec is None:
+        got = parent.take(key, alarm_name)
+        return AlarmSpec(name=got) if got else None
+    chosen = [k for k in ("name", "prefix", "names") if sec.has(k)]
+    if len(chosen) != 1:
+        sec.report("give exactly one of name, prefix or names" + (f" (found {' and '.join(chosen)})" if chosen else ""))
+    spec = AlarmSpec(
+        name=sec.take("name", alarm_name, None),
+        prefix=sec.take("prefix", alarm_name, None),
+        names=sec.take("names", alarm_names, None),
+        region=sec.take("region", region, None),
+        profile=sec.take("profile", values.text, None),
+    )
+    sec.finish()
+    return spec if len(chosen) == 1 and (spec.name or spec.prefix or spec.names) else None
+
+
 # The config key of each kind of target, and how to read its settings.
 # kind -> (the library its check needs, how to install it); checked when a config is read, so a board never
 # starts, or reloads, into a check that cannot run.
 LIBRARIES: Dict[str, Tuple[str, str]] = {
     "ec2": ("boto3", "sudo ./install.sh installs it, or: pip install 'statusboard[ec2]'"),
+    "cloudwatch": ("boto3", "sudo ./install.sh installs it, or: pip install 'statusboard[ec2]'"),
 }
 
 KINDS: Dict[str, Callable[[Section, str], Optional[Spec]]] = {
     "http": parse_http,
     "ping": parse_ping,
     "ec2": parse_ec2,
+    "cloudwatch": parse_cloudwatch,
 }

@@ -1,4 +1,10 @@
-"""A real EC2 API for the tests: moto's server on 127.0.0.1, counting the requests it answers."""
+"""A real AWS API for the tests: moto's server on 127.0.0.1, counting the requests it answers.
+
+Two things AWS's CloudWatch does that moto 5.2 does not are added to moto's own CloudWatch responder (its
+models and serializers still do the work): PutCompositeAlarm, which moto's responder meant to share with
+PutMetricAlarm but never registered, and DescribeAlarms' pages (MaxRecords, at most 100, and NextToken), in
+AWS's order, by alarm name.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,45 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 AMI = "ami-12c6146b"
 
 
+def _cloudwatch_as_aws() -> None:
+    """Give moto's CloudWatch responder PutCompositeAlarm and DescribeAlarms pages (see the module's docstring)."""
+    from moto.cloudwatch.responses import CloudWatchResponse
+    from moto.core.responses import ActionResult
+
+    if getattr(CloudWatchResponse, "_pages", False):
+        return
+    whole = CloudWatchResponse.describe_alarms
+
+    def describe_alarms(self: Any) -> ActionResult:
+        found = whole(self).result
+        kinds = self._get_param("AlarmTypes") or ["MetricAlarm"]   # AWS's default: metric alarms only
+        alarms = sorted((["MetricAlarms"] if "MetricAlarm" in kinds else [])
+                        + (["CompositeAlarms"] if "CompositeAlarm" in kinds else []))
+        every = sorted(((a.name, key, a) for key in alarms for a in found[key]), key=lambda t: t[0])
+        size = min(int(self._get_param("MaxRecords") or 50), 100)
+        start = int(self._get_param("NextToken") or 0)
+        page = every[start:start + size]
+        result: Dict[str, Any] = {key: [a for _, k, a in page if k == key] for key in ("MetricAlarms", "CompositeAlarms")}
+        if start + size < len(every):
+            result["NextToken"] = str(start + size)
+        return ActionResult(result)
+
+    CloudWatchResponse.describe_alarms = describe_alarms
+    CloudWatchResponse.put_composite_alarm = CloudWatchResponse.put_metric_alarm
+    CloudWatchResponse._pages = True
+
+
+def action_of(environ: Dict[str, Any], body: bytes) -> str:
+    """The API action a request asks for, in any of AWS's protocols (query, JSON, CBOR)."""
+    path = environ.get("PATH_INFO", "")
+    if "/operation/" in path:                        # smithy-rpc-v2-cbor: /service/NAME/operation/ACTION
+        return path.rsplit("/", 1)[1]
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:                                       # JSON: X-Amz-Target: SERVICE.ACTION
+        return target.rsplit(".", 1)[1]
+    return parse_qs(body.decode("utf-8", "replace")).get("Action", ["?"])[0]
+
+
 class _Quiet(WSGIRequestHandler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         pass
@@ -31,6 +76,7 @@ class MotoServer:
         self.calls: Counter = Counter()
         self.regions: Counter = Counter()
         self._lock = threading.Lock()
+        _cloudwatch_as_aws()
         app = DomainDispatcherApplication(create_backend_app)
 
         def counting(environ: Dict[str, Any], start_response: Callable) -> Iterable[bytes]:
@@ -45,7 +91,7 @@ class MotoServer:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(body)
-            action = parse_qs(body.decode("utf-8", "replace")).get("Action", ["?"])[0]
+            action = action_of(environ, body)
             auth = environ.get("HTTP_AUTHORIZATION", "")
             region = auth.split("/")[2] if auth.count("/") >= 3 else "?"
             with self._lock:

@@ -49,6 +49,32 @@ def tls_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Server
     yield from servers.tls_server(tmp_path_factory.mktemp("tls"))
 
 
+@pytest.fixture(scope="session")
+def moto() -> Iterator["aws.MotoServer"]:
+    """moto's server on 127.0.0.1 for the whole session."""
+    from tests import aws
+    server = aws.MotoServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cloud(moto, monkeypatch):
+    """A clean moto, and the environment boto3 uses to reach it (nothing of the machine's own AWS setup)."""
+    import os
+
+    import requests
+
+    from tests import aws
+    requests.post(f"{moto.url}/moto-api/reset", timeout=10)
+    for key in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(key)
+    for key, value in aws.env(moto.url).items():
+        monkeypatch.setenv(key, value)
+    moto.reset_counts()
+    return moto
+
+
 @pytest.fixture
 def silent_port() -> Iterator[int]:
     sock = servers.silent_socket()

@@ -10,7 +10,7 @@ import pytest
 
 from statusboard.config import load, parse
 from statusboard.errors import ConfigError
-from statusboard.targets import Ec2Spec, HttpSpec, PingSpec
+from statusboard.targets import AlarmSpec, Ec2Spec, HttpSpec, PingSpec
 from tests.conftest import ROOT, board_from
 
 
@@ -58,6 +58,21 @@ def test_ec2_selectors_and_aws_defaults():
     assert b.spec == Ec2Spec(tags=(("Env", "prod"), ("Role", "web")), region="us-east-1")
     assert (board.aws.region, board.aws.profile) == ("eu-west-1", "ops")
     assert b.spec.describe() == "tagged Env=prod, Role=web"
+
+
+def test_cloudwatch_selectors():
+    board = board_from("""
+        aws: {region: eu-west-1}
+        targets:
+          a: {pixel: [0, 0], cloudwatch: lambda-concurrency}
+          b: {pixel: [1, 0], cloudwatch: {prefix: health-, region: us-east-1, profile: ops}}
+          c: {pixel: [2, 0], cloudwatch: {names: [api-5xx, api-latency, api-5xx]}}
+    """)
+    a, b, c = (t.spec for t in board.targets)
+    assert a == AlarmSpec(name="lambda-concurrency")
+    assert b == AlarmSpec(prefix="health-", region="us-east-1", profile="ops")
+    assert c.names == ("api-5xx", "api-latency"), "a name listed twice is one alarm"
+    assert b.describe() == "starting with health-"
 
 
 def test_rotated_phat_is_four_wide():
@@ -116,6 +131,12 @@ CORPUS = [
     ("targets:\n  a: {pixel: [0, 0], ec2: {tags: [web]}}\n", "test.yaml:2: targets.a.ec2.tags: expected tags"),
     ("targets:\n  a: {pixel: [0, 0], ec2: {name: web, region: Ireland}}\n",
      "test.yaml:2: targets.a.ec2.region: expected an AWS region like eu-west-1, got 'Ireland'"),
+    ("targets:\n  a: {pixel: [0, 0], cloudwatch: {name: cpu, prefix: api-}}\n",
+     "test.yaml:2: targets.a.cloudwatch: give exactly one of name, prefix or names (found name and prefix)"),
+    ("targets:\n  a: {pixel: [0, 0], cloudwatch: {names: []}}\n",
+     "test.yaml:2: targets.a.cloudwatch.names: expected a list of 1 to 100 alarm names, got []"),
+    ("targets:\n  a:\n    pixel: [0, 0]\n    cloudwatch: {prefix: api-, regoin: us-east-1}\n",
+     "test.yaml:4: targets.a.cloudwatch.regoin: unknown key 'regoin'; did you mean 'region'?"),
     ("aws:\n  region: eu-west-1\n  secret_key: abc\ntargets:\n  a: {pixel: [0, 0], ec2: {name: web}}\n",
      "test.yaml:3: aws.secret_key: config.yaml never holds AWS keys"),
 ]

@@ -16,7 +16,11 @@ REGISTRY: Dict[str, str] = {
     "http": "statusboard.checks.http:HttpCheck",
     "ping": "statusboard.checks.ping:PingCheck",
     "ec2": "statusboard.checks.ec2:Ec2Check",
+    "cloudwatch": "statusboard.checks.cloudwatch:AlarmCheck",
 }
+# Kinds that talk to AWS: they take the board's aws settings, and a reload makes them afresh (new sessions
+# read credentials and profiles added since the start).
+AWS_KINDS = ("ec2", "cloudwatch")
 
 
 class Check(Protocol):
@@ -45,7 +49,7 @@ class BatchCheck(Check, Protocol):
 
 def make_checks(kinds: Iterable[str], clock: Clock = time.time, aws: AwsSettings = AwsSettings()) -> Dict[str, Check]:
     """One check object per kind in use."""
-    options: Dict[str, Dict[str, Any]] = {"ec2": {"aws": aws}}
+    options: Dict[str, Dict[str, Any]] = {kind: {"aws": aws} for kind in AWS_KINDS}
     checks: Dict[str, Check] = {}
     for kind in sorted(set(kinds)):
         module_name, class_name = REGISTRY[kind].split(":")

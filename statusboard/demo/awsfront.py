@@ -1,12 +1,43 @@
-"""An EC2 endpoint on 127.0.0.1 in front of another, that forwards requests or answers with AWS's own error."""
+"""An AWS endpoint on 127.0.0.1 in front of another, that forwards requests or answers with AWS's own error.
+
+The error is written in the protocol the request spoke: query XML (EC2), or JSON or CBOR (CloudWatch, by the
+botocore release).
+"""
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import requests
+
+
+def _cbor_text(text: str) -> bytes:
+    data = text.encode()
+    if len(data) < 24:
+        return bytes([0x60 | len(data)]) + data
+    if len(data) < 256:
+        return bytes([0x78, len(data)]) + data
+    return bytes([0x79]) + len(data).to_bytes(2, "big") + data
+
+
+def cbor_map(fields: Dict[str, str]) -> bytes:
+    """A CBOR map of (fewer than 24) text keys and values: the body of a smithy RPC v2 error."""
+    return bytes([0xA0 | len(fields)]) + b"".join(_cbor_text(k) + _cbor_text(v) for k, v in fields.items())
+
+
+def error_body(path: str, target: Optional[str], code: str, message: str) -> Tuple[bytes, Dict[str, str]]:
+    """AWS's error document, and its headers, in the protocol of a request to `path` (with its X-Amz-Target)."""
+    fields = {"__type": f"com.amazonaws.cloudwatch#{code}", "message": message}
+    if "/operation/" in path:
+        return cbor_map(fields), {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"}
+    if target:
+        return json.dumps(fields).encode(), {"Content-Type": "application/x-amz-json-1.0"}
+    data = (f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{code}</Code>'
+            f"<Message>{message}</Message></Error></Errors><RequestID>demo</RequestID></Response>").encode()
+    return data, {"Content-Type": "text/xml"}
 
 
 class AwsFront:
@@ -26,17 +57,16 @@ class AwsFront:
                 front.requests += 1
                 if front.error:
                     status, code, message = front.error
-                    data = (f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{code}</Code>'
-                            f"<Message>{message}</Message></Error></Errors><RequestID>demo</RequestID></Response>"
-                            ).encode()
-                    ctype = "text/xml"
+                    data, headers = error_body(self.path, self.headers.get("X-Amz-Target"), code, message)
                 else:
-                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                    answer = requests.post(upstream + self.path, data=body, headers=headers, timeout=30)
+                    sent = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                    answer = requests.post(upstream + self.path, data=body, headers=sent, timeout=30)
                     status, data = answer.status_code, answer.content
-                    ctype = answer.headers.get("Content-Type", "text/xml")
+                    headers = {k: v for k, v in answer.headers.items()
+                               if k.lower() in ("content-type", "smithy-protocol", "x-amzn-requestid")}
                 self.send_response(status)
-                self.send_header("Content-Type", ctype)
+                for key, value in headers.items():
+                    self.send_header(key, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

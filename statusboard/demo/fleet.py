@@ -1,4 +1,5 @@
-"""The demo's EC2 fleet: moto's server on 127.0.0.1, and a driver that starts, stops and terminates instances.
+"""The demo's AWS: moto's server on 127.0.0.1, a driver that starts, stops and terminates instances, and
+CloudWatch alarms that change state.
 
 moto (the `demo` extra) moves an instance from one state to the next at once; the driver holds each one in
 AWS's transitional states (pending, stopping, shutting-down) for a few seconds first, and can mark an
@@ -22,6 +23,9 @@ REGION = "eu-west-1"
 PROFILE, FAR, NO_KEYS = "statusboard-demo", "statusboard-demo-far", "statusboard-demo-nokeys"
 AMI = "ami-12c6146b"   # one of moto's own
 HOLD = 4.0             # seconds in a transitional state, before the speed-up
+# (alarm, metric, first state): the demo's CloudWatch alarms.
+ALARMS = (("lambda-concurrency", "ConcurrentExecutions", "OK"), ("api-5xx", "Errors", "OK"),
+          ("api-latency", "Duration", "OK"), ("queue-age", "IteratorAge", "INSUFFICIENT_DATA"))
 STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
 
 
@@ -58,6 +62,12 @@ class Fleet:
         for name in ("web-1", "web-2", "web-3", "db-1"):
             self.ids[name] = self.launch(name)
         self.workers = [self.launch("worker", role="worker") for _ in range(3)]
+        self.alarms = boto3.session.Session(profile_name=PROFILE).client("cloudwatch", region_name=REGION)
+        for name, metric, state in ALARMS:
+            self.alarms.put_metric_alarm(AlarmName=name, MetricName=metric, Namespace="AWS/Lambda",
+                                         Statistic="Maximum", Period=60, EvaluationPeriods=1, Threshold=900,
+                                         ComparisonOperator="GreaterThanThreshold")
+            self.alarm(name, state, "Initial state set by the demo")
         self._stop = threading.Event()
 
     def _use_local_aws(self, directory: Path) -> None:
@@ -96,6 +106,10 @@ class Fleet:
         else:
             _HEALTH[instance_id] = {"Status": status, "Details": [{"Name": "reachability", "Status": status}]}
 
+    def alarm(self, name: str, state: str, reason: str) -> None:
+        """Set a CloudWatch alarm's state, as its metric would."""
+        self.alarms.set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
+
     def schedule(self) -> List[Tuple[float, str, Callable[[], None]]]:
         """(seconds into the demo, what, action): every EC2 state within the first minute."""
         web2, web3, db1 = self.ids["web-2"], self.ids["web-3"], self.ids["db-1"]
@@ -113,6 +127,15 @@ class Fleet:
             (20 + HOLD, "web-3 replacement running", lambda: self._hold(self.ids["web-3"], "running")),
             (26, "web-2 pending", lambda: (client.start_instances(InstanceIds=[web2]), self._hold(web2, "pending"))),
             (26 + HOLD, "web-2 running", lambda: self._hold(web2, "running")),
+            (8, "lambda-concurrency in ALARM", lambda: self.alarm(
+                "lambda-concurrency", "ALARM", "Threshold Crossed: 1 out of the last 1 datapoints [950.0] was "
+                "greater than the threshold (900.0).")),
+            (16, "queue-age has data: OK", lambda: self.alarm("queue-age", "OK", "Threshold Crossed: no datapoint "
+                                                              "was greater than the threshold (900.0).")),
+            (18, "api-latency insufficient data", lambda: self.alarm(
+                "api-latency", "INSUFFICIENT_DATA", "Insufficient Data: 1 datapoint was unknown.")),
+            (24, "lambda-concurrency OK", lambda: self.alarm("lambda-concurrency", "OK", "Threshold Crossed: "
+                                                             "no datapoint was greater than the threshold (900.0).")),
             (30, "db-1 healthy again", lambda: self.impair(db1, None)),
         ]
 
@@ -126,7 +149,7 @@ class Fleet:
 
     def _drive(self) -> None:
         start = time.monotonic()
-        for at, what, action in self.schedule():
+        for at, what, action in sorted(self.schedule(), key=lambda item: item[0]):
             if self._stop.wait(max(0.0, start + at / self.speed - time.monotonic())):
                 return
             try:

@@ -20,7 +20,7 @@ def board_text(web: DemoWeb, speed: float, fleet: bool) -> str:
     """The demo's config.yaml: every kind of target, on a HAT."""
     interval = max(0.25, 2.0 / speed)
     lines = [
-        "# The demo's board: every target is on 127.0.0.1 or in the demo's own EC2 (moto).",
+        "# The demo's board: every target is on 127.0.0.1 or in the demo's own AWS (moto).",
         "display: {layout: hat, brightness: 0.5}",
         f"defaults: {{interval: {interval:g}s, timeout: {interval:g}s, fail_after: 2}}",
         "targets:",
@@ -42,6 +42,9 @@ def board_text(web: DemoWeb, speed: float, fleet: bool) -> str:
             "  web-9:     {pixel: [5, 1], ec2: {name: web-9}}",
             f"  far:       {{pixel: [6, 1], ec2: {{name: web-1, profile: {FAR}}}}}",
             f"  no-keys:   {{pixel: [7, 1], ec2: {{name: web-1, profile: {NO_KEYS}}}}}",
+            "  lambda:    {pixel: [0, 2], cloudwatch: lambda-concurrency}",
+            "  api-alarms: {pixel: [1, 2], cloudwatch: {prefix: api-}}",
+            "  queue:     {pixel: [2, 2], cloudwatch: queue-age}",
         ]
     return "\n".join(lines) + "\n"
 

@@ -15,7 +15,7 @@ EMPTY_CELL = (28, 28, 28)   # an unlit LED: darker than the dimmest lit one (lig
 # One letter per state for plain-text output (no colours), so a log or a pipe can still be read.
 LETTERS = {"up": "U", "slow": "S", "down": "D", "unknown": "?", "stale": "~", "running": "R",
            "pending": "P", "stopping": "s", "stopped": "X", "shutting-down": "x", "terminated": "T",
-           "absent": "A", "impaired": "I", "initializing": "i"}
+           "absent": "A", "impaired": "I", "initializing": "i", "ok": "O", "alarm": "!", "insufficient-data": "n"}
 
 
 def cell_colour(rgb: RGB, brightness: float) -> RGB:
@@ -56,7 +56,7 @@ class TerminalDisplay:
         # A line wider than the terminal would wrap and throw off the redraw in place: cut it to fit.
         room = max(20, shutil.get_terminal_size((120, 40)).columns - 5)
         for entry in frame.legend:
-            text = f"[{entry.x},{entry.y}] {entry.name:<16} {entry.state:<13} {entry.detail}"
+            text = f"[{entry.x},{entry.y}] {entry.name:<16} {entry.state:<17} {entry.detail}"
             if len(text) > room:
                 text = text[:room - 1] + "…"
             swatch = cell_colour(entry.colour, frame.brightness)
@@ -73,7 +73,7 @@ class TerminalDisplay:
         for y, row in enumerate(frame.pixels):
             rows.append(" ".join(LETTERS.get(states[(x, y)], "#") if (x, y) in states else "."
                                  for x in range(len(row))))
-        legend = [f"[{e.x},{e.y}] {e.name:<16} {e.state:<13} {e.detail}" for e in frame.legend]
+        legend = [f"[{e.x},{e.y}] {e.name:<16} {e.state:<17} {e.detail}" for e in frame.legend]
         text = "\n".join(rows + legend)
         if text == self._last_plain:
             return

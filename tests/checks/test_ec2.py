@@ -8,11 +8,9 @@ import os
 import subprocess
 import sys
 import time
-from typing import Dict, Iterator
+from typing import Dict
 
 import boto3
-import pytest
-import requests
 
 from statusboard.checks import make_checks
 from statusboard.config import AwsSettings
@@ -21,25 +19,6 @@ from statusboard.scheduler import Scheduler
 from statusboard.state import StateTable
 from tests import aws
 from tests.conftest import ROOT, board_from
-
-
-@pytest.fixture(scope="session")
-def moto() -> Iterator[aws.MotoServer]:
-    server = aws.MotoServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def cloud(moto, monkeypatch):
-    """A clean moto, and the environment boto3 uses to reach it."""
-    requests.post(f"{moto.url}/moto-api/reset", timeout=10)
-    for key in [k for k in os.environ if k.startswith("AWS_")]:
-        monkeypatch.delenv(key)
-    for key, value in aws.env(moto.url).items():
-        monkeypatch.setenv(key, value)
-    moto.reset_counts()
-    return moto
 
 
 def ec2(region="eu-west-1"):
@@ -141,7 +120,8 @@ def test_aws_errors_are_unknown_with_the_code_and_logged_once(cloud, monkeypatch
         with caplog.at_level(logging.WARNING, logger="statusboard.checks.ec2"):
             first, second = run(), run()
         assert first["a"].state == "unknown" and first["b"].state == "unknown"
-        assert first["a"].detail.startswith("AWS error UnauthorizedOperation: You are not authorized")
+        assert first["a"].detail == ("AWS error UnauthorizedOperation: the board's AWS identity needs "
+                                     "ec2:DescribeInstances (README: the IAM policy)"), "names the missing permission"
         assert second["b"].detail == first["b"].detail
         warnings = [r for r in caplog.records if "UnauthorizedOperation" in r.getMessage()]
         assert len(warnings) == 1, "one line per (profile, region), not one per pixel per round"
