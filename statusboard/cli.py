@@ -78,7 +78,7 @@ def layout_text(board: Board) -> str:
         lines.append((f"{y:<3} " + " ".join(f"{c:<{cell}}" for c in row)).rstrip())
     lines.append("")
     for t in sorted(board.targets, key=lambda t: (t.pixel[1], t.pixel[0])):
-        lines.append(f"  [{t.pixel[0]},{t.pixel[1]}] {t.name:<16} {t.kind:<5} {t.spec.describe()}"
+        lines.append(f"  [{t.pixel[0]},{t.pixel[1]}] {t.name:<16} {t.kind:<10} {t.spec.describe()}"
                      f"  (every {t.interval:g} s, timeout {t.timeout:g} s)")
     return "\n".join(lines)
 
