@@ -16,7 +16,8 @@ from statusboard.config import Board, parse, read
 from statusboard.display.base import Display, Frame
 from statusboard.errors import ConfigError, DisplayError, Problem
 from statusboard.notify import Notifier
-from statusboard.render import has_blinking, render
+from statusboard.controls import Controls
+from statusboard.render import FIND_HZ, has_blinking, in_night_hours, render
 from statusboard.report import iso, report
 from statusboard.scheduler import Scheduler, WorkerPool
 from statusboard.state import StateTable, Status
@@ -53,8 +54,9 @@ class Runner:
         self.clock = clock
         self.notifier = notifier or Notifier("")
         self.open_display = open_display
-        self._attach(display)
         self.table = StateTable(board.targets)
+        self.controls = Controls(on_change=lambda: self.table.changed.set())   # the table a reload made, too
+        self._attach(display)
         self.checks: Dict[str, Check] = dict(checks) if checks is not None else self._checks_for(board, {})
         self.pool = WorkerPool(board.concurrency)   # one bound on checks in flight for the board's whole life
         self.scheduler = Scheduler(board.targets, self.checks, self.table.record, clock=clock, pool=self.pool)
@@ -81,11 +83,17 @@ class Runner:
         """A display that can be closed by a person (a window) stops the board when it is."""
         if hasattr(display, "on_close"):
             display.on_close = self.stop  # type: ignore[attr-defined]
+        if hasattr(display, "on_button"):   # a board with buttons (the Unicorn HAT Mini)
+            display.on_button = self.press  # type: ignore[attr-defined]
+
+    def press(self, button: str) -> None:
+        """A button on the board was pressed (safe from the button's own thread)."""
+        self.controls.press(button, in_night_hours(self.board, self.clock()))
 
     def draw(self) -> Dict[str, Status]:
         """Render the board now and show the frame if it differs from the last one."""
         statuses = self.table.snapshot(time.monotonic())
-        frame = render(self.board, statuses, self.clock())
+        frame = render(self.board, statuses, self.clock(), self.controls.snapshot(), time.monotonic())
         if frame != self.last_frame:
             self.display.show(frame)
             self.last_frame = frame
@@ -131,6 +139,8 @@ class Runner:
                 wait = IDLE_WAKE
                 if has_blinking(statuses):
                     wait = 0.5 - (self.clock() % 0.5) + 0.001
+                if self.controls.snapshot().finding(time.monotonic()):
+                    wait = min(wait, 0.5 / FIND_HZ)
                 if self.table.changed.wait(wait):
                     self._stop.wait(COALESCE)   # results arriving together are drawn together
         finally:

@@ -32,7 +32,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test]"
-# The released Unicorn HAT library, run in the tests over a stand-in for the LED strip (tests/hardware/);
-# without its own dependency, rpi_ws281x, which only builds and runs on a Pi.
-.venv/bin/python -m pip install -q --no-deps "unicornhat==2.2.3"
+# The released Unicorn HAT, HAT HD and HAT Mini libraries, run in the tests over stand-ins for what they talk
+# to (tests/hardware/); without those dependencies (rpi_ws281x, spidev, RPi.GPIO), which only run on a Pi.
+.venv/bin/python -m pip install -q --no-deps "unicornhat==2.2.3" "unicornhathd==0.0.4" "unicornhatmini==0.0.2"
 exec .venv/bin/python -m pytest "$@"

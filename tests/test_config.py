@@ -75,6 +75,15 @@ def test_cloudwatch_selectors():
     assert b.describe() == "starting with health-"
 
 
+def test_the_layout_picks_its_own_driver():
+    hd = board_from("display: {layout: hd}\ntargets: {a: {pixel: [15, 15], ping: 127.0.0.1}}\n")
+    mini = board_from("display: {layout: mini, rotation: 90}\ntargets: {a: {pixel: [6, 16], ping: 127.0.0.1}}\n")
+    assert (hd.display.driver, hd.shape) == ("unicornhathd", (16, 16))
+    assert (mini.display.driver, mini.shape) == ("unicornhatmini", (7, 17))
+    preview = board_from("display: {layout: hd, driver: window}\ntargets: {a: {pixel: [0, 0], ping: h}}\n")
+    assert preview.display.driver == "window", "a preview draws any layout"
+
+
 def test_rotated_phat_is_four_wide():
     board = board_from("""
         display: {layout: phat, rotation: 90}
@@ -112,7 +121,14 @@ CORPUS = [
     ("display: {rotation: 45}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
      "test.yaml:1: display.rotation: expected 0, 90, 180 or 270, got 45"),
     ("display: {driver: lcd}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
-     "test.yaml:1: display.driver: unknown display 'lcd'; choose one of unicornhat, terminal, window, fake"),
+     "test.yaml:1: display.driver: unknown display 'lcd'; choose one of unicornhat, unicornhathd, unicornhatmini, terminal, window, fake"),
+    ("display: {layout: hd, driver: unicornhat}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:1: display.driver: the unicornhat driver does not draw the hd layout (Unicorn HAT HD): use driver "
+     "unicornhathd"),
+    ("display: {layout: mini}\ntargets:\n  a: {pixel: [17, 0], ping: h}\n",
+     "test.yaml:3: targets.a.pixel: [17, 0] is outside the mini 17x7 board: x goes 0-16, y goes 0-6"),
+    ("display: {layout: square}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:1: display.layout: expected hat (8x8), phat (8x4), hd (16x16) or mini (17x7), got 'square'"),
     ("targets:\n  a: {pixel: [0, 0], http: 'ftp://example/'}\n",
      "test.yaml:2: targets.a.http: expected an http:// or https:// URL, got 'ftp://example/'"),
     ("targets:\n  a: {pixel: [0, 0], ec2: i-12345}\n",

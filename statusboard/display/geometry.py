@@ -1,4 +1,4 @@
-"""Where a pixel of the board lands on the physical LED grid, shared by the HAT driver and the window."""
+"""Where a pixel of the board lands on the physical LED grid, shared by every LED driver and the window."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Tuple
 
 from statusboard.display.base import Frame
 
-PHYSICAL = {"hat": (8, 8), "phat": (8, 4)}
+# layout -> (width, height) of its LED grid, as the board's library draws it at its own rotation 0.
+PHYSICAL = {"hat": (8, 8), "phat": (8, 4), "hd": (16, 16), "mini": (17, 7)}
 
 
 def physical_shape(layout: str) -> Tuple[int, int]:

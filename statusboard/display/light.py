@@ -31,16 +31,32 @@ def full_level(brightness: float) -> float:
     return FLOOR + (FULL - FLOOR) * min(1.0, brightness) ** 2.2
 
 
-def level(value: int, brightness: float) -> int:
-    """The wire level (0-255, at most about FULL) of one channel: a lit channel is never 0."""
+def level(value: int, brightness: float, scale: float = 1.0) -> int:
+    """The wire level (0-255, at most about FULL * scale) of one channel: a lit channel is never 0.
+
+    scale stretches the HAT's levels to a board whose library puts out 255 at its brightness 1 (the HAT HD:
+    255 / FULL), so both show the same share of full light."""
     if value <= 0 or brightness <= 0:
         return 0
-    return max(1, round(full_level(brightness) * (min(value, 255) / 255) ** GAMMA))
+    return max(1, round(full_level(brightness) * scale * (min(value, 255) / 255) ** GAMMA))
 
 
-def wire(rgb: RGB, brightness: float) -> RGB:
-    """The levels a colour gets on the wire at a brightness."""
-    return (level(rgb[0], brightness), level(rgb[1], brightness), level(rgb[2], brightness))
+def wire(rgb: RGB, brightness: float, scale: float = 1.0) -> RGB:
+    """The levels a colour gets on the wire at a brightness (scaled for a board with more levels)."""
+    return (level(rgb[0], brightness, scale), level(rgb[1], brightness, scale), level(rgb[2], brightness, scale))
+
+
+def split(rgb: RGB, brightness: float, steps: int = 63) -> Tuple[int, RGB]:
+    """For a board with a global brightness and per-LED levels, both of `steps` (the HAT Mini's driver chip:
+    64 each): (global level, the colour's levels). Their product is the same share of full light as the HAT's
+    level, so at any brightness above 0 the global level is at least 1 and the colour keeps every step."""
+    if brightness <= 0:
+        return 0, (0, 0, 0)
+    overall = max(1, round(steps * full_level(brightness) / FULL))
+
+    def one(value: int) -> int:
+        return 0 if value <= 0 else max(1, round(steps * (min(value, 255) / 255) ** GAMMA))
+    return overall, (one(rgb[0]), one(rgb[1]), one(rgb[2]))
 
 
 def screen(levels: RGB) -> RGB:

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 # name -> "module:Class"; the module is imported only when its driver is chosen.
 DRIVERS: Dict[str, str] = {
     "unicornhat": "statusboard.display.unicornhat:UnicornHatDisplay",
+    "unicornhathd": "statusboard.display.unicornhathd:UnicornHatHdDisplay",
+    "unicornhatmini": "statusboard.display.unicornhatmini:UnicornHatMiniDisplay",
     "terminal": "statusboard.display.terminal:TerminalDisplay",
     "window": "statusboard.display.window:WindowDisplay",
     "fake": "statusboard.display.fake:FakeDisplay",

@@ -12,6 +12,9 @@ from statusboard.values import Invalid
 
 LAYOUTS = PHYSICAL
 ROTATIONS = (0, 90, 180, 270)
+# The LED driver of each layout: the board's own library. A preview (terminal, window, fake) draws any layout.
+LED_DRIVERS = {"hat": "unicornhat", "phat": "unicornhat", "hd": "unicornhathd", "mini": "unicornhatmini"}
+BOARD_NAMES = {"hat": "Unicorn HAT", "phat": "Unicorn pHAT", "hd": "Unicorn HAT HD", "mini": "Unicorn HAT Mini"}
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def parse_display(sec: Section) -> DisplaySettings:
 
     def layout(value: Any) -> str:
         if value not in LAYOUTS:
-            raise Invalid(f"expected hat (8x8) or phat (8x4), got {value!r}")
+            raise Invalid(f"expected hat (8x8), phat (8x4), hd (16x16) or mini (17x7), got {value!r}")
         return value
 
     def brightness(value: Any) -> float:
@@ -68,9 +71,14 @@ def parse_display(sec: Section) -> DisplaySettings:
             raise Invalid(f"expected 0, 90, 180 or 270, got {value!r}")
         return int(value)
 
+    chosen_layout = sec.take("layout", layout, "hat") or "hat"
+    chosen_driver = sec.take("driver", driver, LED_DRIVERS[chosen_layout])
+    if chosen_driver in LED_DRIVERS.values() and chosen_driver != LED_DRIVERS[chosen_layout]:
+        sec.report(f"the {chosen_driver} driver does not draw the {chosen_layout} layout "
+                   f"({BOARD_NAMES[chosen_layout]}): use driver {LED_DRIVERS[chosen_layout]}", "driver")
     settings = DisplaySettings(
-        driver=sec.take("driver", driver, "unicornhat"),
-        layout=sec.take("layout", layout, "hat"),
+        driver=chosen_driver,
+        layout=chosen_layout,
         brightness=sec.take("brightness", brightness, 0.4),
         rotation=sec.take("rotation", rotation, 0),
         night=_night(sec.sub("night"), brightness) if sec.has("night") else None,

@@ -12,19 +12,13 @@ from typing import Any, Optional, Tuple
 from statusboard.display import light
 from statusboard.display.base import Frame
 from statusboard.display.geometry import physical_pixels, physical_shape
+from statusboard.display.pi import board_model
 from statusboard.errors import DisplayError
 
 log = logging.getLogger(__name__)
 
-MODEL_FILE = "/proc/device-tree/model"
-
-
-def _board_model() -> str:
-    try:
-        with open(MODEL_FILE, encoding="ascii", errors="replace") as handle:
-            return handle.read().strip("\x00\n ")
-    except OSError:
-        return ""
+ON_PI5 = ("the Unicorn HAT does not work on a {model} (its LED driver, rpi_ws281x, has no support for it); "
+          "the Unicorn HAT HD and the Unicorn HAT Mini do (display.layout hd or mini)")
 
 
 def explain(exc: BaseException, model: str) -> str:
@@ -35,11 +29,11 @@ def explain(exc: BaseException, model: str) -> str:
             return ("this is not a Raspberry Pi, so there is no Unicorn HAT here (and install.sh did not install "
                     "its driver): set display.driver to terminal, or preview with --display terminal")
         if "Raspberry Pi 5" in model:
-            return f"the Unicorn HAT does not work on a {model} (its LED driver has no support for it)"
+            return ON_PI5.format(model=model)
         return ("the unicornhat package is not installed: sudo ./install.sh --hat installs it; "
                 "to preview without a HAT use --display terminal")
     if "Raspberry Pi 5" in model:
-        return f"the Unicorn HAT does not work on a {model} (its LED driver has no support for it)"
+        return ON_PI5.format(model=model)
     if "code -3" in text or "Hardware revision is not supported" in text:
         if model.startswith("Raspberry Pi"):
             return f"this board ({model}) is not supported by the Unicorn HAT driver: {text}"
@@ -86,7 +80,7 @@ class UnicornHatDisplay:
         except (ImportError, RuntimeError, OSError, AttributeError, ValueError) as exc:
             _disarm(exc)
             sys.modules.pop("unicornhat", None)
-            raise DisplayError(explain(exc, _board_model())) from None
+            raise DisplayError(explain(exc, board_model())) from None
         width, height = self.uh.get_shape()
         if (width, height) != physical_shape(settings.layout):
             raise DisplayError(f"the HAT driver reports a {width}x{height} grid, not the "

@@ -29,7 +29,7 @@ def test_frames_are_recorded_and_close_is_all_off(tmp_path):
 
 
 def test_wrong_display_name_lists_the_right_ones():
-    with pytest.raises(DisplayError, match="unknown display 'hat'; choose one of unicornhat, terminal, window, fake"):
+    with pytest.raises(DisplayError, match="unknown display 'hat'; choose one of unicornhat, unicornhathd, unicornhatmini, terminal, window, fake"):
         open_display("hat", DisplaySettings())
 
 

@@ -93,6 +93,19 @@ def test_leds_show_the_frame_rotated_and_dimmed_like_the_hat(window):
     assert others == {"#202020"}
 
 
+@pytest.mark.parametrize("layout, rotation, physical", [("hd", 90, (16, 16)), ("mini", 0, (17, 7)),
+                                                       ("mini", 270, (17, 7))])
+def test_the_hd_and_mini_are_drawn_in_their_own_shape(window, layout, rotation, physical):
+    settings = DisplaySettings(driver="window", layout=layout, rotation=rotation)
+    display = window(settings)
+    width, height = settings.shape
+    settle(display, lit(settings.shape, {(width - 1, height - 1): (0, 255, 0)}, brightness=0.4))
+    leds = display.led_colours()
+    assert (len(leds[0]), len(leds)) == physical
+    x, y = to_physical(width - 1, height - 1, layout, rotation)
+    assert leds[y][x] == "#%02x%02x%02x" % light.seen((0, 255, 0), 0.4)
+
+
 def test_hover_names_target_state_detail_and_age(window):
     display = window(DisplaySettings())
     entry = LegendEntry(2, 1, "api", "down", "HTTP 503 in 120 ms", (255, 0, 0), time.time() - 7)

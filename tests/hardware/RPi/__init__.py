@@ -1,0 +1,1 @@
+"""The RPi package of the RPi.GPIO stand-in (see GPIO.py)."""
