@@ -4,17 +4,23 @@ set -euo pipefail
 
 usage() {
     cat <<'USAGE'
-Usage: sudo ./install.sh [--root DIR] [--hat | --no-hat] [--wheels DIR] [--uninstall [--purge]] [--help]
+Usage: sudo ./install.sh [--root DIR] [--board hat|phat|hd|mini | --no-hat] [--wheels DIR]
+                         [--uninstall [--purge]] [--help]
 
 Installs statusboard as a service that starts at boot:
-  /opt/statusboard                      a Python virtual environment with statusboard, boto3 for EC2 targets
-                                        (and the Unicorn HAT driver on a Raspberry Pi that can drive one)
+  /opt/statusboard                      a Python virtual environment with statusboard, boto3 for AWS targets
+                                        and the driver of the board (on a Raspberry Pi that can drive it)
   /etc/statusboard/config.yaml          your board; never overwritten once there
   /etc/systemd/system/statusboard.service  enabled and started
 
   --root DIR    stage the whole install under DIR (no apt, no systemctl, no root needed); for tests
-  --hat         install the Unicorn HAT driver even when this does not look like a Raspberry Pi
-  --no-hat      do not install the Unicorn HAT driver (preview with --display terminal)
+  --board B     the board on the Pi: hat or phat (Unicorn HAT, pHAT), hd (Unicorn HAT HD), mini (Unicorn
+                HAT Mini); without it, display.layout in the config (or the shipped sample) decides.
+                Its driver is installed, even where this does not look like a Raspberry Pi; hd and mini
+                turn SPI on (raspi-config) and say when a reboot is needed. A Raspberry Pi 5 refuses hat
+                and phat: their LED driver cannot work there (hd and mini do).
+  --hat         the same as --board hat
+  --no-hat      install no board driver (preview with --display terminal)
   --wheels DIR  install the Python packages from the wheels in DIR only (no internet needed);
                 make DIR elsewhere with: pip download -d DIR pip setuptools wheel '.[ec2]'
   --uninstall   stop and remove the service and /opt/statusboard; keep /etc/statusboard and
@@ -31,6 +37,7 @@ die() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
 
 ROOT=""
 HAT=auto
+BOARD=""
 UNINSTALL=0
 PURGE=0
 WHEELS=""
@@ -38,7 +45,9 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --root) [ $# -ge 2 ] || die "--root needs a directory"; ROOT=$(realpath -m "$2"); shift 2 ;;
         --root=*) ROOT=$(realpath -m "${1#--root=}"); shift ;;
-        --hat) HAT=yes; shift ;;
+        --hat) HAT=yes; BOARD=hat; shift ;;
+        --board) [ $# -ge 2 ] || die "--board needs hat, phat, hd or mini"; BOARD=$2; HAT=yes; shift 2 ;;
+        --board=*) BOARD=${1#--board=}; HAT=yes; shift ;;
         --no-hat) HAT=no; shift ;;
         --uninstall) UNINSTALL=1; shift ;;
         --purge) PURGE=1; shift ;;
@@ -86,22 +95,51 @@ command -v "$PY" >/dev/null || die "python3 is not installed (sudo apt install p
 [ -z "$WHEELS" ] || [ -d "$WHEELS" ] || die "--wheels $WHEELS: no such directory"
 [ "$PURGE" = 0 ] || die "--purge goes with --uninstall"
 
-# The Unicorn HAT driver: only where it can work, and always say why not.
-MODEL=$(tr -d '\0' 2>/dev/null < /proc/device-tree/model || true)
+# The board: --board, else display.layout in the config that will be used (yours, or the shipped sample).
+case "$BOARD" in
+    ""|hat|phat|hd|mini) ;;
+    *) die "--board $BOARD: choose hat, phat, hd or mini" ;;
+esac
+if [ -z "$BOARD" ]; then
+    config="$ETC/config.yaml"; [ -e "$config" ] || config="$SRC/config.yaml"
+    BOARD=$(sed -n 's/^[[:space:]]*layout:[[:space:]]*\([a-z]*\).*/\1/p' "$config" | head -n1)
+    case "$BOARD" in hat|phat|hd|mini) ;; *) BOARD=hat ;; esac
+fi
+case "$BOARD" in
+    hat|phat) NAME="Unicorn HAT"; EXTRA=hat ;;
+    hd) NAME="Unicorn HAT HD"; EXTRA=hd ;;
+    mini) NAME="Unicorn HAT Mini"; EXTRA=mini ;;
+esac
+
+# Its driver: only where it can work, and always say why not.
+# (STATUSBOARD_MODEL_FILE stands in for the Pi's model file where tests play another machine.)
+MODEL=$(tr -d '\0' 2>/dev/null < "${STATUSBOARD_MODEL_FILE:-/proc/device-tree/model}" || true)
 case "$HAT" in
-    yes) HAT_WHY="installed (--hat)" ;;
+    yes) HAT_WHY="installed (--board $BOARD)" ;;
     no) HAT_WHY="skipped (--no-hat)" ;;
     auto)
         case "$MODEL" in
-            *"Raspberry Pi 5"*) HAT=no; HAT_WHY="skipped: the Unicorn HAT cannot work on a $MODEL" ;;
+            *"Raspberry Pi 5"*)
+                if [ "$EXTRA" = hat ]; then
+                    HAT=no; HAT_WHY="skipped: the Unicorn HAT cannot work on a $MODEL (the HAT HD and Mini do: --board hd or mini)"
+                else
+                    HAT=yes; HAT_WHY="installed for this $MODEL"
+                fi ;;
             *"Raspberry Pi"*) HAT=yes; HAT_WHY="installed for this $MODEL" ;;
             *) HAT=no; HAT_WHY="skipped: this is not a Raspberry Pi${MODEL:+ ($MODEL)}" ;;
         esac ;;
 esac
+if [ "$HAT" = yes ] && [ "$EXTRA" = hat ] && [[ "$MODEL" == *"Raspberry Pi 5"* ]]; then
+    die "--board $BOARD: the Unicorn HAT cannot work on a $MODEL (its LED driver, rpi_ws281x, has no support for it); the Unicorn HAT HD and Mini do (--board hd or mini)"
+fi
+# The Mini reads its chip selects and buttons through RPi.GPIO; on a Pi 5, rpi-lgpio stands in for it.
+GPIO_PACKAGE=RPi.GPIO
+[[ "$MODEL" == *"Raspberry Pi 5"* ]] && GPIO_PACKAGE=rpi-lgpio
 
 if [ "$LIVE" = 1 ] && command -v apt-get >/dev/null; then
     pkgs=(python3-venv)
-    [ "$HAT" = yes ] && pkgs+=(python3-dev gcc)   # the HAT driver (rpi_ws281x) is built from source
+    # The boards' drivers (rpi_ws281x, spidev, RPi.GPIO) are built from source.
+    [ "$HAT" = yes ] && pkgs+=(python3-dev gcc)
     missing=()
     for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -118,7 +156,7 @@ pip_from=()
 
 # The package's fingerprint: its sources. The same fingerprint means nothing to reinstall.
 stamp=$(cd "$SRC" && cat pyproject.toml $(find statusboard -name '*.py' | sort) | sha256sum | cut -d' ' -f1)
-stamp="$stamp hat=$HAT"
+stamp="$stamp hat=$HAT board=$BOARD"
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.source" 2>/dev/null)" != "$stamp" ]; then
     # A venv that sees the system's packages picks up Debian's setuptools, which cannot build us (Bullseye):
     # the environment is our own, and its pip is brought up to date before anything else.
@@ -133,21 +171,33 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.source" 2>/dev/null)" != "$st
     fi
     "$VENV/bin/python" -m pip install -q "${pip_from[@]}" --upgrade pip \
         || die "could not bring pip up to date in $VENV"
-    extras="ec2"; [ "$HAT" = yes ] && extras="ec2,hat"
-    say "installing statusboard[$extras] into $VENV"
-    if ! "$VENV/bin/python" -m pip install -q "${pip_from[@]}" "$SRC[$extras]"; then
+    extras="ec2"; [ "$HAT" = yes ] && extras="ec2,$EXTRA"
+    more=(); [ "$HAT" = yes ] && [ "$EXTRA" = mini ] && more=("$GPIO_PACKAGE")
+    say "installing statusboard[$extras]${more[*]:+ and ${more[*]}} into $VENV"
+    if ! "$VENV/bin/python" -m pip install -q "${pip_from[@]}" "$SRC[$extras]" "${more[@]}"; then
         [ "$HAT" = yes ] || die "pip could not install statusboard into $VENV"
-        say "the Unicorn HAT driver could not be built (see above); installing without it"
-        HAT=no; HAT_WHY="skipped: its driver (rpi_ws281x) could not be built here"
+        say "the $NAME driver could not be built (see above); installing without it"
+        HAT=no; HAT_WHY="skipped: its driver could not be built here"
         "$VENV/bin/python" -m pip install -q "${pip_from[@]}" "$SRC[ec2]" \
             || die "pip could not install statusboard into $VENV"
     fi
     install -m 0644 "$SRC/README.md" "$VENV/README.md"
     echo "$HAT_WHY" > "$VENV/.hat"   # what became of the HAT driver, for the runs that change nothing
     echo "$stamp" > "$VENV/.source"
-    changed+=("statusboard in $VENV, with boto3 for EC2 targets")
+    changed+=("statusboard in $VENV, with boto3 for AWS targets")
 elif [ -s "$VENV/.hat" ]; then
     HAT_WHY=$(cat "$VENV/.hat")
+fi
+
+# The HAT HD and Mini talk SPI: turn it on where it is off (it takes effect after a reboot).
+REBOOT=""
+if [ "$HAT" = yes ] && [ "$EXTRA" != hat ] && [ "$LIVE" = 1 ] && [ ! -e /dev/spidev0.0 ]; then
+    if command -v raspi-config >/dev/null && raspi-config nonint do_spi 0; then
+        changed+=("SPI turned on (raspi-config nonint do_spi 0)")
+        REBOOT="reboot for SPI to take effect, then the board starts by itself: sudo reboot"
+    else
+        REBOOT="SPI is off and raspi-config is not here: add dtparam=spi=on to /boot/firmware/config.txt and reboot"
+    fi
 fi
 
 install -d -m 0755 "$ETC"
@@ -192,7 +242,8 @@ else
     say "done. Installed or updated:"
     for c in "${changed[@]}"; do printf '  - %s\n' "$c"; done
 fi
-say "Unicorn HAT driver: $HAT_WHY"
+say "$NAME driver: $HAT_WHY"
+[ -n "$REBOOT" ] && say "$REBOOT"
 [ -n "$started" ] && say "$started"
 cat <<DONE
 

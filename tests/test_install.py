@@ -98,6 +98,41 @@ def test_help_and_refusals(tmp_path):
     assert refused.returncode != 0 and "needs Python 3.9 or newer; this is Python 3.7.3" in refused.stderr
 
 
+def _as_model(tmp_path: Path, model: str) -> dict:
+    """The environment for install.sh to see this machine as a Pi of this model."""
+    path = tmp_path / "model"
+    path.write_text(model + "\x00")
+    return {**os.environ, "PYTHON": sys.executable, "STATUSBOARD_MODEL_FILE": str(path)}
+
+
+def test_a_pi_5_refuses_the_hat_and_names_the_boards_that_work(tmp_path):
+    env = _as_model(tmp_path, "Raspberry Pi 5 Model B Rev 1.0")
+    refused = subprocess.run(["bash", str(ROOT / "install.sh"), "--root", str(tmp_path / "s"), "--board", "phat"],
+                             capture_output=True, text=True, env=env, timeout=60)
+    assert refused.returncode == 1
+    assert ("--board phat: the Unicorn HAT cannot work on a Raspberry Pi 5 Model B Rev 1.0" in refused.stderr
+            and "the Unicorn HAT HD and Mini do (--board hd or mini)" in refused.stderr), refused.stderr
+    assert not (tmp_path / "s/opt/statusboard").exists(), "refused before anything was installed"
+    wrong = subprocess.run(["bash", str(ROOT / "install.sh"), "--root", str(tmp_path / "s"), "--board", "lcd"],
+                           capture_output=True, text=True, env=env, timeout=60)
+    assert wrong.returncode == 1 and "--board lcd: choose hat, phat, hd or mini" in wrong.stderr
+
+
+def test_the_board_in_the_config_decides_the_driver(tmp_path):
+    """The shipped sample is a HAT: on a Pi 5 its driver is skipped with the reason; a config that says hd
+    names the HAT HD."""
+    stage = tmp_path / "stage"
+    pi5 = subprocess.run(["bash", str(ROOT / "install.sh"), "--root", str(stage)], capture_output=True, text=True,
+                         env=_as_model(tmp_path, "Raspberry Pi 5 Model B Rev 1.0"), timeout=600)
+    assert pi5.returncode == 0, pi5.stdout + pi5.stderr
+    assert ("Unicorn HAT driver: skipped: the Unicorn HAT cannot work on a Raspberry Pi 5 Model B Rev 1.0 "
+            "(the HAT HD and Mini do: --board hd or mini)") in pi5.stdout
+    config = stage / "etc/statusboard/config.yaml"
+    config.write_text(config.read_text().replace("layout: hat", "layout: hd").replace("driver: unicornhat", ""))
+    hd = install(stage)
+    assert hd.returncode == 0 and "Unicorn HAT HD driver: skipped (--no-hat)" in hd.stdout, hd.stdout
+
+
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed here")
 def test_service_file_verifies_and_is_hardened(tmp_path):
     unit = (ROOT / "systemd/statusboard.service").read_text()
