@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
                                       "on a schedule, and run the board on them. Ctrl-C stops it all.")
     demo.add_argument("--display", metavar="NAME", default="terminal", help="terminal (default) or window")
     demo.add_argument("--speed", type=float, default=1.0, help="run the schedule this many times faster")
+    demo.add_argument("--layout", choices=["hat", "hd", "mini"], default="hat",
+                      help="the board's shape: hat (8x8, the default); hd (16x16) and mini (17x7) fill every pixel")
     demo.add_argument("--seconds", type=float, help="stop after this many seconds")
     demo.add_argument("--record", metavar="FILE", help="append every frame shown to FILE as JSON lines")
 
@@ -151,7 +153,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise StatusboardError("--speed must be above zero")
     _setup_logging(args.verbose, quiet=args.display == "terminal" and sys.stdout.isatty())
     options: Dict[str, Any] = {"title": "statusboard demo"} if args.display in ("terminal", "window") else {}
-    return run_demo(args.display, args.speed, args.seconds, args.record, options)
+    return run_demo(args.display, args.speed, args.seconds, args.record, options, args.layout)
 
 
 def _tell_systemd(args: argparse.Namespace, text: str) -> None:

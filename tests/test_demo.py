@@ -25,3 +25,19 @@ def test_demo_shows_every_state_and_stops_cleanly():
     seen = set(re.findall(r"^\[\d,\d\] \S+\s+(\S+)", done.stdout, re.M))
     assert seen == set(STATES), f"missing: {sorted(set(STATES) - seen)}"
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("layout, size", [("hd", 256), ("mini", 119)])
+def test_demo_fills_a_larger_board(layout, size):
+    pytest.importorskip("moto", reason="the demo's EC2 fleet needs the demo extra (moto)")
+    done = subprocess.run([sys.executable, "-m", "statusboard", "demo", "--layout", layout, "--speed", "4",
+                           "--seconds", "6"], capture_output=True, text=True, cwd=ROOT, timeout=90,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    last = done.stdout.rsplit("--- statusboard demo", 1)[1]
+    legend = re.findall(r"^\[\d+,\d+\] (\S+)\s+(\S+)", last, re.M)
+    assert len(legend) == size, "every pixel is a target"
+    states = {state for _, state in legend}
+    assert {"up", "down", "running", "ok"} <= states, states
+    waiting = [name for name, state in legend if name.startswith("fill-") and state == "unknown"]
+    assert not waiting, f"every filled pixel has been checked: {waiting[:5]}"

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from statusboard.config import parse
 from statusboard.daemon import Runner, handle_signals
 from statusboard.demo.web import DemoWeb
+from statusboard.display.geometry import PHYSICAL
 from statusboard.display.registry import open_display
 
 log = logging.getLogger(__name__)
 
 
-def board_text(web: DemoWeb, speed: float, fleet: bool) -> str:
-    """The demo's config.yaml: every kind of target, on a HAT."""
+def board_text(web: DemoWeb, speed: float, fleet: bool, layout: str = "hat") -> str:
+    """The demo's config.yaml: every kind of target, on a board of this layout; a board larger than the HAT
+    (hd, mini) is filled, every pixel a target."""
     interval = max(0.25, 2.0 / speed)
     lines = [
         "# The demo's board: every target is on 127.0.0.1 or in the demo's own AWS (moto).",
-        "display: {layout: hat, brightness: 0.5}",
+        f"display: {{layout: {layout}, brightness: 0.5}}",
         f"defaults: {{interval: {interval:g}s, timeout: {interval:g}s, fail_after: 2}}",
         "targets:",
         f"  web:       {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/web'}}",
@@ -46,11 +49,34 @@ def board_text(web: DemoWeb, speed: float, fleet: bool) -> str:
             "  api-alarms: {pixel: [1, 2], cloudwatch: {prefix: api-}}",
             "  queue:     {pixel: [2, 2], cloudwatch: queue-age}",
         ]
+    if layout in ("hd", "mini"):
+        lines += _fill(web, fleet, layout, {tuple(map(int, re.findall(r"pixel: \[(\d+), (\d+)\]", line)[0]))
+                                            for line in lines if "pixel:" in line})
     return "\n".join(lines) + "\n"
 
 
+def _fill(web: DemoWeb, fleet: bool, layout: str, taken: Set[Tuple[int, int]]) -> List[str]:
+    """A target of every kind in turn on every free pixel: HTTP endpoints, loopback addresses to ping, and
+    (with the fleet) EC2 instances and CloudWatch alarms."""
+    width, height = PHYSICAL[layout]
+    kinds = [f"http: 'http://127.0.0.1:{web.port}/web'", f"http: 'http://127.0.0.1:{web.port}/shop'",
+             f"http: {{url: 'http://127.0.0.1:{web.port}/api', slow: 500ms}}", "ping: 127.0.0.{n}"]
+    if fleet:
+        kinds += ["ec2: {name: web-2}", "ec2: {tags: {Role: worker}}", "cloudwatch: {prefix: api-}",
+                  "cloudwatch: lambda-concurrency"]
+    lines, n = [], 0
+    for y in range(height):
+        for x in range(width):
+            if (x, y) in taken:
+                continue
+            kind = kinds[n % len(kinds)].replace("{n}", str(2 + n % 250))
+            lines.append(f"  fill-{n}: {{pixel: [{x}, {y}], {kind}}}")
+            n += 1
+    return lines
+
+
 def run_demo(display_name: str = "terminal", speed: float = 1.0, seconds: Optional[float] = None,
-             record: Optional[str] = None, options: Optional[Dict[str, Any]] = None) -> int:
+             record: Optional[str] = None, options: Optional[Dict[str, Any]] = None, layout: str = "hat") -> int:
     """Start the world, run the board on it (until Ctrl-C, or for `seconds`), and stop everything it started."""
     work = Path(tempfile.mkdtemp(prefix="statusboard-demo-"))
     web = DemoWeb(speed)
@@ -64,7 +90,7 @@ def run_demo(display_name: str = "terminal", speed: float = 1.0, seconds: Option
             log.warning("demo: moto is not installed, so the demo has no EC2 fleet "
                         "(pip install -e '.[demo]' adds it)")
         path = work / "demo.yaml"
-        path.write_text(board_text(web, speed, fleet is not None))
+        path.write_text(board_text(web, speed, fleet is not None, layout))
         board = parse(path.read_text(), str(path))
         display = open_display(display_name, board.display, record=record, **(options or {}))
         runner = Runner(board, display)
