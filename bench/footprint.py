@@ -6,6 +6,7 @@ as a share of one core over the steady part of the run (after the first round). 
 
     python bench/footprint.py               # 60 s
     python bench/footprint.py --seconds 30
+    python bench/footprint.py --layout hd   # 256 targets (128 HTTP, 128 ping) on a Unicorn HAT HD's 16x16
 """
 
 from __future__ import annotations
@@ -41,12 +42,16 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def config(port: int) -> str:
-    lines = ["display: {driver: fake}", "defaults: {interval: 10s, timeout: 2s}", "targets:"]
-    for i in range(64):
-        x, y = i % 8, i // 8
+SIZES = {"hat": (8, 8), "hd": (16, 16)}
+
+
+def config(port: int, layout: str = "hat") -> str:
+    width, height = SIZES[layout]
+    lines = [f"display: {{driver: fake, layout: {layout}}}", "defaults: {interval: 10s, timeout: 2s}", "targets:"]
+    for i in range(width * height):
+        x, y = i % width, i // width
         if i % 2:
-            lines.append(f"  t{i}: {{pixel: [{x}, {y}], ping: 127.0.0.{i + 1}}}")
+            lines.append(f"  t{i}: {{pixel: [{x}, {y}], ping: 127.0.{i // 250}.{i % 250 + 1}}}")
         else:
             lines.append(f"  t{i}: {{pixel: [{x}, {y}], http: 'http://127.0.0.1:{port}/ok'}}")
     return "\n".join(lines) + "\n"
@@ -55,11 +60,12 @@ def config(port: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description="memory and CPU of a running board")
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--layout", choices=sorted(SIZES), default="hat", help="hat: 64 targets; hd: 256")
     args = parser.parse_args()
     server = Server()   # in this process; the board runs in its own
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "board.yaml"
-        path.write_text(config(server.port))
+        path.write_text(config(server.port, args.layout))
         env = {**os.environ, "PYTHONPATH": str(ROOT), "RUNTIME_DIRECTORY": str(Path(tmp) / "run"),
                "STATE_DIRECTORY": str(Path(tmp) / "lib")}
         proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(path)],
@@ -78,7 +84,8 @@ def main() -> None:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=10)
             server.stop()
-    print(f"64 targets (32 http, 32 ping) every 10 s for {args.seconds:g} s: "
+    count = SIZES[args.layout][0] * SIZES[args.layout][1]
+    print(f"{count} targets ({count // 2} http, {count // 2} ping) every 10 s for {args.seconds:g} s: "
           f"peak resident memory {peak:.1f} MB, CPU {cpu * 100:.2f}% of one core (steady state)")
 
 
