@@ -10,18 +10,17 @@ Each region is served by its own moto process on 127.0.0.1 (reached through a pr
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import List
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ec2 import REGIONS, Moto, write_aws_config  # noqa: E402
+from bench.ec2 import REGIONS, Moto, use_local_aws  # noqa: E402
 
 PAGE = 100   # the most alarms DescribeAlarms returns in one page
 
@@ -61,10 +60,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     servers = {region: Moto(args.latency / 1000) for region in REGIONS}
     print(f"moto answers after {args.latency:g} ms; 64 alarm pixels over {len(REGIONS)} regions", flush=True)
-    os.environ.update({"AWS_CONFIG_FILE": str(write_aws_config(tmp, servers)), "AWS_ACCESS_KEY_ID": "testing",
-                       "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true",
-                       "AWS_SHARED_CREDENTIALS_FILE": str(tmp / "none")})
-    os.environ.pop("AWS_ENDPOINT_URL", None)
+    use_local_aws(tmp, servers)
     from statusboard.checks import make_checks
     from statusboard.config import parse
     from statusboard.scheduler import Scheduler

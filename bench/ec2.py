@@ -67,6 +67,14 @@ def write_aws_config(directory: Path, servers: Dict[str, Moto]) -> Path:
     return path
 
 
+def use_local_aws(directory: Path, servers: Dict[str, Moto]) -> None:
+    """Point boto3 at the moto servers only, one profile per region, with moto's dummy keys."""
+    os.environ.update({"AWS_CONFIG_FILE": str(write_aws_config(directory, servers)), "AWS_ACCESS_KEY_ID": "testing",
+                       "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true",
+                       "AWS_SHARED_CREDENTIALS_FILE": str(directory / "none")})
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
 def board_text(ids: Dict[str, List[str]]) -> str:
     """64 EC2 pixels spread over the regions: instances by id, plus a tag selector per region."""
     lines = ["display: {driver: fake}", "defaults: {interval: 30s, timeout: 10s}", "targets:"]
@@ -102,10 +110,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     servers = {region: Moto(args.latency / 1000) for region in REGIONS}
     print(f"moto answers after {args.latency:g} ms", flush=True)
-    os.environ.update({"AWS_CONFIG_FILE": str(write_aws_config(tmp, servers)), "AWS_ACCESS_KEY_ID": "testing",
-                       "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true",
-                       "AWS_SHARED_CREDENTIALS_FILE": str(tmp / "none")})
-    os.environ.pop("AWS_ENDPOINT_URL", None)
+    use_local_aws(tmp, servers)
     from statusboard.checks import make_checks
     from statusboard.config import parse
     from statusboard.scheduler import Scheduler

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from statusboard import values
@@ -136,6 +136,15 @@ def _long_form(parent: Section, key: str) -> Optional[Section]:
     return None
 
 
+def _one_of(sec: Section, keys: Tuple[str, str, str]) -> List[str]:
+    """The selector keys present; a problem unless there is exactly one."""
+    chosen = [k for k in keys if sec.has(k)]
+    if len(chosen) != 1:
+        sec.report(f"give exactly one of {keys[0]}, {keys[1]} or {keys[2]}"
+                   + (f" (found {' and '.join(chosen)})" if chosen else ""))
+    return chosen
+
+
 def parse_http(parent: Section, key: str) -> Optional[HttpSpec]:
     """`http: URL` or `http: {url, status, contains, slow, verify}`."""
     sec = _long_form(parent, key)
@@ -187,9 +196,7 @@ def parse_ec2(parent: Section, key: str) -> Optional[Ec2Spec]:
     if sec is None:
         got = parent.take(key, instance_id)
         return Ec2Spec(instance_id=got) if got else None
-    chosen = [k for k in ("id", "name", "tags") if sec.has(k)]
-    if len(chosen) != 1:
-        sec.report("give exactly one of id, name or tags" + (f" (found {' and '.join(chosen)})" if chosen else ""))
+    chosen = _one_of(sec, ("id", "name", "tags"))
     spec = Ec2Spec(
         instance_id=sec.take("id", instance_id, None),
         name=sec.take("name", values.text, None),
@@ -223,9 +230,7 @@ def parse_cloudwatch(parent: Section, key: str) -> Optional[AlarmSpec]:
     if sec is None:
         got = parent.take(key, alarm_name)
         return AlarmSpec(name=got) if got else None
-    chosen = [k for k in ("name", "prefix", "names") if sec.has(k)]
-    if len(chosen) != 1:
-        sec.report("give exactly one of name, prefix or names" + (f" (found {' and '.join(chosen)})" if chosen else ""))
+    chosen = _one_of(sec, ("name", "prefix", "names"))
     spec = AlarmSpec(
         name=sec.take("name", alarm_name, None),
         prefix=sec.take("prefix", alarm_name, None),

@@ -7,12 +7,15 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import Iterator, List
+from typing import TYPE_CHECKING, Iterator, List
 
 import pytest
 
 from statusboard.config import Board, parse
 from tests import servers
+
+if TYPE_CHECKING:
+    from tests import aws
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,17 +10,16 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Dict, Iterator, Tuple
+from typing import Dict, Tuple
 
 import pytest
 
-from statusboard.display.base import Frame, blank
 from statusboard.display.geometry import to_physical
 from statusboard.display.settings import DisplaySettings
-from statusboard.render import colour_of
 from statusboard.state import Status
-from statusboard.states import STALE, STATES, UNKNOWN, Severity
+from statusboard.states import Severity
 from tests.conftest import ROOT, board_from, wait_for
+from tests.display.judge import frame_of, judge_states, states_frame
 
 HARDWARE = ROOT / "tests" / "hardware"
 LED = Tuple[int, int]
@@ -72,13 +71,6 @@ def mini(standins, monkeypatch):
     return _load("unicornhatmini", _library("unicornhatmini")), spidev, gpio
 
 
-def frame_of(shape, lit, brightness=0.4) -> Frame:
-    rows = [list(row) for row in blank(shape).pixels]
-    for (x, y), rgb in lit.items():
-        rows[y][x] = rgb
-    return Frame(tuple(tuple(r) for r in rows), brightness)
-
-
 # Decoders: the bytes on the wire -> the light of each LED, as a share of its full light per channel.
 
 def hd_leds(spidev) -> Dict[LED, Tuple[float, float, float]]:
@@ -111,34 +103,6 @@ def mini_leds(lib, spidev) -> Dict[LED, Tuple[float, float, float]]:
             for x in range(17) for y in range(7)}
 
 
-def _states_frame(board, shape, brightness):
-    """Every state, and every state gone stale, on its own pixel."""
-    colours = {}
-    for state in STATES:
-        if state != STALE:
-            colours[state] = board.colour(state)
-            colours[f"stale {state}"] = colour_of(board, Status(STALE, Severity.UNKNOWN, "", 0.0, last=state))
-    places, lit = {}, {}
-    for i, (name, rgb) in enumerate(colours.items()):
-        places[name] = (i % shape[0], i // shape[0])
-        lit[places[name]] = rgb
-    return frame_of(shape, lit, brightness), places
-
-
-def _judge_states(board, leds, places, brightness):
-    on = {name: leds[p] for name, p in places.items()}
-    assert {rgb for p, rgb in leds.items() if p not in places.values()} == {(0, 0, 0)}, "unused pixels are off"
-    dark = [name for name, rgb in on.items() if max(rgb) == 0]
-    assert not dark, f"dark at brightness {brightness}: {dark}"
-    fresh = [s for s in STATES if s != STALE]
-    for a in fresh:
-        for b in fresh:
-            if a < b and board.colour(a) != board.colour(b):
-                assert on[a] != on[b], f"{a} and {b} look the same at brightness {brightness}"
-        assert on[f"stale {a}"] != on[a]
-        assert on[f"stale {a}"] != on[UNKNOWN] or a == UNKNOWN
-
-
 BOARD = board_from("targets: {a: {pixel: [0, 0], ping: 127.0.0.1}}\n")
 
 
@@ -159,9 +123,9 @@ def test_hd_every_state_is_lit_and_told_apart(hd, brightness):
     from statusboard.display.unicornhathd import UnicornHatHdDisplay
     module, spidev = hd
     display = UnicornHatHdDisplay(DisplaySettings(driver="unicornhathd", layout="hd"), module=module)
-    frame, places = _states_frame(BOARD, (16, 16), brightness)
+    frame, places = states_frame(BOARD, (16, 16), brightness)
     display.show(frame)
-    _judge_states(BOARD, hd_leds(spidev), places, brightness)
+    judge_states(BOARD, hd_leds(spidev), places, brightness)
 
 
 @pytest.mark.parametrize("rotation", [0, 90, 180, 270])
@@ -182,9 +146,9 @@ def test_mini_every_state_is_lit_and_told_apart(mini, brightness):
     from statusboard.display.unicornhatmini import UnicornHatMiniDisplay
     lib, spidev, _ = mini
     display = UnicornHatMiniDisplay(DisplaySettings(driver="unicornhatmini", layout="mini"), module=lib)
-    frame, places = _states_frame(BOARD, (17, 7), brightness)
+    frame, places = states_frame(BOARD, (17, 7), brightness)
     display.show(frame)
-    _judge_states(BOARD, mini_leds(lib, spidev), places, brightness)
+    judge_states(BOARD, mini_leds(lib, spidev), places, brightness)
 
 
 def test_all_boards_show_the_same_share_of_light_as_the_hat_model(hd, standins, monkeypatch):

@@ -98,3 +98,16 @@ def test_live_board_under_a_pseudo_terminal(tmp_path, web):
     assert bg((0, 255, 0), 0.4) in text, "the api pixel is drawn green, as the HAT shows it at 0.4"
     assert "[2,1] api" in text and "HTTP 200 in" in text
     assert text.count("\x1b[H") >= 2, "redrawn in place from the top, not scrolled"
+
+
+def test_the_hd_and_mini_shapes_in_plain_text():
+    for layout, rotation, (width, height) in [("mini", 0, (17, 7)), ("mini", 90, (7, 17)), ("hd", 0, (16, 16))]:
+        out = io.StringIO()
+        term = TerminalDisplay(DisplaySettings(layout=layout, rotation=rotation, driver="terminal"), stream=out)
+        rows = [list(r) for r in blank((width, height)).pixels]
+        rows[height - 1][width - 1] = (0, 255, 0)
+        legend = (LegendEntry(width - 1, height - 1, "edge", "up", "HTTP 200 in 3 ms", (0, 255, 0)),)
+        term.show(Frame(tuple(tuple(r) for r in rows), 0.4, legend))
+        grid = out.getvalue().splitlines()[1:1 + height]
+        assert [len(line.split()) for line in grid] == [width] * height, layout
+        assert grid[-1].split()[-1] == "U"

@@ -15,13 +15,10 @@ import pytest
 
 from statusboard.display.settings import DisplaySettings
 from statusboard.display import light
-from statusboard.display.base import Frame, blank
 from statusboard.display.geometry import to_physical
 from statusboard.display.unicornhat import UnicornHatDisplay, explain
-from statusboard.render import colour_of
-from statusboard.state import Status
-from statusboard.states import STALE, STATES, UNKNOWN, Severity
 from tests.conftest import ROOT, board_from
+from tests.display.judge import frame_of, judge_states, states_frame
 
 HARDWARE = ROOT / "tests" / "hardware"
 
@@ -58,13 +55,6 @@ def wire_by_led(uh, standin) -> Dict[Tuple[int, int], Tuple[int, int, int]]:
     return {(x, y): frame[uh.get_index_from_xy(x, y)] for x in range(width) for y in range(height)}
 
 
-def frame_of(shape, lit, brightness=0.4) -> Frame:
-    rows = [list(row) for row in blank(shape).pixels]
-    for (x, y), rgb in lit.items():
-        rows[y][x] = rgb
-    return Frame(tuple(tuple(r) for r in rows), brightness)
-
-
 @pytest.mark.parametrize("layout", ["hat", "phat"])
 @pytest.mark.parametrize("rotation", [0, 90, 180, 270])
 def test_each_board_pixel_lights_its_own_led(hat, layout, rotation):
@@ -80,21 +70,6 @@ def test_each_board_pixel_lights_its_own_led(hat, layout, rotation):
         assert leds[lit[0]][2] > 0 and leds[lit[0]][:2] == (0, 0)
 
 
-def _states_frame(board, brightness) -> Tuple[Frame, Dict[str, Tuple[int, int]]]:
-    """Every state, and every state gone stale, on its own pixel of an 8x8 board."""
-    colours = {}
-    for state in STATES:
-        if state != STALE:
-            colours[state] = board.colour(state)
-            colours[f"stale {state}"] = colour_of(board, Status(STALE, Severity.UNKNOWN, "", 0.0, last=state))
-    places = {}
-    lit = {}
-    for i, (name, rgb) in enumerate(colours.items()):
-        places[name] = (i % 8, i // 8)
-        lit[places[name]] = rgb
-    return frame_of((8, 8), lit, brightness), places
-
-
 BRIGHTNESSES = [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0]
 
 
@@ -105,23 +80,9 @@ def test_every_state_is_lit_and_told_apart_on_the_wire(hat, brightness):
         targets: {a: {pixel: [0, 0], ping: 127.0.0.1}}
     """)
     display = UnicornHatDisplay(DisplaySettings(), module=uh)
-    frame, places = _states_frame(board, brightness)
+    frame, places = states_frame(board, (8, 8), brightness)
     display.show(frame)
-    leds = wire_by_led(uh, standin)
-    on = {name: leds[p] for name, p in places.items()}
-    unused = [rgb for p, rgb in leds.items() if p not in places.values()]
-    assert set(unused) == {(0, 0, 0)}, "unused pixels are off"
-    dark = [name for name, rgb in on.items() if rgb == (0, 0, 0)]
-    assert not dark, f"dark on the wire at brightness {brightness}: {dark}"
-    # States with different colours look different; a stale pixel is told from unknown, off and its own state.
-    fresh = [s for s in STATES if s != STALE]
-    for a in fresh:
-        for b in fresh:
-            if a < b and board.colour(a) != board.colour(b):
-                assert on[a] != on[b], f"{a} and {b} look the same at brightness {brightness}"
-        assert on[f"stale {a}"] != on[a]
-        assert on[f"stale {a}"] != on[UNKNOWN] or a == UNKNOWN
-    assert len({on["down"], on["shutting-down"], on["terminated"]}) == 3
+    judge_states(board, wire_by_led(uh, standin), places, brightness)
 
 
 def test_brightness_zero_is_off_and_dim_is_dimmer_but_lit(hat):
