@@ -8,7 +8,8 @@ Usage: sudo ./install.sh [--root DIR] [--board hat|phat|hd|mini | --no-hat] [--w
                          [--uninstall [--purge]] [--help]
 
 Installs statusboard as a service that starts at boot:
-  /opt/statusboard                      a Python virtual environment with statusboard, boto3 for AWS targets
+  /opt/statusboard                      a Python virtual environment with statusboard, boto3 for AWS targets,
+                                        paho-mqtt for MQTT
                                         and the driver of the board (on a Raspberry Pi that can drive it)
   /etc/statusboard/config.yaml          your board; never overwritten once there
   /etc/systemd/system/statusboard.service  enabled and started
@@ -22,7 +23,7 @@ Installs statusboard as a service that starts at boot:
   --hat         the same as --board hat
   --no-hat      install no board driver (preview with --display terminal)
   --wheels DIR  install the Python packages from the wheels in DIR only (no internet needed);
-                make DIR elsewhere with: pip download -d DIR pip setuptools wheel '.[ec2]'
+                make DIR elsewhere with: pip download -d DIR pip setuptools wheel '.[ec2,mqtt]'
   --uninstall   stop and remove the service and /opt/statusboard; keep /etc/statusboard and
                 the observations kept in /var/lib/statusboard
   --purge       with --uninstall: remove /var/lib/statusboard too
@@ -171,20 +172,20 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.source" 2>/dev/null)" != "$st
     fi
     "$VENV/bin/python" -m pip install -q "${pip_from[@]}" --upgrade pip \
         || die "could not bring pip up to date in $VENV"
-    extras="ec2"; [ "$HAT" = yes ] && extras="ec2,$EXTRA"
+    extras="ec2,mqtt"; [ "$HAT" = yes ] && extras="ec2,mqtt,$EXTRA"
     more=(); [ "$HAT" = yes ] && [ "$EXTRA" = mini ] && more=("$GPIO_PACKAGE")
     say "installing statusboard[$extras]${more[*]:+ and ${more[*]}} into $VENV"
     if ! "$VENV/bin/python" -m pip install -q "${pip_from[@]}" "$SRC[$extras]" "${more[@]}"; then
         [ "$HAT" = yes ] || die "pip could not install statusboard into $VENV"
         say "the $NAME driver could not be built (see above); installing without it"
         HAT=no; HAT_WHY="skipped: its driver could not be built here"
-        "$VENV/bin/python" -m pip install -q "${pip_from[@]}" "$SRC[ec2]" \
+        "$VENV/bin/python" -m pip install -q "${pip_from[@]}" "$SRC[ec2,mqtt]" \
             || die "pip could not install statusboard into $VENV"
     fi
     install -m 0644 "$SRC/README.md" "$VENV/README.md"
     echo "$HAT_WHY" > "$VENV/.hat"   # what became of the HAT driver, for the runs that change nothing
     echo "$stamp" > "$VENV/.source"
-    changed+=("statusboard in $VENV, with boto3 for AWS targets")
+    changed+=("statusboard in $VENV, with boto3 for AWS targets and paho-mqtt for MQTT")
 elif [ -s "$VENV/.hat" ]; then
     HAT_WHY=$(cat "$VENV/.hat")
 fi

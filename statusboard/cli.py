@@ -41,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
                            description="Validate config.yaml and print which target sits on which pixel.")
     config_arg(check)
 
+    push = sub.add_parser("push", help="set an mqtt target's state through the board's broker",
+                          description="Publish a state for an mqtt target (retained), with the board's broker "
+                                      "settings; for shell scripts and CI jobs.")
+    push.add_argument("target", help="the name of an mqtt target in the config")
+    push.add_argument("state", help="a state: up, down, slow, ok, alarm, ...")
+    push.add_argument("--detail", help="the one-line detail the board shows")
+    push.add_argument("-c", "--config", default=None, help="the config file (default: as for run)")
     demo = sub.add_parser("demo", help="the board against a small world on this machine (no Pi, no AWS)",
                           description="Start HTTP endpoints, ping and an EC2 fleet (moto) on 127.0.0.1 that change "
                                       "on a schedule, and run the board on them. Ctrl-C stops it all.")
@@ -146,6 +153,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         (runner.display if runner else display).close()
 
 
+def cmd_push(args: argparse.Namespace) -> int:
+    """Publish one state for an mqtt target."""
+    from statusboard.mqtt.push import push
+    board = load(args.config)
+    code, line = push(board, args.target, args.state, args.detail)
+    print(line, file=sys.stdout if code == 0 else sys.stderr)
+    return code
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the offline demo."""
     from statusboard.demo.run import run_demo
@@ -173,7 +189,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         args.config = default_config_path()
     try:
         from statusboard.cli_status import cmd_reload, cmd_status
-        commands = {"run": cmd_run, "check": cmd_check, "status": cmd_status, "demo": cmd_demo,
+        commands = {"run": cmd_run, "check": cmd_check, "status": cmd_status, "demo": cmd_demo, "push": cmd_push,
                     "reload": cmd_reload}
         return commands[args.command](args)
     except ConfigError as exc:

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from statusboard import values
 from statusboard.display.settings import DisplaySettings, parse_display
 from statusboard.errors import ConfigError, Problem
+from statusboard.mqtt.settings import MqttSettings, parse_mqtt
 from statusboard.schema import Section
 from statusboard.states import RGB, STATES
 from statusboard.targets import KINDS, LIBRARIES, Spec, region
@@ -64,6 +65,7 @@ class Board:
     palette: Mapping[str, RGB] = field(default_factory=dict)
     concurrency: int = DEFAULT_CONCURRENCY
     aws: AwsSettings = AwsSettings()
+    mqtt: Optional[MqttSettings] = None
 
     @property
     def shape(self) -> Tuple[int, int]:
@@ -129,11 +131,20 @@ def _parse(text: str, path: str) -> Board:
     palette = _palette(top.sub("palette"))
     concurrency = top.take("concurrency", lambda v: values.integer(v, 1, 512), DEFAULT_CONCURRENCY)
     aws = _aws(top.sub("aws"))
+    mqtt_section = top.sub("mqtt")
+    mqtt = parse_mqtt(mqtt_section)
+    if mqtt is not None and not _installed(LIBRARIES["mqtt"][0]):
+        mqtt_section.report(f"the mqtt section needs paho-mqtt, which is not installed ({LIBRARIES['mqtt'][1]})")
     targets = _targets(top.sub("targets"), defaults, display)
+    if mqtt is None:
+        for target in targets:
+            if target.kind == "mqtt":
+                problems.append(Problem(path, target.line, f"targets.{target.name}.mqtt",
+                                        "an mqtt target needs the broker: add an mqtt section with its url"))
     top.finish()
     if problems:
         raise ConfigError(problems)
-    return Board(path, display, targets, palette, concurrency, aws)
+    return Board(path, display, targets, palette, concurrency, aws, mqtt)
 
 
 def _aws(sec: Section) -> AwsSettings:

@@ -17,6 +17,7 @@ from statusboard.display.base import Display, Frame
 from statusboard.errors import ConfigError, DisplayError, Problem
 from statusboard.notify import Notifier
 from statusboard.controls import Controls
+from statusboard.mqtt.board import MqttSide, mqtt_side
 from statusboard.render import FIND_HZ, has_blinking, in_night_hours, render
 from statusboard.report import iso, report
 from statusboard.scheduler import Scheduler, WorkerPool
@@ -57,6 +58,7 @@ class Runner:
         self.table = StateTable(board.targets)
         self.controls = Controls(on_change=lambda: self.table.changed.set())   # the table a reload made, too
         self._attach(display)
+        self.mqtt = mqtt_side(board.mqtt)   # the broker link, before the checks that read from it
         self.checks: Dict[str, Check] = dict(checks) if checks is not None else self._checks_for(board, {})
         self.pool = WorkerPool(board.concurrency)   # one bound on checks in flight for the board's whole life
         self.scheduler = Scheduler(board.targets, self.checks, self.table.record, clock=clock, pool=self.pool)
@@ -72,11 +74,12 @@ class Runner:
         self._kept_at = time.monotonic()
         self._published_at = -PUBLISH_EVERY
 
-    def _checks_for(self, board: Board, old: Mapping[str, Check]) -> Dict[str, Check]:
+    def _checks_for(self, board: Board, old: Mapping[str, Check], mqtt: Optional[MqttSide] = None) -> Dict[str, Check]:
         """Checks for a board, reusing old ones of the same kind (their ICMP probe, HTTP sessions)."""
         kinds = {t.kind for t in board.targets}
         reuse = {k: c for k, c in old.items() if k in kinds}
-        fresh = make_checks(kinds - set(reuse), self.clock, board.aws)
+        side = mqtt or self.mqtt
+        fresh = make_checks(kinds - set(reuse), self.clock, board.aws, side.link if side else None)
         return {**reuse, **fresh}
 
     def _attach(self, display: Display) -> None:
@@ -97,6 +100,8 @@ class Runner:
         if frame != self.last_frame:
             self.display.show(frame)
             self.last_frame = frame
+        if self.mqtt is not None:
+            self.mqtt.update(self.board, statuses)
         return statuses
 
     def once(self) -> Dict[str, Status]:
@@ -148,6 +153,8 @@ class Runner:
             self.scheduler.stop()
             self.pool.stop()
             self._keep(force=True)
+            if self.mqtt is not None:
+                self.mqtt.close()
 
     def _settled_text(self, path: str) -> str:
         """The config's text once two reads SETTLE apart agree (an editor may still be writing it)."""
@@ -170,10 +177,14 @@ class Runner:
         self.notifier.reloading()
         self.reloads += 1
         display: Optional[Display] = None
+        mqtt = self.mqtt
         try:
             board = parse(self._settled_text(self.board.path), self.board.path)
-            # Fresh AWS clients on every reload: credentials and profiles added since the start are read again.
-            checks = self._checks_for(board, {k: c for k, c in self.checks.items() if k not in AWS_KINDS})
+            fresh = set(AWS_KINDS)   # new AWS sessions read credentials and profiles added since the start
+            if board.mqtt != self.board.mqtt:
+                mqtt = mqtt_side(board.mqtt)   # a new broker, or none: its link is made first
+                fresh.add("mqtt")
+            checks = self._checks_for(board, {k: c for k, c in self.checks.items() if k not in fresh}, mqtt)
             table = StateTable(board.targets)
             scheduler = Scheduler(board.targets, checks, table.record, clock=self.clock, pool=self.pool)
             if board.display != self.board.display and self.open_display is not None:
@@ -183,6 +194,8 @@ class Runner:
         except Exception as exc:  # noqa: BLE001 - whatever goes wrong, the running board stays as it was
             if display is not None:
                 display.close()
+            if mqtt is not self.mqtt and mqtt is not None:
+                mqtt.close()
             self._refuse(exc)
             return
         self.scheduler.stop()
@@ -193,6 +206,10 @@ class Runner:
             self._attach(display)
             self.last_frame = None
         self.pool.size = board.concurrency
+        if mqtt is not self.mqtt:
+            if self.mqtt is not None:
+                self.mqtt.close()
+            self.mqtt = mqtt
         self.board, self.checks, self.table, self.scheduler = board, checks, table, scheduler
         scheduler.start()
         self.last_reload = {"n": self.reloads, "at": iso(self.clock()), "ok": True, "problems": []}

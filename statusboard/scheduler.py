@@ -171,6 +171,15 @@ class Scheduler:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: Optional[threading.Thread] = None
+        self._urgent: Set[str] = set()
+        for kind, check in checks.items():
+            if hasattr(check, "on_news"):   # a check fed by pushed messages (mqtt) asks to run at once
+                check.on_news = lambda kind=kind: self.run_now(kind)  # type: ignore[attr-defined]
+
+    def run_now(self, kind: str) -> None:
+        """Run the jobs of this kind as soon as they are free (safe from any thread)."""
+        self._urgent.add(kind)
+        self._wake.set()
 
     def _submit(self, job: Job, due: float, done: Optional[Callable[[], None]] = None) -> None:
         """Queue one job that was due at `due` (a time.monotonic() value); it is claimed already."""
@@ -272,6 +281,11 @@ class Scheduler:
 
     def _turn(self, due: List[Tuple[float, int]]) -> None:
         """Wait for the next due job, or start it."""
+        while self._urgent:
+            kind = self._urgent.pop()
+            for job in self.jobs:
+                if job.kind == kind and self.pool.claim(job.name):
+                    self._submit(job, time.monotonic())
         when, index = due[0]
         now = time.monotonic()
         if when > now:

@@ -1,4 +1,4 @@
-"""The check settings of each kind of target (http, ping, ec2, cloudwatch), parsed from config.yaml."""
+"""The check settings of each kind of target (http, ping, ec2, cloudwatch, mqtt), parsed from config.yaml."""
 
 from __future__ import annotations
 
@@ -80,7 +80,22 @@ class AlarmSpec:
         return "named " + ", ".join(self.names or ())
 
 
-Spec = Union[HttpSpec, PingSpec, Ec2Spec, AlarmSpec]
+@dataclass(frozen=True)
+class MqttSpec:
+    """A topic whose messages set the pixel: statusboard's own JSON, or a payload (or a JSON field) mapped to
+    states; `availability`: the publisher's online/offline topic."""
+
+    topic: str
+    payload: Optional[Tuple[Tuple[str, str], ...]] = None
+    field: Optional[str] = None
+    availability: Optional[str] = None
+
+    def describe(self) -> str:
+        """A short form for people."""
+        return self.topic
+
+
+Spec = Union[HttpSpec, PingSpec, Ec2Spec, AlarmSpec, MqttSpec]
 
 _INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
@@ -242,12 +257,57 @@ def parse_cloudwatch(parent: Section, key: str) -> Optional[AlarmSpec]:
     return spec if len(chosen) == 1 and (spec.name or spec.prefix or spec.names) else None
 
 
+YAML_BOOLS = {flag: tuple(v for word in words for v in (word, word.capitalize(), word.upper()))
+              for flag, words in ((True, ("y", "yes", "true", "on")), (False, ("n", "no", "false", "off")))}
+
+
+def topic(value: Any) -> str:
+    """An MQTT topic to subscribe to: no wildcards (one pixel, one topic)."""
+    text = values.text(value).strip()
+    if not text or "+" in text or "#" in text or len(text) > 256:
+        raise Invalid(f"expected an MQTT topic without wildcards, like statusboard/desk/web-1, got {value!r}")
+    return text
+
+
+def payload_map(value: Any) -> Tuple[Tuple[str, str], ...]:
+    """{PAYLOAD: state, ...}: which state each payload means."""
+    from statusboard.states import STATES
+    if not isinstance(value, dict) or not value:
+        raise Invalid(f"expected a mapping of payloads to states, like {{ON: up, OFF: down}}, got {value!r}")
+    out = []
+    for key, state in value.items():
+        if str(state) not in STATES:
+            shown = ("ON/yes/true" if key else "OFF/no/false") if isinstance(key, bool) else repr(key)
+            raise Invalid(f"payload {shown}: unknown state {state!r}; states are {', '.join(STATES)}")
+        # YAML reads ON, OFF, yes, no, true, false as booleans: the payload was one of those spellings.
+        for payload in YAML_BOOLS[key] if isinstance(key, bool) else (str(key),):
+            out.append((payload, str(state)))
+    return tuple(out)
+
+
+def parse_mqtt_target(parent: Section, key: str) -> Optional[MqttSpec]:
+    """`mqtt: TOPIC` or `mqtt: {topic, payload, field, availability}`."""
+    sec = _long_form(parent, key)
+    if sec is None:
+        got = parent.take(key, topic)
+        return MqttSpec(got) if got else None
+    spec = MqttSpec(
+        topic=sec.take("topic", topic),
+        payload=sec.take("payload", payload_map, None),
+        field=sec.take("field", values.text, None),
+        availability=sec.take("availability", topic, None),
+    )
+    sec.finish()
+    return spec if spec.topic else None
+
+
 # The config key of each kind of target, and how to read its settings.
 # kind -> (the library its check needs, how to install it); checked when a config is read, so a board never
 # starts, or reloads, into a check that cannot run.
 LIBRARIES: Dict[str, Tuple[str, str]] = {
     "ec2": ("boto3", "sudo ./install.sh installs it, or: pip install 'statusboard[ec2]'"),
     "cloudwatch": ("boto3", "sudo ./install.sh installs it, or: pip install 'statusboard[ec2]'"),
+    "mqtt": ("paho.mqtt", "sudo ./install.sh installs it, or: pip install 'statusboard[mqtt]'"),
 }
 
 KINDS: Dict[str, Callable[[Section, str], Optional[Spec]]] = {
@@ -255,4 +315,5 @@ KINDS: Dict[str, Callable[[Section, str], Optional[Spec]]] = {
     "ping": parse_ping,
     "ec2": parse_ec2,
     "cloudwatch": parse_cloudwatch,
+    "mqtt": parse_mqtt_target,
 }

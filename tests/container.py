@@ -6,6 +6,7 @@ Base images and the wheels installed in them are cached between runs under STATU
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import shutil
@@ -20,8 +21,9 @@ MIRROR = "http://deb.debian.org/debian"
 # What a fresh Raspberry Pi OS Lite has that matters here: systemd, Python 3 with venv, ip, ps.
 PACKAGES = "systemd,systemd-sysv,dbus,python3,python3-venv,iproute2,procps"
 PYTHON = {"bookworm": "3.11", "bullseye": "3.9"}
-# Everything statusboard[ec2] installs, and what pip needs to build it, as wheels for the container's Python.
-WHEELS = ["pip", "setuptools", "wheel", "pyyaml>=5.4", "requests>=2.25", "icmplib>=3.0", "boto3>=1.26"]
+# Everything statusboard[ec2,mqtt] installs, and what pip needs to build it, as wheels for the container's Python.
+WHEELS = ["pip", "setuptools", "wheel", "pyyaml>=5.4", "requests>=2.25", "icmplib>=3.0", "boto3>=1.26",
+          "paho-mqtt>=2.0"]
 # pip download evaluates environment markers for this machine's Python, not --python-version's: what an older
 # Python's markers ask for that a newer one's do not is named here.
 MARKERS = {"3.9": ["urllib3>=1.25.4,<1.27"]}
@@ -60,9 +62,10 @@ def base_image(suite: str) -> Path:
 
 
 def wheels(suite: str) -> Path:
-    """Wheels of everything install.sh installs (statusboard[ec2] and pip itself) for the suite's Python."""
+    """Wheels of everything install.sh installs (statusboard[ec2,mqtt] and pip itself) for the suite's Python."""
     version = PYTHON[suite]
-    folder = CACHE / f"wheels-py{version}"
+    wanted = hashlib.sha256(" ".join(WHEELS + MARKERS.get(version, [])).encode()).hexdigest()[:8]
+    folder = CACHE / f"wheels-py{version}-{wanted}"   # a new list of wheels is a new folder
     if (folder / ".complete").exists():
         return folder
     folder.mkdir(parents=True, exist_ok=True)

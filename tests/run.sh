@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System tools the tests use: ip (network namespaces), setpriv, openssl (a self-signed certificate),
-# Xvfb and Tk (the window display), debootstrap and systemd-nspawn (the appliance booted in a container).
+# Xvfb and Tk (the window display), debootstrap and systemd-nspawn (the appliance booted in a container),
+# Mosquitto (the MQTT broker the MQTT tests start).
 need=()
 command -v Xvfb >/dev/null || need+=(xvfb)
 command -v debootstrap >/dev/null || need+=(debootstrap)
@@ -14,6 +15,7 @@ command -v systemd-nspawn >/dev/null || need+=(systemd-container)
 command -v ip >/dev/null || need+=(iproute2)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v openssl >/dev/null || need+=(openssl)
+command -v mosquitto >/dev/null || need+=(mosquitto)
 python=${PYTHON:-python3}
 "$python" -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)   # Debian splits venv out of python3
 "$python" -c 'import tkinter' 2>/dev/null || need+=(python3-tk)

@@ -84,6 +84,20 @@ def test_the_layout_picks_its_own_driver():
     assert preview.display.driver == "window", "a preview draws any layout"
 
 
+def test_mqtt_section_and_targets():
+    board = board_from("""
+        mqtt: {url: 'mqtts://broker.lan', board: desk, ca_file: /etc/ssl/lan.pem}
+        targets:
+          a: {pixel: [0, 0], mqtt: statusboard/office/web-1}
+          b: {pixel: [1, 0], mqtt: {topic: home/door, payload: {ON: up, OFF: down, 'ajar': slow}}}
+    """)
+    assert (board.mqtt.host, board.mqtt.port, board.mqtt.tls) == ("broker.lan", 8883, True)
+    assert board.mqtt.topic("web 1") == "statusboard/desk/web_1" and board.mqtt.client_id == "statusboard-desk"
+    payload = dict(board.targets[1].spec.payload)
+    assert payload["ON"] == payload["on"] == "up" and payload["OFF"] == "down" and payload["ajar"] == "slow", \
+        "YAML reads ON and OFF as booleans: the payloads are matched as written"
+
+
 def test_rotated_phat_is_four_wide():
     board = board_from("""
         display: {layout: phat, rotation: 90}
@@ -153,6 +167,16 @@ CORPUS = [
      "test.yaml:2: targets.a.cloudwatch.names: expected a list of 1 to 100 alarm names, got []"),
     ("targets:\n  a:\n    pixel: [0, 0]\n    cloudwatch: {prefix: api-, regoin: us-east-1}\n",
      "test.yaml:4: targets.a.cloudwatch.regoin: unknown key 'regoin'; did you mean 'region'?"),
+    ("mqtt: {url: 'http://broker'}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:1: mqtt.url: expected a broker URL like mqtt://host:1883 or mqtts://host:8883, got 'http://broker'"),
+    ("mqtt: {url: 'mqtt://board:hunter2@broker'}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:1: mqtt.url: config.yaml never holds MQTT credentials"),
+    ("targets:\n  a: {pixel: [0, 0], mqtt: home/door}\n",
+     "test.yaml:2: targets.a.mqtt: an mqtt target needs the broker: add an mqtt section with its url"),
+    ("mqtt: {url: 'mqtt://broker'}\ntargets:\n  a: {pixel: [0, 0], mqtt: 'home/#'}\n",
+     "test.yaml:3: targets.a.mqtt: expected an MQTT topic without wildcards"),
+    ("mqtt: {url: 'mqtt://broker'}\ntargets:\n  a: {pixel: [0, 0], mqtt: {topic: t, payload: {ON: upp}}}\n",
+     "test.yaml:3: targets.a.mqtt.payload: payload ON/yes/true: unknown state 'upp'"),
     ("aws:\n  region: eu-west-1\n  secret_key: abc\ntargets:\n  a: {pixel: [0, 0], ec2: {name: web}}\n",
      "test.yaml:3: aws.secret_key: config.yaml never holds AWS keys"),
 ]

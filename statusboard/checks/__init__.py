@@ -17,6 +17,7 @@ REGISTRY: Dict[str, str] = {
     "ping": "statusboard.checks.ping:PingCheck",
     "ec2": "statusboard.checks.ec2:Ec2Check",
     "cloudwatch": "statusboard.checks.cloudwatch:AlarmCheck",
+    "mqtt": "statusboard.checks.mqtt:MqttCheck",
 }
 # Kinds that talk to AWS: they take the board's aws settings, and a reload makes them afresh (new sessions
 # read credentials and profiles added since the start).
@@ -47,9 +48,11 @@ class BatchCheck(Check, Protocol):
         """Observe every target of one group, in the same order."""
 
 
-def make_checks(kinds: Iterable[str], clock: Clock = time.time, aws: AwsSettings = AwsSettings()) -> Dict[str, Check]:
-    """One check object per kind in use."""
+def make_checks(kinds: Iterable[str], clock: Clock = time.time, aws: AwsSettings = AwsSettings(),
+                mqtt: Optional[object] = None) -> Dict[str, Check]:
+    """One check object per kind in use (mqtt: the board's MQTT link, for mqtt targets)."""
     options: Dict[str, Dict[str, Any]] = {kind: {"aws": aws} for kind in AWS_KINDS}
+    options["mqtt"] = {"link": mqtt}
     checks: Dict[str, Check] = {}
     for kind in sorted(set(kinds)):
         module_name, class_name = REGISTRY[kind].split(":")

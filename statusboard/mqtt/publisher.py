@@ -1,0 +1,83 @@
+"""Out to the broker: every target's state as a retained JSON message when it changes, the board's availability
+(online; offline on a clean stop and as the last will) and Home Assistant's discovery documents.
+
+update() never waits on the network: while the broker is away only the latest message of each target is kept
+(a queue bounded by the number of targets), and all of them go out when the link connects again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Dict, Mapping, Set, Tuple
+
+from statusboard.mqtt.link import MqttLink
+from statusboard.mqtt.payload import discovery, state_message
+
+log = logging.getLogger(__name__)
+
+
+class Publisher:
+    """Publishes a board's statuses through its MQTT link."""
+
+    def __init__(self, link: MqttLink) -> None:
+        self.link = link
+        self.settings = link.settings
+        self._lock = threading.Lock()
+        self._pending: Dict[str, bytes] = {}      # target -> its latest message, not yet sent
+        self._sent: Dict[str, Tuple[object, ...]] = {}
+        self._targets: Tuple[str, ...] = ()
+        self._retired: Tuple[str, ...] = ()
+        self._announced: Set[str] = set()     # targets whose discovery document went out on this connection
+        link.when_connected(self._connected)
+
+    def update(self, board: object, statuses: Mapping[str, object]) -> None:
+        """Queue the targets whose state, severity, colour or detail changed, and send them if connected."""
+        from statusboard.render import colour_of
+        names = tuple(t.name for t in board.targets)  # type: ignore[attr-defined]
+        with self._lock:
+            if names != self._targets:
+                gone = set(self._targets) - set(names)
+                self._retired = tuple(set(self._retired) | gone)
+                self._announced -= gone
+                self._targets = names
+            for name in names:
+                status = statuses.get(name)
+                if status is None:
+                    continue
+                colour = colour_of(board, status)  # type: ignore[arg-type]
+                key = (status.state, status.severity.value, colour, status.detail)  # type: ignore[attr-defined]
+                if self._sent.get(name) == key:
+                    continue
+                self._sent[name] = key
+                self._pending[name] = state_message(status.state, status.severity.value, colour,  # type: ignore
+                                                    status.detail, status.checked_at)  # type: ignore[attr-defined]
+        self._flush()
+
+    def _flush(self) -> None:
+        if not self.link.connected.is_set():
+            return
+        with self._lock:
+            pending, self._pending = self._pending, {}
+            retired, self._retired = self._retired, ()
+            unannounced = [n for n in self._targets if n not in self._announced] if self.settings.discovery else []
+            self._announced.update(unannounced)
+        for name in unannounced:
+            self.link.publish(*discovery(self.settings, name))
+        for name, payload in pending.items():
+            if not self.link.publish(self.settings.topic(name), payload):
+                with self._lock:   # the link went away meanwhile: keep it, unless something newer came
+                    self._pending.setdefault(name, payload)
+        for name in retired:      # a target a reload removed: gone from the broker and from Home Assistant
+            self.link.publish(self.settings.topic(name), b"")
+            if self.settings.discovery:
+                self.link.publish(discovery(self.settings, name)[0], b"")
+
+    def _connected(self) -> None:
+        """(Re)connected: online, then the discovery documents and every target's latest state."""
+        self.link.publish(self.settings.availability, b"online")
+        with self._lock:
+            self._sent.clear()        # every state goes out again on the next update
+            self._announced.clear()
+        log.info("MQTT: publishing under %s/%s", self.settings.prefix, self.settings.board)
+        self._flush()

@@ -1,0 +1,207 @@
+"""MQTT against a real Mosquitto started by each test on 127.0.0.1: states out (retained, availability, last
+will, Home Assistant discovery), pixels in (another board's JSON, a payload map, `statusboard push`), a password
+file, TLS from a test CA, and a broker that is away and comes back."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+pytest.importorskip("paho.mqtt", reason="paho-mqtt is not installed (the test extra installs it)")
+
+from statusboard.config import parse  # noqa: E402
+from statusboard.daemon import Runner  # noqa: E402
+from statusboard.display.fake import FakeDisplay  # noqa: E402
+from tests.broker import Listener, Mosquitto, TestCA  # noqa: E402
+from tests.conftest import ROOT, wait_for  # noqa: E402
+
+
+def board_text(port, *targets, mqtt="", scheme="mqtt", board="desk"):
+    lines = [f"mqtt: {{url: '{scheme}://127.0.0.1:{port}', board: {board}{', ' + mqtt if mqtt else ''}}}",
+             "defaults: {interval: 1s, timeout: 1s, fail_after: 1}", "targets:"]
+    lines += [f"  {t}" for t in targets]
+    return "\n".join(lines) + "\n"
+
+
+class Running:
+    """A Runner on a fake display, in a thread, for the length of a with block."""
+
+    def __init__(self, text, path="board.yaml"):
+        self.runner = Runner(parse(text, path), FakeDisplay(parse(text, path).display))
+        self.thread = threading.Thread(target=self.runner.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self.runner
+
+    def __exit__(self, *exc):
+        self.runner.stop()
+        self.thread.join(10)
+        assert not self.thread.is_alive()
+
+
+def state_of(runner, name):
+    return runner.table.status(name, time.monotonic())
+
+
+def test_states_go_out_retained_with_availability_and_discovery(tmp_path, web, refused_port):
+    broker = Mosquitto(tmp_path)
+    try:
+        text = board_text(broker.port, f"api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}",
+                          f"db:  {{pixel: [1, 0], http: 'http://127.0.0.1:{refused_port}/'}}")
+        with Running(text):
+            watch = Listener(broker.port, "statusboard/#", "homeassistant/#")
+            wait_for(lambda: b'"up"' in (watch.get("statusboard/desk/api") or b"")
+                     and b'"down"' in (watch.get("statusboard/desk/db") or b""), what="both states published")
+            api = json.loads(watch.get("statusboard/desk/api"))
+            assert api["state"] == "up" and api["severity"] == "ok" and api["colour"] == "#00ff00"
+            assert api["detail"].startswith("HTTP 200 in") and isinstance(api["checked_at"], float)
+            assert json.loads(watch.get("statusboard/desk/db"))["state"] == "down"
+            assert watch.get("statusboard/desk/availability") == b"online"
+            config = json.loads(watch.get("homeassistant/sensor/desk_api/config"))
+            assert config["state_topic"] == "statusboard/desk/api"
+            assert config["value_template"] == "{{ value_json.state }}"
+            assert config["availability_topic"] == "statusboard/desk/availability"
+            assert config["unique_id"] == "statusboard_desk_api"
+            assert config["device"]["identifiers"] == ["statusboard_desk"], "one device, one entity per target"
+            watch.stop()
+        late = Listener(broker.port, "statusboard/#")   # a client that comes later sees the retained states
+        wait_for(lambda: late.get("statusboard/desk/availability") == b"offline", what="offline on a clean stop")
+        assert json.loads(late.get("statusboard/desk/api"))["state"] == "up"
+        late.stop()
+    finally:
+        broker.stop()
+
+
+def test_the_last_will_says_offline_when_the_board_dies(tmp_path, web):
+    broker = Mosquitto(tmp_path)
+    config = tmp_path / "board.yaml"
+    config.write_text(board_text(broker.port, f"api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}"))
+    watch = Listener(broker.port, "statusboard/#")
+    proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "--display", "fake", "-c", str(config)],
+                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "RUNTIME_DIRECTORY": str(tmp_path),
+                                           "STATE_DIRECTORY": str(tmp_path)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: watch.get("statusboard/desk/availability") == b"online", what="online")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        wait_for(lambda: watch.get("statusboard/desk/availability") == b"offline", what="the last will")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        watch.stop()
+        broker.stop()
+
+
+def test_one_board_checks_another_shows(tmp_path, web):
+    """Board `office` shows board `desk`'s api over MQTT; when desk stops, office says its publisher is offline."""
+    broker = Mosquitto(tmp_path)
+    try:
+        desk = board_text(broker.port, f"api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}")
+        office = board_text(broker.port, "api: {pixel: [3, 3], mqtt: statusboard/desk/api}", board="office")
+        with Running(office) as shower:
+            with Running(desk):
+                wait_for(lambda: state_of(shower, "api").state == "up", what="desk's api up on the office board")
+                assert state_of(shower, "api").detail.startswith("HTTP 200 in")
+            wait_for(lambda: state_of(shower, "api").state == "unknown", what="desk gone")
+            assert state_of(shower, "api").detail == "the publisher is offline (statusboard/desk/availability)"
+    finally:
+        broker.stop()
+
+
+def test_a_payload_map_a_json_field_staleness_and_push(tmp_path):
+    broker = Mosquitto(tmp_path)
+    try:
+        text = board_text(broker.port,
+                          "door: {pixel: [0, 0], stale_after: 2s, mqtt: {topic: home/door, payload: {ON: up, OFF: down}}}",
+                          "ci:   {pixel: [1, 0], mqtt: {topic: ci/main, field: result, payload: {passed: up, failed: down}}}",
+                          "job:  {pixel: [2, 0], mqtt: jobs/backup}", mqtt="publish: false")
+        config = tmp_path / "board.yaml"
+        config.write_text(text)
+        sender = Listener(broker.port, "nothing")
+        with Running(text, str(config)) as runner:
+            wait_for(lambda: state_of(runner, "door").detail == "no message on home/door yet", what="waiting")
+            sender.publish("home/door", b"OFF", retain=True)   # retained: the subscription may still be on its way
+            wait_for(lambda: state_of(runner, "door").state == "down", timeout=3, what="OFF is down, at once")
+            sender.publish("ci/main", b'{"result": "passed", "sha": "abc"}')
+            wait_for(lambda: state_of(runner, "ci").state == "up", timeout=3, what="a JSON field mapped")
+            sender.publish("home/door", b"AJAR")
+            wait_for(lambda: state_of(runner, "door").state == "unknown", timeout=3, what="an unmapped payload")
+            assert "the payload 'AJAR' is not in the target's payload map" in state_of(runner, "door").detail
+            sender.publish("home/door", b"ON")
+            wait_for(lambda: state_of(runner, "door").state == "up", timeout=3, what="ON")
+            wait_for(lambda: state_of(runner, "door").state == "stale", timeout=5, what="no message for 2 s: stale")
+            done = subprocess.run([sys.executable, "-m", "statusboard", "push", "job", "down", "--detail",
+                                   "backup failed: disk full", "-c", str(config)], cwd=ROOT, capture_output=True,
+                                  text=True, timeout=30, env={**os.environ, "PYTHONPATH": str(ROOT)})
+            assert done.returncode == 0, done.stderr
+            wait_for(lambda: state_of(runner, "job").state == "down", timeout=3, what="pushed from a script")
+            assert state_of(runner, "job").detail == "backup failed: disk full"
+        wrong = subprocess.run([sys.executable, "-m", "statusboard", "push", "door", "sideways", "-c", str(config)],
+                               cwd=ROOT, capture_output=True, text=True, timeout=30,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert wrong.returncode == 2 and "unknown state 'sideways'" in wrong.stderr
+        sender.stop()
+    finally:
+        broker.stop()
+
+
+def test_credentials_from_a_file_and_a_refusal_that_says_why(tmp_path, web):
+    broker = Mosquitto(tmp_path, users={"board": "s3cret"})
+    try:
+        good, bad = tmp_path / "good", tmp_path / "bad"
+        good.write_text("board\ns3cret\n")
+        bad.write_text("board\nguess\n")
+        target = "door: {pixel: [0, 0], mqtt: home/door}"
+        with Running(board_text(broker.port, target, mqtt=f"credentials: '{bad}'")) as runner:
+            wait_for(lambda: "refused the connection" in state_of(runner, "door").detail, what="the refusal")
+            assert state_of(runner, "door").state == "unknown"
+        with Running(board_text(broker.port, target, mqtt=f"credentials: '{good}'")) as runner:
+            wait_for(lambda: state_of(runner, "door").detail == "no message on home/door yet", what="connected")
+    finally:
+        broker.stop()
+    with pytest.raises(Exception) as refused:
+        parse(board_text(1883, "door: {pixel: [0, 0], mqtt: home/door}", mqtt="password: hunter2"), "c.yaml")
+    assert "c.yaml:1: mqtt.password: config.yaml never holds MQTT credentials" in str(refused.value.problems[0])
+
+
+def test_tls_with_a_ca_file_and_a_certificate_that_fails(tmp_path):
+    ca = TestCA(tmp_path)
+    broker = Mosquitto(tmp_path, tls=ca)
+    try:
+        target = "door: {pixel: [0, 0], mqtt: home/door}"
+        with Running(board_text(broker.port, target, scheme="mqtts", mqtt=f"ca_file: '{ca.ca}'")) as runner:
+            wait_for(lambda: state_of(runner, "door").detail == "no message on home/door yet", what="TLS connected")
+        with Running(board_text(broker.port, target, scheme="mqtts")) as runner:   # the system's CAs only
+            wait_for(lambda: "certificate that failed verification" in state_of(runner, "door").detail,
+                     what="an unknown CA refused")
+    finally:
+        broker.stop()
+
+
+def test_a_broker_away_never_stops_the_board_and_is_found_again(tmp_path, web):
+    broker = Mosquitto(tmp_path)
+    broker.stop()
+    try:
+        text = board_text(broker.port, f"api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}",
+                          "door: {pixel: [1, 0], mqtt: home/door}")
+        with Running(text) as runner:
+            wait_for(lambda: state_of(runner, "api").state == "up", what="the HTTP check goes on")
+            wait_for(lambda: state_of(runner, "door").detail.endswith("connection refused"), what="the reason")
+            assert state_of(runner, "door").state == "unknown"
+            broker.start()
+            watch = Listener(broker.port, "statusboard/#")
+            wait_for(lambda: watch.get("statusboard/desk/api") is not None, timeout=20,
+                     what="reconnected (backoff) and published the latest state")
+            wait_for(lambda: state_of(runner, "door").detail == "no message on home/door yet", what="subscribed again")
+            watch.stop()
+    finally:
+        broker.stop()
