@@ -205,3 +205,23 @@ def test_a_broker_away_never_stops_the_board_and_is_found_again(tmp_path, web):
             watch.stop()
     finally:
         broker.stop()
+
+
+def test_a_reload_that_renames_the_board_moves_its_topics(tmp_path, web):
+    broker = Mosquitto(tmp_path)
+    try:
+        config = tmp_path / "board.yaml"
+        target = f"api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}"
+        config.write_text(board_text(broker.port, target))
+        watch = Listener(broker.port, "statusboard/#", "homeassistant/#")
+        with Running(config.read_text(), str(config)) as runner:
+            wait_for(lambda: b'"up"' in (watch.get("statusboard/desk/api") or b""), what="published as desk")
+            config.write_text(board_text(broker.port, target, board="den"))
+            runner.request_reload()
+            wait_for(lambda: b'"up"' in (watch.get("statusboard/den/api") or b""), what="published as den")
+            wait_for(lambda: watch.get("statusboard/desk/availability") == b"offline", what="the old name offline")
+            assert watch.get("statusboard/den/availability") == b"online"
+            assert runner.last_reload["ok"]
+        watch.stop()
+    finally:
+        broker.stop()
