@@ -8,24 +8,25 @@ import signal
 import threading
 import time
 from collections import Counter
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from statusboard import statefile
 from statusboard.checks import AWS_KINDS, Check, make_checks
 from statusboard.config import Board, parse, read
+from statusboard.controls import Controls
 from statusboard.display.base import Display, Frame
 from statusboard.errors import ConfigError, DisplayError, Problem
-from statusboard.notify import Notifier
-from statusboard.controls import Controls
 from statusboard.mqtt.board import MqttSide, mqtt_side
-from statusboard.render import FIND_HZ, has_blinking, in_night_hours, render
+from statusboard.notify import Notifier
+from statusboard.render import FIND_HZ, brightness_at, has_blinking, in_night_hours, render
 from statusboard.report import iso, report
 from statusboard.scheduler import Scheduler, WorkerPool
 from statusboard.state import StateTable, Status
+from statusboard.states import STALE
 
 log = logging.getLogger(__name__)
 
-IDLE_WAKE = 1.0    # seconds between redraw checks when nothing blinks (staleness is time-driven)
+IDLE_MAX = 30.0    # the longest the main loop sleeps with nothing due (a running board's loop still turns)
 COALESCE = 0.05    # after a result arrives, wait this long for others before drawing
 KEEP_EVERY = 60.0  # seconds between writes of the kept observations (spare the SD card)
 PUBLISH_EVERY = 1.0  # seconds between rewrites of the state file while results keep arriving
@@ -56,12 +57,13 @@ class Runner:
         self.notifier = notifier or Notifier("")
         self.open_display = open_display
         self.table = StateTable(board.targets)
-        self.controls = Controls(on_change=lambda: self.table.changed.set())   # the table a reload made, too
+        self.controls = Controls(on_change=lambda: self._wake())   # the table a reload made, too
         self._attach(display)
         self.mqtt = mqtt_side(board.mqtt)   # the broker link, before the checks that read from it
         self.checks: Dict[str, Check] = dict(checks) if checks is not None else self._checks_for(board, {})
         self.pool = WorkerPool(board.concurrency)   # one bound on checks in flight for the board's whole life
         self.scheduler = Scheduler(board.targets, self.checks, self.table.record, clock=clock, pool=self.pool)
+        self.scheduler.on_death = self._wake
         self.last_frame: Optional[Frame] = None
         self.started = clock()
         self.last_reload: Optional[Dict[str, Any]] = None
@@ -73,6 +75,10 @@ class Runner:
         self._last_doc: Optional[Dict[str, Any]] = None
         self._kept_at = time.monotonic()
         self._published_at = -PUBLISH_EVERY
+        self._unpublished = False   # a change the state file has not had yet (its writes are spaced)
+        self._drawn_from: Optional[Tuple[Any, ...]] = None
+        self._published_from: Optional[Tuple[Any, ...]] = None
+        self._kept: Optional[Dict[str, Any]] = None
 
     def _checks_for(self, board: Board, old: Mapping[str, Check], mqtt: Optional[MqttSide] = None) -> Dict[str, Check]:
         """Checks for a board, reusing old ones of the same kind (their ICMP probe, HTTP sessions)."""
@@ -96,10 +102,17 @@ class Runner:
     def draw(self) -> Dict[str, Status]:
         """Render the board now and show the frame if it differs from the last one."""
         statuses = self.table.snapshot(time.monotonic())
-        frame = render(self.board, statuses, self.clock(), self.controls.snapshot(), time.monotonic())
-        if frame != self.last_frame:
-            self.display.show(frame)
-            self.last_frame = frame
+        adjust, now = self.controls.snapshot(), self.clock()
+        # What the frame is made of; when none of it changed (an idle board's watchdog turn) the frame is the
+        # same, and rendering it again is work for nothing.
+        inputs = (self.board, statuses, adjust, brightness_at(self.board, now, adjust))
+        moving = has_blinking(statuses) or adjust.finding(time.monotonic())
+        if moving or inputs != self._drawn_from or self.last_frame is None:
+            frame = render(self.board, statuses, now, adjust, time.monotonic())
+            if frame != self.last_frame:
+                self.display.show(frame)
+                self.last_frame = frame
+            self._drawn_from = inputs
         if self.mqtt is not None:
             self.mqtt.update(self.board, statuses)
         return statuses
@@ -108,6 +121,10 @@ class Runner:
         """Check every target once, concurrently, draw one frame, and return the statuses."""
         self.scheduler.run_once()
         return self.draw()
+
+    def _wake(self) -> None:
+        """Turn the main loop now (from any thread)."""
+        self.table.changed.set()
 
     def stop(self) -> None:
         """Make run() return promptly (safe from a signal handler or another thread)."""
@@ -141,12 +158,7 @@ class Runner:
                     self.failed = True
                     break
                 self.notifier.watchdog(time.monotonic())
-                wait = IDLE_WAKE
-                if has_blinking(statuses):
-                    wait = 0.5 - (self.clock() % 0.5) + 0.001
-                if self.controls.snapshot().finding(time.monotonic()):
-                    wait = min(wait, 0.5 / FIND_HZ)
-                if self.table.changed.wait(wait):
+                if self.table.changed.wait(self._next_wake(statuses)):
                     self._stop.wait(COALESCE)   # results arriving together are drawn together
         finally:
             self.notifier.stopping()
@@ -155,6 +167,29 @@ class Runner:
             self._keep(force=True)
             if self.mqtt is not None:
                 self.mqtt.close()
+
+    def _next_wake(self, statuses: Mapping[str, Status]) -> float:
+        """Seconds the loop may sleep: until the next thing that can change a pixel (a result wakes it at once;
+        a blink, a flash, a result turning stale, a minute of night hours, the watchdog), never once a second
+        for nothing."""
+        now = time.monotonic()
+        waits = [IDLE_MAX]
+        if self._unpublished:
+            waits.append(PUBLISH_EVERY - (now - self._published_at))   # the state file's next write
+        if self.notifier.watchdog_every is not None:
+            waits.append(max(0.0, self.notifier.watchdog_every - (now - self.notifier.last_ping)))
+        if has_blinking(statuses):
+            waits.append(0.5 - (self.clock() % 0.5) + 0.001)
+        if self.controls.snapshot().finding(now):
+            waits.append(0.5 / FIND_HZ)
+        if any(s.state == STALE for s in statuses.values()):
+            waits.append(1.0)   # a stale pixel's detail counts the seconds since its last result
+        stale_in = self.table.next_stale(now)
+        if stale_in is not None:
+            waits.append(stale_in + 0.01)
+        if self.board.display.night is not None:
+            waits.append(60.0 - (self.clock() % 60.0) + 0.01)   # night hours start and end on a minute
+        return max(0.0, min(waits))
 
     def _settled_text(self, path: str) -> str:
         """The config's text once two reads SETTLE apart agree (an editor may still be writing it)."""
@@ -187,6 +222,7 @@ class Runner:
             checks = self._checks_for(board, {k: c for k, c in self.checks.items() if k not in fresh}, mqtt)
             table = StateTable(board.targets)
             scheduler = Scheduler(board.targets, checks, table.record, clock=self.clock, pool=self.pool)
+            scheduler.on_death = self._wake
             if board.display != self.board.display and self.open_display is not None:
                 display = self.open_display(board)   # opened before the old one closes
         except _Cancelled:
@@ -258,8 +294,12 @@ class Runner:
     def _keep(self, force: bool = False) -> None:
         if not force and time.monotonic() - self._kept_at < KEEP_EVERY:
             return
+        latest = self.table.latest()
+        if not force and latest == self._kept:
+            return   # nothing new to keep: the SD card is spared the write
         self._kept_at = time.monotonic()
-        self.files.keep(self.board, self.table.latest())
+        self._kept = latest
+        self.files.keep(self.board, latest)
 
     def document(self, statuses: Mapping[str, Status]) -> Dict[str, Any]:
         """The state file: the `run --once --json` document plus config path, start time, last reload, warnings,
@@ -274,9 +314,17 @@ class Runner:
         """Write the state file when something changed, and keep observations now and then."""
         self._keep()
         now = time.monotonic()
-        if self.files.state_path is None or (not force and now - self._published_at < PUBLISH_EVERY):
+        if self.files.state_path is None:
+            return
+        if not force and now - self._published_at < PUBLISH_EVERY:
+            self._unpublished = True
             return
         self._published_at = now
+        self._unpublished = False
+        source = (self.board, statuses, self.pool.starving(), self.last_reload)
+        if not force and source == self._published_from:
+            return   # the same statuses make the same document
+        self._published_from = source
         doc = self.document(statuses)
         if doc != self._last_doc or force:
             if self.files.write(self.files.state_path, {**doc, "written_at": iso(self.clock())}):

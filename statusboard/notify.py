@@ -27,7 +27,7 @@ class Notifier:
         mine = pid is None or pid == str(os.getpid())
         # Ping four times per WatchdogSec, so one slow turn of the loop is no restart.
         self.watchdog_every = int(usec) / 4e6 if usec and usec.isdigit() and mine else None
-        self._last_ping = 0.0
+        self.last_ping = 0.0
 
     @property
     def active(self) -> bool:
@@ -62,9 +62,9 @@ class Notifier:
 
     def watchdog(self, now: float) -> None:
         """Ping the watchdog if it is due (the main loop calls this every turn)."""
-        if self.watchdog_every is None or now - self._last_ping < self.watchdog_every:
+        if self.watchdog_every is None or now - self.last_ping < self.watchdog_every:
             return
-        self._last_ping = now
+        self.last_ping = now
         self.send("WATCHDOG=1")
 
     def close(self) -> None:

@@ -172,6 +172,8 @@ class Scheduler:
         self._wake = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self._urgent: Set[str] = set()
+        self.on_death: Optional[Callable[[], None]] = None   # told if the scheduling thread ever ends early
+        self._ended = False
         for kind, check in checks.items():
             if hasattr(check, "on_news"):   # a check fed by pushed messages (mqtt) asks to run at once
                 check.on_news = lambda kind=kind: self.run_now(kind)  # type: ignore[attr-defined]
@@ -265,19 +267,24 @@ class Scheduler:
 
     def alive(self) -> bool:
         """Whether the scheduling thread runs (it is never expected to end before stop())."""
-        return self._thread is not None and self._thread.is_alive()
+        return self._thread is not None and self._thread.is_alive() and not self._ended
 
     def _loop(self) -> None:
         start = time.monotonic()
         count = max(1, len(self.jobs))
         due: List[Tuple[float, int]] = [(start + SPREAD * i / count, i) for i in range(len(self.jobs))]
         heapq.heapify(due)
-        while not self._stop.is_set() and due:
-            try:
-                self._turn(due)
-            except Exception:  # noqa: BLE001 - the loop outlives a bad turn; the board must not freeze
-                log.exception("scheduler: a turn failed; going on")
-                self._stop.wait(1.0)
+        try:
+            while not self._stop.is_set() and due:
+                try:
+                    self._turn(due)
+                except Exception:  # noqa: BLE001 - the loop outlives a bad turn; the board must not freeze
+                    log.exception("scheduler: a turn failed; going on")
+                    self._stop.wait(1.0)
+        finally:
+            self._ended = True
+            if not self._stop.is_set() and self.on_death is not None:
+                self.on_death()
 
     def _turn(self, due: List[Tuple[float, int]]) -> None:
         """Wait for the next due job, or start it."""

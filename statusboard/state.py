@@ -105,6 +105,14 @@ class StateTable:
                 if before is not None and before.target.check_key == entry.target.check_key:
                     entry.shown, entry.latest, entry.failures = before.shown, before.latest, before.failures
 
+    def next_stale(self, now: float) -> Optional[float]:
+        """Seconds from `now` until the next fresh result turns stale (None: none will)."""
+        with self._lock:
+            ends = [e.latest.mono + e.target.stale_after - now for e in self._entries.values()
+                    if e.latest is not None and e.latest.mono is not None
+                    and e.latest.mono + e.target.stale_after >= now]
+        return min(ends) if ends else None
+
     def snapshot(self, now: float) -> Dict[str, Status]:
         """Every target's status at time now."""
         return {name: self.status(name, now) for name in self._entries}

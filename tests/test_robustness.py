@@ -280,3 +280,32 @@ def test_a_reload_of_a_file_being_written_waits_for_the_whole_file(tmp_path, web
     finally:
         runner.stop()
         thread.join(timeout=10)
+
+
+# --- the idle loop -----------------------------------------------------------------------------------------------
+
+def test_an_idle_board_sleeps_yet_turns_stale_on_time(tmp_path, web):
+    """Nothing due: the main loop does not turn once a second, and a result still turns stale when it should."""
+    path = board_file(tmp_path, f"targets: {{api: {{pixel: [0, 0], interval: 60s, timeout: 1s, stale_after: 4s, "
+                                f"http: 'http://127.0.0.1:{web.port}/ok'}}}}\n")
+    runner = runner_for(path)
+    turns = []
+    real_draw = runner.draw
+
+    def counted():
+        turns.append(time.monotonic())
+        return real_draw()
+    runner.draw = counted
+    thread = in_thread(runner)
+    try:
+        wait_for(lambda: runner.table.latest().get("api") is not None, what="the first result")
+        seen = runner.table.latest()["api"].mono
+        wait_for(lambda: runner.display.frames and runner.display.frames[-1].legend[0].state == "stale",
+                 timeout=8, what="stale on the display")
+        late = time.monotonic() - (seen + 4.0)
+        assert late < 0.5, f"drawn stale {late:.2f} s after its stale time"
+        quiet = [t for t in turns if seen + 0.2 < t < seen + 3.9]
+        assert len(quiet) <= 1, f"{len(quiet)} turns of the loop while nothing could change"
+    finally:
+        runner.stop()
+        thread.join(10)
