@@ -1,14 +1,21 @@
-"""Ping checks with icmplib: echo requests, loss and round-trip time, in the ICMP mode this machine allows."""
+"""Ping checks: echo requests, loss and round-trip time, in the ICMP mode this machine allows.
+
+The targets that share an interval and a timeout are pinged in one sweep: one ICMP socket per address family
+(icmplib's, which builds and sends the requests), every host's requests of a round sent together and every
+reply read off the one socket, so a board of 64 hosts costs one wake-up per reply, not a thread per host.
+"""
 
 from __future__ import annotations
 
 import ctypes
 import logging
+import selectors
 import socket
 import struct
 import threading
 import time
-from typing import Callable, List, Optional, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import icmplib
 import icmplib.sockets
@@ -78,49 +85,112 @@ def addresses(host: str, deadline: float) -> List[str]:
     return seen
 
 
-def ping(host: str, count: int, deadline: float, privileged: bool) -> Tuple[int, List[float]]:
-    """Send count echo requests to host within the deadline; the number sent and the round-trip times (ms) of
-    the replies. A host with several addresses: each is tried in turn, with an equal share of the time left,
-    until one answers."""
-    sent = 0
-    candidates = addresses(host, deadline)
-    for n, address in enumerate(candidates):
-        share = (deadline - time.monotonic()) / (len(candidates) - n)
+@dataclass
+class Host:
+    """One target's host in a sweep: its addresses, and what became of its echo requests."""
+
+    spec: PingSpec
+    addresses: List[str]
+    sent: int = 0
+    rtts: List[float] = field(default_factory=list)
+    failure: Optional[Tuple[str, str]] = None   # (state, detail) when it could not be pinged at all
+
+
+def sweep(hosts: Sequence[Host], deadline: float, privileged: bool) -> None:
+    """Ping every host at once through one ICMP socket per address family, `count` echo requests each, the
+    requests of one round spaced INTERVAL apart, within the deadline. A host with several addresses tries the
+    next one (in a later phase, with an equal share of the time left) while the earlier ones stay silent."""
+    phase = 0
+    while True:
+        waiting = [h for h in hosts if h.failure is None and not h.rtts and phase < len(h.addresses)]
+        if not waiting:
+            return
+        phases_left = max(len(h.addresses) for h in waiting) - phase
+        share = (deadline - time.monotonic()) / phases_left
         if share <= 0:
-            break
-        got, rtts = ping_address(address, count, time.monotonic() + share, privileged)
-        sent += got
-        if rtts:
-            return sent, rtts
-    return sent, []
+            return
+        _one_phase([(h, h.addresses[phase]) for h in waiting], time.monotonic() + share, privileged)
+        phase += 1
 
 
-def ping_address(address: str, count: int, deadline: float, privileged: bool) -> Tuple[int, List[float]]:
-    """Echo requests to one address, spread so that the last reply is awaited by the deadline; round trips
-    are timed on the monotonic clock."""
-    ipv6 = icmplib.is_ipv6_address(address)
+def _one_phase(pairs: Sequence[Tuple[Host, str]], deadline: float, privileged: bool) -> None:
+    """Echo requests to one address of each host; replies matched by sequence number (unique in the phase),
+    each awaited within its own slot of the time."""
     ident = unique_identifier()
-    sent, rtts = 0, []
+    count = max(h.spec.count for h, _ in pairs)
     start = time.monotonic()
-    slot = max(0.0, deadline - start) / count   # each request has its slot: it waits for its reply within it
-    with (icmplib.ICMPv6Socket if ipv6 else icmplib.ICMPv4Socket)(privileged=privileged) as sock:
-        if privileged and not ipv6 and sock.sock is not None:
-            _only_replies_to(sock.sock, ident)
-        for sequence in range(count):
-            slot_end = start + (sequence + 1) * slot
-            request = icmplib.ICMPRequest(destination=address, id=ident, sequence=sequence, payload=PAYLOAD)
-            try:
-                sent_at = time.monotonic()
-                sock.send(request)
-                sent += 1
-                reply = sock.receive(request, max(0.001, slot_end - sent_at))
-                reply.raise_for_status()
-                rtts.append((time.monotonic() - sent_at) * 1000)
-            except icmplib.ICMPLibError:
-                pass
-            if sequence + 1 < count:   # the usual gap between requests, within the slot
-                time.sleep(max(0.0, min(sent_at + INTERVAL, slot_end) - time.monotonic()))
-    return sent, rtts
+    slot = max(0.0, deadline - start) / count     # an echo's reply must come within its slot
+    gap = min(INTERVAL, slot)
+    sockets: Dict[bool, Any] = {}
+    sent_at: Dict[int, float] = {}
+    owner: Dict[int, Host] = {}
+    try:
+        for host, address in pairs:
+            ipv6 = icmplib.is_ipv6_address(address)
+            if ipv6 not in sockets:
+                sock = (icmplib.ICMPv6Socket if ipv6 else icmplib.ICMPv4Socket)(privileged=privileged)
+                if privileged and not ipv6 and sock.sock is not None:
+                    _only_replies_to(sock.sock, ident)
+                sockets[ipv6] = sock
+        selector = selectors.DefaultSelector()
+        for ipv6, sock in sockets.items():
+            selector.register(sock.sock, selectors.EVENT_READ, privileged and not ipv6)
+        for round_ in range(count):
+            send_time = start + round_ * gap
+            _receive(selector, sent_at, owner, slot, send_time)
+            for index, (host, address) in enumerate(pairs):
+                if round_ >= host.spec.count:
+                    continue
+                sequence = index * count + round_
+                request = icmplib.ICMPRequest(destination=address, id=ident, sequence=sequence, payload=PAYLOAD)
+                try:
+                    sockets[icmplib.is_ipv6_address(address)].send(request)
+                except icmplib.ICMPLibError:
+                    continue
+                sent_at[sequence], owner[sequence] = time.monotonic(), host
+                host.sent += 1
+        _receive(selector, sent_at, owner, slot, deadline)
+        selector.close()
+    finally:
+        for sock in sockets.values():
+            sock.close()
+
+
+def _receive(selector: selectors.BaseSelector, sent_at: Dict[int, float], owner: Dict[int, Host], slot: float,
+             until: float) -> None:
+    """Take replies until `until`, or until no reply is awaited any more (each is awaited within its slot)."""
+    while sent_at:
+        now = time.monotonic()
+        last = max(sent_at.values()) + slot
+        if now >= until or now >= last:
+            return
+        for key, _ in selector.select(min(until, last) - now):
+            for sequence, kind in _drain(key.fileobj, key.data):
+                if kind in (8, 128):   # our own echo request, which a raw socket sees too
+                    continue
+                at = time.monotonic()
+                sent = sent_at.pop(sequence, None)
+                if sent is not None and kind in (0, 129) and at - sent <= slot:   # an echo reply in its slot
+                    owner[sequence].rtts.append((at - sent) * 1000)
+
+
+def _drain(sock: socket.socket, raw_ipv4: bool) -> List[Tuple[int, int]]:
+    """(sequence, ICMP type) of every packet waiting on the socket. A raw IPv4 socket hands over the IP header
+    first; the others start at the ICMP header. The kernel filter (raw) or the kernel itself (ping sockets)
+    keeps other processes' replies away; our own echo requests, seen by a raw socket, have type 8 and are
+    ignored by the caller."""
+    out = []
+    while True:
+        try:
+            packet = sock.recv(2048, socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return out
+        except OSError:
+            return out
+        offset = (packet[0] & 0x0F) * 4 if raw_ipv4 and packet else 0
+        if len(packet) >= offset + 8:
+            kind, _code, _sum, _ident, sequence = struct.unpack_from("!BBHHH", packet, offset)
+            out.append((sequence, kind))
 
 
 class PingCheck:
@@ -146,26 +216,87 @@ class PingCheck:
                     log.info("ping: using %s ICMP sockets", "raw (privileged)" if self._mode else "unprivileged")
             return self._mode
 
+    batched = True
+
+    def group(self, target: Target) -> Tuple[float, float]:
+        """Targets with the same interval and timeout are pinged in one sweep."""
+        return (target.interval, target.timeout)
+
     def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
         """Send `count` echo requests within target.timeout and judge loss and round-trip time."""
-        spec: PingSpec = target.spec  # type: ignore[assignment]
+        return self.observe_batch([target], deadline)[0]
+
+    def observe_batch(self, targets: Sequence[Target], deadline: Optional[float] = None) -> List[Observation]:
+        """Ping every target's host in one sweep (one ICMP socket per address family) within the deadline."""
         mode = self.mode()
         if mode is None:
-            return Observation.of(target.name, UNKNOWN, NOT_ALLOWED, self.clock())
-        at = time.monotonic() + target.timeout if deadline is None else deadline
+            return [Observation.of(t.name, UNKNOWN, NOT_ALLOWED, self.clock()) for t in targets]
+        timeout = max(t.timeout for t in targets)
+        at = time.monotonic() + timeout if deadline is None else deadline
+        hosts = _resolve_all([t.spec for t in targets], at, timeout)  # type: ignore[misc]
         try:
-            sent, rtts = ping(spec.host, spec.count, at, mode)
-        except ResolveTimeout:
-            state, detail = DOWN, f"cannot resolve {spec.host}: no answer from the resolver within {target.timeout:g} s"
-        except (icmplib.NameLookupError, socket.gaierror, UnicodeError):
-            state, detail = DOWN, f"cannot resolve {spec.host}"
+            sweep(hosts, at, mode)
         except icmplib.SocketPermissionError:
-            state, detail = UNKNOWN, NOT_ALLOWED
+            for host in hosts:
+                host.failure = host.failure or (UNKNOWN, NOT_ALLOWED)
         except (icmplib.ICMPLibError, OSError) as exc:
-            state, detail = DOWN, f"ping failed: {exc}"
+            for host in hosts:
+                host.failure = host.failure or (DOWN, f"ping failed: {exc}")
+        out = []
+        for target, host in zip(targets, hosts):
+            if host.failure is not None:
+                state, detail = host.failure
+            else:
+                rtts = host.rtts
+                state, detail = judge(host.spec, host.sent, len(rtts), sum(rtts) / len(rtts) if rtts else 0.0)
+            out.append(Observation.of(target.name, state, detail, self.clock()))
+        return out
+
+
+def _resolve_all(specs: Sequence[PingSpec], deadline: float, timeout: float) -> List[Host]:
+    """Every host's addresses, names resolved at the same time (each within the deadline)."""
+    hosts = [Host(spec, []) for spec in specs]
+
+    def one(host: Host) -> None:
+        name = host.spec.host
+        try:
+            host.addresses = addresses(name, deadline)
+            if not host.addresses:
+                host.failure = (DOWN, f"cannot resolve {name}")
+        except ResolveTimeout:
+            host.failure = (DOWN, f"cannot resolve {name}: no answer from the resolver within {timeout:g} s")
+        except (socket.gaierror, UnicodeError, OSError):
+            host.failure = (DOWN, f"cannot resolve {name}")
+    names = []
+    for host in hosts:
+        if _is_address(host.spec.host):
+            host.addresses = [host.spec.host]
         else:
-            state, detail = judge(spec, sent, len(rtts), sum(rtts) / len(rtts) if rtts else 0.0)
-        return Observation.of(target.name, state, detail, self.clock())
+            names.append(host)
+    if len(names) == 1:
+        one(names[0])
+    else:
+        threads = [threading.Thread(target=one, args=(h,), name="ping-resolve", daemon=True) for h in names]
+        for thread in threads:
+            thread.start()
+        for thread in threads:   # each resolve() gives up at the deadline itself
+            thread.join(max(0.0, deadline - time.monotonic()) + 0.5)
+        for host in names:
+            if not host.addresses and host.failure is None:
+                host.failure = (DOWN, f"cannot resolve {host.spec.host}: no answer from the resolver within "
+                                      f"{timeout:g} s")
+    return hosts
+
+
+def _is_address(host: str) -> bool:
+    """Whether host is an IPv4 or IPv6 address (no name to resolve)."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+            return True
+        except OSError:
+            continue
+    return False
 
 
 def judge(spec: PingSpec, sent: int, received: int, avg_rtt_ms: float) -> "tuple[str, str]":

@@ -112,3 +112,24 @@ def test_icmplib_waits_on_the_monotonic_clock():
     not done: it would move every other program's clock too.)"""
     import icmplib.sockets
     assert icmplib.sockets.time is time.monotonic
+
+
+def test_a_sweep_of_64_hosts_with_8_silent_ends_within_the_timeout(namespace):
+    """One sweep, one ICMP socket: 56 loopback addresses answer, 8 targets on a host that ignores pings are
+    down, and the whole sweep ends by its timeout (plus 0.1 s)."""
+    silent = namespace.silent_host()
+    lines = ["defaults: {timeout: 1.5s}", "targets:"]
+    for i in range(64):
+        host = silent if i % 8 == 7 else f"127.0.0.{i + 1}"
+        lines.append(f"  t{i}: {{pixel: [{i % 8}, {i // 8}], ping: {host}}}")
+    targets = board_from("\n".join(lines) + "\n").targets
+    check = PingCheck()
+    check.mode()
+    start = time.monotonic()
+    results = check.observe_batch(targets, start + 1.5)
+    took = time.monotonic() - start
+    assert took <= 1.6, f"the sweep took {took:.2f} s"
+    states = {r.target: (r.state, r.detail) for r in results}
+    assert all(states[f"t{i}"] == ("down", "3/3 lost") for i in range(7, 64, 8))
+    assert all(states[f"t{i}"][0] == "up" and states[f"t{i}"][1].startswith("3/3 replies")
+               for i in range(64) if i % 8 != 7), states
