@@ -1,0 +1,112 @@
+"""HTTP checks against blackbox_exporter: CPU per check over the same 64 local endpoints, statusboard's round
+(its scheduler, workers and HTTP check) and blackbox_exporter's http probe driven at the same rounds, in the same
+script, and the ratio.
+
+blackbox_exporter is Debian's `prometheus-blackbox-exporter` package (sudo apt install
+prometheus-blackbox-exporter); without it only statusboard's figure is printed. The endpoints run in a process
+of their own (bench/world.py) so neither side pays for them. 127.0.0.1 only.
+
+    python bench/httpcheck.py            # 30 rounds of 64 checks each
+    python bench/httpcheck.py --rounds 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import List, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.footprint import cpu_seconds  # noqa: E402
+from bench.world import World  # noqa: E402
+from statusboard.checks import make_checks  # noqa: E402
+from statusboard.config import parse  # noqa: E402
+from statusboard.scheduler import Scheduler  # noqa: E402
+from statusboard.state import StateTable  # noqa: E402
+from tests.broker import free_port  # noqa: E402
+
+
+def ours(urls: List[str], rounds: int) -> float:
+    """ms of this process's CPU per check, over `rounds` rounds of every URL."""
+    text = "defaults: {timeout: 2s}\ntargets:\n" + "".join(
+        f"  t{i}: {{pixel: [{i % 8}, {i // 8}], http: '{url}'}}\n" for i, url in enumerate(urls))
+    board = parse(text, "bench.yaml")
+    table = StateTable(board.targets)
+    sched = Scheduler(board.targets, make_checks(["http"]), table.record)
+    sched.run_once()   # warm: sessions made, code loaded
+    cpu = time.process_time()
+    for _ in range(rounds):
+        sched.run_once()
+    spent = time.process_time() - cpu
+    states = {s.state for s in table.snapshot(time.monotonic()).values()}
+    assert states == {"up"}, states
+    return spent * 1000 / (rounds * len(urls))
+
+
+def blackbox(urls: List[str], rounds: int) -> float:
+    """ms of blackbox_exporter's CPU per http probe, driven in the same rounds."""
+    import requests
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "blackbox.yml"
+        config.write_text("modules:\n  http_2xx:\n    prober: http\n    timeout: 2s\n"
+                          "    http:\n      preferred_ip_protocol: ip4\n")
+        proc = subprocess.Popen(["prometheus-blackbox-exporter", f"--config.file={config}",
+                                 f"--web.listen-address=127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        session = requests.Session()
+        probe = f"http://127.0.0.1:{port}/probe"
+
+        def one(url: str) -> Tuple[int, str]:
+            answer = session.get(probe, params={"module": "http_2xx", "target": url}, timeout=10)
+            return answer.status_code, answer.text
+
+        try:
+            end = time.monotonic() + 10
+            while True:
+                try:
+                    session.get(f"http://127.0.0.1:{port}/", timeout=1)
+                    break
+                except requests.RequestException:
+                    if time.monotonic() > end:
+                        raise
+                    time.sleep(0.1)
+            with ThreadPoolExecutor(len(urls)) as pool:
+                list(pool.map(one, urls))   # warm
+                cpu = cpu_seconds(proc.pid)
+                for _ in range(rounds):
+                    answers = list(pool.map(one, urls))
+                spent = cpu_seconds(proc.pid) - cpu
+            assert all("probe_success 1" in text for _, text in answers), "every probe succeeds"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    return spent * 1000 / (rounds * len(urls))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="HTTP checks against blackbox_exporter")
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    with World(86) as world:   # every fourth never answers: 64 that do
+        urls = [f"http://127.0.0.1:{port}/{path}" for port, path in world.endpoints if path == "ok"][:64]
+        mine = ours(urls, args.rounds)
+        print(f"statusboard: {mine:.3f} ms of CPU per HTTP check, {args.rounds} rounds of {len(urls)}", flush=True)
+        if shutil.which("prometheus-blackbox-exporter") is None:
+            print("prometheus-blackbox-exporter is not installed: no comparison")
+            return
+        theirs = blackbox(urls, args.rounds)
+        print(f"blackbox_exporter: {theirs:.3f} ms of CPU per http probe; statusboard / blackbox = "
+              f"{mine / theirs:.2f} (goal: at most 0.5)")
+
+
+if __name__ == "__main__":
+    main()
