@@ -23,13 +23,12 @@ from statusboard.report import iso, report
 from statusboard.scheduler import Scheduler, WorkerPool
 from statusboard.state import StateTable, Status
 from statusboard.states import STALE
+from statusboard.writer import StateWriter
 
 log = logging.getLogger(__name__)
 
 IDLE_MAX = 30.0    # the longest the main loop sleeps with nothing due (a running board's loop still turns)
 COALESCE = 0.05    # after a result arrives, wait this long for others before drawing
-KEEP_EVERY = 60.0  # seconds between writes of the kept observations (spare the SD card)
-PUBLISH_EVERY = 1.0  # seconds between rewrites of the state file while results keep arriving
 SETTLE = 0.2       # a reload reads the config until two reads this far apart agree (an editor mid-save)
 SETTLE_LIMIT = 5.0  # ... and refuses a file that keeps changing for this long
 
@@ -72,13 +71,8 @@ class Runner:
         self._stop = threading.Event()
         self._reload = threading.Event()
         self.files = statefile.Files(keep)
-        self._last_doc: Optional[Dict[str, Any]] = None
-        self._kept_at = time.monotonic()
-        self._published_at = -PUBLISH_EVERY
-        self._unpublished = False   # a change the state file has not had yet (its writes are spaced)
+        self.writer = StateWriter(self.files, clock)
         self._drawn_from: Optional[Tuple[Any, ...]] = None
-        self._published_from: Optional[Tuple[Any, ...]] = None
-        self._kept: Optional[Dict[str, Any]] = None
 
     def _checks_for(self, board: Board, old: Mapping[str, Check], mqtt: Optional[MqttSide] = None) -> Dict[str, Check]:
         """Checks for a board, reusing old ones of the same kind (their ICMP probe, HTTP sessions)."""
@@ -164,7 +158,7 @@ class Runner:
             self.notifier.stopping()
             self.scheduler.stop()
             self.pool.stop()
-            self._keep(force=True)
+            self.writer.keep(self.board, self.table.latest(), force=True)
             if self.mqtt is not None:
                 self.mqtt.close()
 
@@ -174,8 +168,9 @@ class Runner:
         for nothing."""
         now = time.monotonic()
         waits = [IDLE_MAX]
-        if self._unpublished:
-            waits.append(PUBLISH_EVERY - (now - self._published_at))   # the state file's next write
+        write_in = self.writer.next_write()
+        if write_in is not None:
+            waits.append(write_in)   # the state file's next spaced write
         if self.notifier.watchdog_every is not None:
             waits.append(max(0.0, self.notifier.watchdog_every - (now - self.notifier.last_ping)))
         if has_blinking(statuses):
@@ -291,16 +286,6 @@ class Runner:
         if kept:
             log.info("showing %d observations kept from the last run (stale until checked again)", len(kept))
 
-    def _keep(self, force: bool = False) -> None:
-        if not force and time.monotonic() - self._kept_at < KEEP_EVERY:
-            return
-        latest = self.table.latest()
-        if not force and latest == self._kept:
-            return   # nothing new to keep: the SD card is spared the write
-        self._kept_at = time.monotonic()
-        self._kept = latest
-        self.files.keep(self.board, latest)
-
     def document(self, statuses: Mapping[str, Status]) -> Dict[str, Any]:
         """The state file: the `run --once --json` document plus config path, start time, last reload, warnings,
         and this process (so `status` can tell a running board from one that has died)."""
@@ -311,25 +296,11 @@ class Runner:
         return doc
 
     def _publish(self, statuses: Mapping[str, Status], force: bool = False) -> None:
-        """Write the state file when something changed, and keep observations now and then."""
-        self._keep()
-        now = time.monotonic()
-        if self.files.state_path is None:
-            return
-        if not force and now - self._published_at < PUBLISH_EVERY:
-            self._unpublished = True
-            return
-        self._published_at = now
-        self._unpublished = False
-        source = (self.board, statuses, self.pool.starving(), self.last_reload)
-        if not force and source == self._published_from:
-            return   # the same statuses make the same document
-        self._published_from = source
-        doc = self.document(statuses)
-        if doc != self._last_doc or force:
-            if self.files.write(self.files.state_path, {**doc, "written_at": iso(self.clock())}):
-                self._last_doc = doc
-            self.notifier.status(self.status_line(statuses))
+        """Write the state file when what it says changed, and keep observations now and then."""
+        self.writer.keep(self.board, self.table.latest(), force)
+        self.writer.publish((self.board, statuses, self.pool.starving(), self.last_reload),
+                            lambda: self.document(statuses),
+                            lambda: self.notifier.status(self.status_line(statuses)), force)
 
 
 def summary(statuses: Mapping[str, Status]) -> str:
