@@ -60,16 +60,23 @@ class AwsFront:
                     data, headers = error_body(self.path, self.headers.get("X-Amz-Target"), code, message)
                 else:
                     sent = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                    answer = requests.post(upstream + self.path, data=body, headers=sent, timeout=30)
-                    status, data = answer.status_code, answer.content
-                    headers = {k: v for k, v in answer.headers.items()
-                               if k.lower() in ("content-type", "smithy-protocol", "x-amzn-requestid")}
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                    try:
+                        answer = requests.post(upstream + self.path, data=body, headers=sent, timeout=30)
+                    except requests.RequestException:   # the upstream is gone (stopping): a plain 502
+                        status, data, headers = 502, b"", {"Content-Type": "text/plain"}
+                    else:
+                        status, data = answer.status_code, answer.content
+                        headers = {k: v for k, v in answer.headers.items()
+                                   if k.lower() in ("content-type", "smithy-protocol", "x-amzn-requestid")}
+                try:
+                    self.send_response(status)
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:   # the client gave up (its check's deadline): nothing to tell it any more
+                    self.close_connection = True
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
