@@ -63,6 +63,7 @@ def _kernel_select(lib: ModuleType) -> Any:
             lib.atexit.register(self._exit)
 
         def xfer(self, device: Any, pin: int, command: Any) -> None:
+            """One transfer; the SPI driver selects the chip of the device."""
             device.xfer2(command)
     return KernelSelect()
 
