@@ -59,7 +59,7 @@ class Runner:
         self.controls = Controls(on_change=lambda: self._wake())   # the table a reload made, too
         self._attach(display)
         self.mqtt = mqtt_side(board.mqtt)   # the broker link, before the checks that read from it
-        self.checks: Dict[str, Check] = dict(checks) if checks is not None else self._checks_for(board, {})
+        self.checks: Dict[str, Check] = dict(checks) if checks is not None else self._checks_for(board, {}, self.mqtt)
         self.pool = WorkerPool(board.concurrency)   # one bound on checks in flight for the board's whole life
         self.scheduler = Scheduler(board.targets, self.checks, self.table.record, clock=clock, pool=self.pool)
         self.scheduler.on_death = self._wake
@@ -74,12 +74,12 @@ class Runner:
         self.writer = StateWriter(self.files, clock)
         self._drawn_from: Optional[Tuple[Any, ...]] = None
 
-    def _checks_for(self, board: Board, old: Mapping[str, Check], mqtt: Optional[MqttSide] = None) -> Dict[str, Check]:
-        """Checks for a board, reusing old ones of the same kind (their ICMP probe, HTTP sessions)."""
+    def _checks_for(self, board: Board, old: Mapping[str, Check], mqtt: Optional[MqttSide]) -> Dict[str, Check]:
+        """Checks for a board, reusing old ones of the same kind (their ICMP probe, HTTP sessions); mqtt targets
+        read from the link of `mqtt`, the board's MQTT side."""
         kinds = {t.kind for t in board.targets}
         reuse = {k: c for k, c in old.items() if k in kinds}
-        side = mqtt or self.mqtt
-        fresh = make_checks(kinds - set(reuse), self.clock, board.aws, side.link if side else None)
+        fresh = make_checks(kinds - set(reuse), self.clock, board.aws, mqtt.link if mqtt else None)
         return {**reuse, **fresh}
 
     def _attach(self, display: Display) -> None:

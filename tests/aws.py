@@ -42,7 +42,8 @@ def _cloudwatch_as_aws() -> None:
         size = min(int(self._get_param("MaxRecords") or 50), 100)
         start = int(self._get_param("NextToken") or 0)
         page = every[start:start + size]
-        result: Dict[str, Any] = {key: [a for _, k, a in page if k == key] for key in ("MetricAlarms", "CompositeAlarms")}
+        result: Dict[str, Any] = {key: [a for _, k, a in page if k == key]
+                                  for key in ("MetricAlarms", "CompositeAlarms")}
         if start + size < len(every):
             result["NextToken"] = str(start + size)
         return ActionResult(result)

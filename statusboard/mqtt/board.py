@@ -1,11 +1,13 @@
-"""A running board's MQTT side: its link to the broker and, unless the config turns it off, its publisher."""
+"""A running board's MQTT side: its link to the broker and, unless the config turns it off, its publisher.
+
+The link and the publisher (and with them paho) are imported only for a board that has an mqtt section: a board
+without one does not pay for them at start-up.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-from statusboard.mqtt.link import MqttLink
-from statusboard.mqtt.publisher import Publisher
 from statusboard.mqtt.settings import MqttSettings
 
 
@@ -13,6 +15,8 @@ class MqttSide:
     """The link (shared by the board's mqtt targets) and the publisher of the board's states."""
 
     def __init__(self, settings: MqttSettings) -> None:
+        from statusboard.mqtt.link import MqttLink
+        from statusboard.mqtt.publisher import Publisher
         self.settings = settings
         self.link = MqttLink(settings)
         self.publisher = Publisher(self.link) if settings.publish else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping, Optional, Tuple
 
+from statusboard.mqtt.settings import level
 from statusboard.states import STATES
 from statusboard.text import printable
 
@@ -21,7 +22,6 @@ def state_message(state: str, severity: str, colour: Tuple[int, int, int], detai
 
 def discovery(settings: Any, target: str) -> Tuple[str, bytes]:
     """(topic, document) that makes Home Assistant show a target as a sensor of the board's device."""
-    from statusboard.mqtt.settings import level
     object_id = f"{level(settings.board)}_{level(target)}"
     document = {
         "name": target,
