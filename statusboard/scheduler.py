@@ -44,8 +44,10 @@ class WorkerPool:
     def submit(self, call: Callable[[], None]) -> None:
         """Run call on a worker thread as soon as one is free."""
         with self._lock:
-            self._threads = [t for t in self._threads if t.is_alive()]
-            grow = self._idle == 0 and len(self._threads) < self.size
+            grow = False
+            if self._idle <= 0:   # only then can a new thread be needed; the dead ones are counted out first
+                self._threads = [t for t in self._threads if t.is_alive()]
+                grow = len(self._threads) < self.size
             if not grow:
                 self._idle -= 1
         if grow:
