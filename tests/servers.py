@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import gzip
+import http.client
+import select
 import socket
 import ssl
 import subprocess
 import sys
 import threading
 import time
+import zlib
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator, Tuple
+from typing import Iterator, List, Optional, Tuple
+
+PAGE = b"<html>" + b"filler " * 2000 + b"needle</html>"
+
+
+@lru_cache(maxsize=None)
+def bomb() -> bytes:
+    """A gzip body of 1 KB-ish per MB: 512 MB of zeros, then a needle."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = bytes(1024 * 1024)
+    return b"".join([packer.compress(zeros) for _ in range(512)] + [packer.compress(b"needle"), packer.flush()])
 
 
 class Handler(BaseHTTPRequestHandler):
-    """Routes: /ok /fail /notfound /slow /drip /drip-headers /loop /big /json."""
+    """Routes: /ok /fail /notfound /slow /drip /drip-headers /loop /redirect /big /gzip /deflate /rawdeflate
+    /badgzip /bomb /chunked /hangup."""
 
     protocol_version = "HTTP/1.1"
 
@@ -48,6 +64,27 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(200, b"ok, slowly")
             elif path == "/loop":
                 self._send(302, headers=(("Location", "/loop"),))
+            elif path == "/redirect":
+                self._send(302, headers=(("Location", "ok?from=redirect"),))
+            elif path == "/gzip":
+                self._send(200, gzip.compress(PAGE), (("Content-Encoding", "gzip"),))
+            elif path == "/deflate":
+                self._send(200, zlib.compress(PAGE), (("Content-Encoding", "deflate"),))
+            elif path == "/rawdeflate":   # deflate without its zlib header, as some servers send it
+                packer = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+                self._send(200, packer.compress(PAGE) + packer.flush(), (("Content-Encoding", "deflate"),))
+            elif path == "/badgzip":
+                self._send(200, b"\x1f\x8b\x08\x00garbage, not gzip at all", (("Content-Encoding", "gzip"),))
+            elif path == "/bomb":
+                self._send(200, bomb(), (("Content-Encoding", "gzip"),))
+            elif path == "/chunked":
+                self.send_response(200)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for piece in (b"first part, ", b"then the needle", b""):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            elif path == "/hangup":
+                self.close_connection = True
             elif path == "/big":
                 self._send(200, b"x" * (3 * 1024 * 1024) + b"needle")
             elif path == "/drip":
@@ -98,6 +135,79 @@ class Server(ThreadingHTTPServer):
         self.server_close()
 
 
+class _ProxyHandler(BaseHTTPRequestHandler):
+    """A forward proxy that sends every GET to the plain upstream and every CONNECT to the TLS upstream,
+    whatever host and port it is asked for, and notes each request."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server name
+        server: Proxy = self.server  # type: ignore[assignment]
+        server.seen.append(("GET", self.path))
+        if not self.path.startswith("http://"):
+            self.send_error(400, "a proxy is asked for whole URLs")
+            return
+        upstream = http.client.HTTPConnection("127.0.0.1", server.plain_port, timeout=10)
+        upstream.request("GET", "/" + self.path.split("/", 3)[3], headers={"Accept-Encoding": "identity"})
+        answer = upstream.getresponse()
+        body = answer.read()
+        self.send_response(answer.status)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Via", "1.1 test-proxy")
+        self.end_headers()
+        self.wfile.write(body)
+        upstream.close()
+
+    def do_CONNECT(self) -> None:  # noqa: N802 - the http.server name
+        server: Proxy = self.server  # type: ignore[assignment]
+        server.seen.append(("CONNECT", self.path))
+        if server.tls_port is None:
+            self.send_error(403, "no tunnels here")
+            return
+        upstream = socket.create_connection(("127.0.0.1", server.tls_port), timeout=10)
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+        ends = [self.connection, upstream]
+        try:
+            while True:
+                ready, _, _ = select.select(ends, [], [], 10)
+                if not ready:
+                    return
+                for end in ready:
+                    data = end.recv(65536)
+                    if not data:
+                        return
+                    (upstream if end is self.connection else self.connection).sendall(data)
+        finally:
+            upstream.close()
+            self.close_connection = True
+
+
+class Proxy(ThreadingHTTPServer):
+    """A forward HTTP proxy on 127.0.0.1 in front of the test web app (and its TLS twin, through CONNECT)."""
+
+    daemon_threads = True
+
+    def __init__(self, plain_port: int, tls_port: Optional[int] = None) -> None:
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+        self.plain_port, self.tls_port = plain_port, tls_port
+        self.seen: List[Tuple[str, str]] = []
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
 def silent_socket() -> socket.socket:
     """A port on 127.0.0.1 that completes the TCP handshake and never answers (nothing ever accepts)."""
     sock = socket.socket()
@@ -117,6 +227,7 @@ def self_signed(directory: Path) -> Tuple[Path, Path]:
     """A self-signed certificate for localhost made with openssl."""
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost",
                     "-days", "2", "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)
     return cert, key
@@ -128,6 +239,7 @@ def tls_server(directory: Path) -> Iterator[Server]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server = Server(context)
+    server.cert = cert   # type: ignore[attr-defined]
     try:
         yield server
     finally:

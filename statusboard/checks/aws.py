@@ -17,6 +17,7 @@ import botocore.exceptions
 import botocore.parsers
 import botocore.session
 
+from statusboard.checks import urllib3_deadline  # noqa: F401 - botocore connects within the Deadline
 from statusboard.checks.deadline import Deadline
 from statusboard.config import AwsSettings, Target
 from statusboard.observation import Observation

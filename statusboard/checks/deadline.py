@@ -1,10 +1,10 @@
-"""A hard deadline for one check's network conversation (HTTP, or EC2 through botocore).
+"""A hard deadline for one check's network conversation (HTTP, or EC2 and CloudWatch through botocore).
 
-requests' and botocore's own timeouts apply to each read, so a server that drips a byte a second never trips
-them, and name resolution and each of a host's addresses get a timeout of their own. Here every connection
-urllib3 makes in a thread that holds a Deadline is resolved and connected within it (checks/connect.py),
-its socket is noted, and one reaper thread shuts those sockets when the deadline passes, which ends any read
-in progress at once. Threads without a Deadline connect as urllib3 always does.
+Per-read timeouts never end a conversation with a server that drips a byte a second, and name resolution and
+each of a host's addresses get a timeout of their own. Here every connection a check makes while it holds a
+Deadline is resolved and connected within it (checks/connect.py: the HTTP check calls it, and
+checks/urllib3_deadline.py routes botocore's urllib3 through it), its socket is noted, and one reaper thread
+shuts those sockets when the deadline passes, which ends any read in progress at once.
 """
 
 from __future__ import annotations
@@ -14,50 +14,14 @@ import itertools
 import socket
 import threading
 import time
-from typing import Any, List, Optional, Sequence, Tuple
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util import connection as urllib3_connection
-
-from statusboard.checks.connect import connect
-
-try:   # urllib3 2
-    from urllib3.util.timeout import _DEFAULT_TIMEOUT
-except ImportError:  # pragma: no cover - urllib3 1.26
-    _DEFAULT_TIMEOUT = socket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defined]
+from typing import List, Optional, Tuple
 
 _local = threading.local()
 
 
-_plain_create_connection = urllib3_connection.create_connection
-
-
-def _create_connection(address: Tuple[str, int], timeout: Any = _DEFAULT_TIMEOUT,
-                       source_address: Optional[Tuple[str, int]] = None,
-                       socket_options: Optional[Sequence[Tuple[int, int, Any]]] = None) -> socket.socket:
-    """urllib3's create_connection, within the thread's Deadline when it has one."""
-    watch: Optional["Deadline"] = getattr(_local, "deadline", None)
-    if watch is None:
-        return _plain_create_connection(address, timeout, source_address, socket_options)
-    if watch.expired or time.monotonic() >= watch.at:
-        raise socket.timeout("the check's deadline has passed")
-    seconds = timeout if isinstance(timeout, (int, float)) else None
-    return connect(address, watch.at, seconds, source_address, socket_options or (), note=watch.add)
-
-
-# urllib3's HTTPConnection looks this up at every connect; requests and botocore both come through it.
-urllib3_connection.create_connection = _create_connection
-
-
-def session(max_redirects: int = 10) -> requests.Session:
-    """A requests session without retries (a check's deadline is its whole time) and one connection."""
-    sess = requests.Session()
-    sess.max_redirects = max_redirects
-    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
-    sess.mount("http://", adapter)
-    sess.mount("https://", adapter)
-    return sess
+def current() -> Optional["Deadline"]:
+    """The Deadline this thread holds, if any."""
+    return getattr(_local, "deadline", None)
 
 
 class _Reaper:
@@ -140,7 +104,8 @@ class Deadline:
 
 
 def _shut(sock: socket.socket) -> None:
+    """Shut the descriptor itself (for a TLS socket too, whose state belongs to the thread reading it)."""
     try:
-        sock.shutdown(socket.SHUT_RDWR)
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
     except OSError:
         pass

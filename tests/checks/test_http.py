@@ -96,3 +96,82 @@ def test_no_threads_left_behind(web, silent_port):
         observe(target(f"http://127.0.0.1:{web.port}/ok"))
     time.sleep(0.1)
     assert threading.active_count() <= before + 1
+
+
+def test_a_relative_redirect_is_followed(web):
+    result, _ = observe(target(f"http://127.0.0.1:{web.port}/redirect", contains='"ok"'))
+    assert result.state == "up" and result.detail.startswith("HTTP 200 in "), result.detail
+
+
+def test_a_chunked_body_is_read_whole(web):
+    assert observe(target(f"http://127.0.0.1:{web.port}/chunked", contains="the needle"))[0].state == "up"
+
+
+@pytest.mark.parametrize("route", ["/gzip", "/deflate", "/rawdeflate"])
+def test_compressed_bodies_are_searched_decompressed(web, route):
+    result, _ = observe(target(f"http://127.0.0.1:{web.port}{route}", contains="needle"))
+    assert result.state == "up", result.detail
+
+
+def test_a_decompression_bomb_stops_at_the_cap(web):
+    """512 MB of zeros in half a megabyte of gzip: only the first 1 MB is produced, quickly and in little memory."""
+    import resource
+    from tests import servers
+    servers.bomb()   # made before the clock starts
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result, took = observe(target(f"http://127.0.0.1:{web.port}/bomb", contains="needle"))
+    assert result.state == "down" and "lacks 'needle'" in result.detail
+    assert took < 1.5
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 64 * 1024, "KB of peak memory"
+
+
+def test_a_broken_encoding_or_a_hang_up_is_down_and_says_so(web):
+    broken, _ = observe(target(f"http://127.0.0.1:{web.port}/badgzip"))
+    assert (broken.state, broken.detail) == ("down", "the body's gzip encoding is broken")
+    hangup, _ = observe(target(f"http://127.0.0.1:{web.port}/hangup"))
+    assert (hangup.state, hangup.detail) == ("down", "the server closed the connection without an answer")
+
+
+@pytest.fixture
+def proxy(web, tls_web):
+    from tests import servers
+    server = servers.Proxy(web.port, tls_web.port)
+    yield server
+    server.stop()
+
+
+def test_http_goes_through_the_proxy_the_environment_names(proxy, refused_port, monkeypatch):
+    """The URL's own port refuses; only the proxy, which serves the web app, can make this check up."""
+    monkeypatch.setenv("http_proxy", proxy.url)
+    result, _ = observe(target(f"http://localhost:{refused_port}/ok?x=1", contains='"ok"'))
+    assert result.state == "up", result.detail
+    assert proxy.seen == [("GET", f"http://localhost:{refused_port}/ok?x=1")]
+
+
+def test_https_tunnels_through_the_proxy_and_verifies_the_server(proxy, tls_web, refused_port, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    url = f"https://localhost:{refused_port}/ok"
+    strict, _ = observe(target(url))
+    assert strict.state == "down" and "self-signed certificate" in strict.detail.replace("self signed", "self-signed")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_web.cert))
+    trusted, _ = observe(target(url, contains='"ok"'))
+    assert trusted.state == "up", trusted.detail
+    assert proxy.seen == [("CONNECT", f"localhost:{refused_port}")] * 2
+
+
+def test_no_proxy_goes_straight(proxy, web, monkeypatch):
+    monkeypatch.setenv("http_proxy", proxy.url)
+    monkeypatch.setenv("no_proxy", "localhost,127.0.0.1")
+    assert observe(target(f"http://127.0.0.1:{web.port}/ok"))[0].state == "up"
+    assert proxy.seen == []
+
+
+def test_a_proxy_that_refuses_the_tunnel_is_named(web, refused_port, monkeypatch):
+    from tests import servers
+    closed = servers.Proxy(web.port, None)
+    try:
+        monkeypatch.setenv("https_proxy", closed.url)
+        result, _ = observe(target(f"https://localhost:{refused_port}/ok"))
+    finally:
+        closed.stop()
+    assert (result.state, result.detail) == ("down", "the proxy 127.0.0.1 answered 403 no tunnels here to CONNECT")

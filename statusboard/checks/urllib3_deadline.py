@@ -1,0 +1,36 @@
+"""urllib3's connections (botocore's, for EC2 and CloudWatch) made within the thread's Deadline when it has one."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any, Optional, Sequence, Tuple
+
+from urllib3.util import connection as urllib3_connection
+
+from statusboard.checks import deadline
+from statusboard.checks.connect import connect
+
+try:   # urllib3 2
+    from urllib3.util.timeout import _DEFAULT_TIMEOUT
+except ImportError:  # pragma: no cover - urllib3 1.26
+    _DEFAULT_TIMEOUT = socket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defined]
+
+_plain_create_connection = urllib3_connection.create_connection
+
+
+def _create_connection(address: Tuple[str, int], timeout: Any = _DEFAULT_TIMEOUT,
+                       source_address: Optional[Tuple[str, int]] = None,
+                       socket_options: Optional[Sequence[Tuple[int, int, Any]]] = None) -> socket.socket:
+    """urllib3's create_connection, within the thread's Deadline when it has one."""
+    watch = deadline.current()
+    if watch is None:
+        return _plain_create_connection(address, timeout, source_address, socket_options)
+    if watch.expired or time.monotonic() >= watch.at:
+        raise socket.timeout("the check's deadline has passed")
+    seconds = timeout if isinstance(timeout, (int, float)) else None
+    return connect(address, watch.at, seconds, source_address, socket_options or (), note=watch.add)
+
+
+# urllib3's HTTPConnection looks this up at every connect.
+urllib3_connection.create_connection = _create_connection
