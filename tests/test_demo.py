@@ -31,7 +31,7 @@ def test_demo_shows_every_state_and_stops_cleanly():
 def test_demo_fills_a_larger_board(layout, size):
     pytest.importorskip("moto", reason="the demo's EC2 fleet needs the demo extra (moto)")
     done = subprocess.run([sys.executable, "-m", "statusboard", "demo", "--layout", layout, "--speed", "4",
-                           "--seconds", "6"], capture_output=True, text=True, cwd=ROOT, timeout=90,
+                           "--seconds", "10"], capture_output=True, text=True, cwd=ROOT, timeout=90,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr[-2000:]
     last = done.stdout.rsplit("--- statusboard demo", 1)[1]

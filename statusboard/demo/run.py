@@ -22,6 +22,8 @@ def board_text(web: DemoWeb, speed: float, fleet: bool, layout: str = "hat") -> 
     """The demo's config.yaml: every kind of target, on a board of this layout; a board larger than the HAT
     (hd, mini) is filled, every pixel a target."""
     interval = max(0.25, 2.0 / speed)
+    if layout in ("hd", "mini"):   # up to 256 targets, and the demo's own servers, on one laptop's cores
+        interval = max(1.0, 4.0 / speed)
     lines = [
         "# The demo's board: every target is on 127.0.0.1 or in the demo's own AWS (moto).",
         f"display: {{layout: {layout}, brightness: 0.5}}",
