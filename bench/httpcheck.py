@@ -6,8 +6,9 @@ blackbox_exporter is Debian's `prometheus-blackbox-exporter` package (sudo apt i
 prometheus-blackbox-exporter); without it only statusboard's figure is printed. The endpoints run in a process
 of their own (bench/world.py) so neither side pays for them. 127.0.0.1 only.
 
-    python bench/httpcheck.py            # 30 rounds of 64 checks each
-    python bench/httpcheck.py --rounds 100
+    python bench/httpcheck.py                        # 30 rounds of 64 checks each, back to back
+    python bench/httpcheck.py --every 1              # a round a second, as a board at interval 1 s
+    python bench/httpcheck.py --every 10 --rounds 6  # a round every 10 s, as a board at interval 10 s
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import List, Tuple
+from typing import Iterator, List, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,7 +35,15 @@ from statusboard.state import StateTable  # noqa: E402
 from tests.broker import free_port  # noqa: E402
 
 
-def ours(urls: List[str], rounds: int) -> float:
+def paced(rounds: int, every: float) -> Iterator[int]:
+    """Round numbers, each started `every` seconds after the one before (at once when every is 0)."""
+    start = time.monotonic()
+    for n in range(rounds):
+        time.sleep(max(0.0, start + n * every - time.monotonic()))
+        yield n
+
+
+def ours(urls: List[str], rounds: int, every: float = 0.0) -> float:
     """ms of this process's CPU per check, over `rounds` rounds of every URL."""
     text = "defaults: {timeout: 2s}\ntargets:\n" + "".join(
         f"  t{i}: {{pixel: [{i % 8}, {i // 8}], http: '{url}'}}\n" for i, url in enumerate(urls))
@@ -43,7 +52,7 @@ def ours(urls: List[str], rounds: int) -> float:
     sched = Scheduler(board.targets, make_checks(["http"]), table.record)
     sched.run_once()   # warm: sessions made, code loaded
     cpu = time.process_time()
-    for _ in range(rounds):
+    for _ in paced(rounds, every):
         sched.run_once()
     spent = time.process_time() - cpu
     states = {s.state for s in table.snapshot(time.monotonic()).values()}
@@ -51,7 +60,7 @@ def ours(urls: List[str], rounds: int) -> float:
     return spent * 1000 / (rounds * len(urls))
 
 
-def blackbox(urls: List[str], rounds: int) -> float:
+def blackbox(urls: List[str], rounds: int, every: float = 0.0) -> float:
     """ms of blackbox_exporter's CPU per http probe, driven in the same rounds."""
     import requests
     port = free_port()
@@ -82,7 +91,7 @@ def blackbox(urls: List[str], rounds: int) -> float:
             with ThreadPoolExecutor(len(urls)) as pool:
                 list(pool.map(one, urls))   # warm
                 cpu = cpu_seconds(proc.pid)
-                for _ in range(rounds):
+                for _ in paced(rounds, every):
                     answers = list(pool.map(one, urls))
                 spent = cpu_seconds(proc.pid) - cpu
             assert all("probe_success 1" in text for _, text in answers), "every probe succeeds"
@@ -95,15 +104,18 @@ def blackbox(urls: List[str], rounds: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description="HTTP checks against blackbox_exporter")
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--every", type=float, default=0.0, help="seconds from one round's start to the next's")
     args = parser.parse_args()
     with World(86) as world:   # every fourth never answers: 64 that do
         urls = [f"http://127.0.0.1:{port}/{path}" for port, path in world.endpoints if path == "ok"][:64]
-        mine = ours(urls, args.rounds)
-        print(f"statusboard: {mine:.3f} ms of CPU per HTTP check, {args.rounds} rounds of {len(urls)}", flush=True)
+        mine = ours(urls, args.rounds, args.every)
+        pace = f"every {args.every:g} s" if args.every else "back to back"
+        print(f"statusboard: {mine:.3f} ms of CPU per HTTP check, {args.rounds} rounds of {len(urls)} {pace}",
+              flush=True)
         if shutil.which("prometheus-blackbox-exporter") is None:
             print("prometheus-blackbox-exporter is not installed: no comparison")
             return
-        theirs = blackbox(urls, args.rounds)
+        theirs = blackbox(urls, args.rounds, args.every)
         print(f"blackbox_exporter: {theirs:.3f} ms of CPU per http probe; statusboard / blackbox = "
               f"{mine / theirs:.2f} (goal: at most 0.5)")
 

@@ -28,7 +28,7 @@ from statusboard.writer import StateWriter
 log = logging.getLogger(__name__)
 
 IDLE_MAX = 30.0    # the longest the main loop sleeps with nothing due (a running board's loop still turns)
-COALESCE = 0.05    # after a result arrives, wait this long for others before drawing
+COALESCE = 0.2     # after a result arrives, wait this long for others before drawing
 SETTLE = 0.2       # a reload reads the config until two reads this far apart agree (an editor mid-save)
 SETTLE_LIMIT = 5.0  # ... and refuses a file that keeps changing for this long
 
@@ -70,6 +70,7 @@ class Runner:
         self.failed = False   # set when the board stopped because a part of it died
         self._stop = threading.Event()
         self._reload = threading.Event()
+        self._hurry = threading.Event()   # a stop or a reload: no waiting for more results first
         self.files = statefile.Files(keep)
         self.writer = StateWriter(self.files, clock)
         self._drawn_from: Optional[Tuple[Any, ...]] = None
@@ -123,11 +124,13 @@ class Runner:
     def stop(self) -> None:
         """Make run() return promptly (safe from a signal handler or another thread)."""
         self._stop.set()
+        self._hurry.set()
         self.table.changed.set()
 
     def request_reload(self) -> None:
         """Re-read the config file at the next turn of the loop (safe from a signal handler)."""
         self._reload.set()
+        self._hurry.set()
         self.table.changed.set()
 
     def run(self) -> None:
@@ -139,6 +142,7 @@ class Runner:
         self.notifier.ready(self.status_line(statuses))
         try:
             while not self._stop.is_set():
+                self._hurry.clear()
                 if self._reload.is_set():
                     self._reload.clear()
                     self.reload()
@@ -153,7 +157,7 @@ class Runner:
                     break
                 self.notifier.watchdog(time.monotonic())
                 if self.table.changed.wait(self._next_wake(statuses)):
-                    self._stop.wait(COALESCE)   # results arriving together are drawn together
+                    self._hurry.wait(COALESCE)   # results arriving together are drawn together
         finally:
             self.notifier.stopping()
             self.scheduler.stop()

@@ -18,6 +18,7 @@ import threading
 import urllib.request
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
 
@@ -193,6 +194,7 @@ def _tunnel(sock: socket.socket, host: str, port: int, proxy: SplitResult) -> No
         raise CheckError(f"the proxy {proxy.hostname} answered {resp.status} {resp.reason} to CONNECT")
 
 
+@lru_cache(maxsize=1024)   # a target asks for the same URL every time
 def _request(parts: SplitResult, proxied: bool) -> bytes:
     """The request's bytes: a GET of the path (the whole URL, to a proxy), asking for the connection to close."""
     host = (parts.hostname or "").encode("idna").decode("ascii")
