@@ -1,24 +1,27 @@
-"""HTTP(S) checks: status, body content, slowness, and a total deadline."""
+"""HTTP(S) checks: status, body content, slowness, and a total deadline.
+
+The HTTP client (checks/httpget.py, with http.client and ssl) is imported at the first check, on a worker,
+not before the board's first frame.
+"""
 
 from __future__ import annotations
 
-import http.client
 import logging
 import socket
-import ssl
 import threading
 import time
-import zlib
-from typing import Callable, Dict, Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, Optional, Tuple
 from urllib.parse import urlsplit
 
 from statusboard.checks.connect import ResolveTimeout
 from statusboard.checks.deadline import Deadline
-from statusboard.checks.httpget import Answer, CheckError, Environment, get
 from statusboard.config import Target
 from statusboard.observation import Observation
 from statusboard.states import DOWN, SLOW, UP
 from statusboard.targets import HttpSpec
+
+if TYPE_CHECKING:
+    from statusboard.checks.httpget import Answer, Environment
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,10 @@ def _ms(seconds: float) -> str:
 
 def failure_detail(exc: BaseException, url: str, timeout: float, expired: bool) -> str:
     """A one-line reason for a failed request: timeout, refused, DNS, TLS, redirect loop, or what it was."""
+    import http.client
+    import ssl
+
+    from statusboard.checks.httpget import CheckError
     causes = list(_causes(exc))
 
     def has(*kinds: type) -> bool:
@@ -84,10 +91,11 @@ class HttpCheck:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         # The environment (proxies, CA bundle) is read once per target, not on every check.
-        self._envs: Dict[Tuple[str, str], Environment] = {}
+        self._envs: Dict[Tuple[str, str], "Environment"] = {}
         self._lock = threading.Lock()
 
-    def _env(self, name: str, url: str) -> Environment:
+    def _env(self, name: str, url: str) -> "Environment":
+        from statusboard.checks.httpget import Environment
         with self._lock:
             env = self._envs.get((name, url))
             if env is None:
@@ -96,6 +104,10 @@ class HttpCheck:
 
     def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
         """GET the URL once, within target.timeout, and judge the answer."""
+        import http.client
+        import zlib
+
+        from statusboard.checks.httpget import CheckError, get
         spec: HttpSpec = target.spec  # type: ignore[assignment]
         start = time.monotonic()
         at = deadline if deadline is not None else start + target.timeout
@@ -111,7 +123,7 @@ class HttpCheck:
         return Observation.of(target.name, state, detail, self.clock())
 
     @staticmethod
-    def judge(spec: HttpSpec, answer: Answer, elapsed: float) -> Tuple[str, str]:
+    def judge(spec: HttpSpec, answer: "Answer", elapsed: float) -> Tuple[str, str]:
         """The state and detail an answer gives this target."""
         said = f"HTTP {answer.status} in {_ms(elapsed)}"
         expected = spec.status

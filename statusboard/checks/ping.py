@@ -17,10 +17,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-import icmplib
-import icmplib.sockets
-from icmplib.utils import unique_identifier
-
 from statusboard.checks.connect import ResolveTimeout, interleave, resolve
 from statusboard.config import Target
 from statusboard.observation import Observation
@@ -29,10 +25,19 @@ from statusboard.targets import PingSpec
 
 log = logging.getLogger(__name__)
 
-# icmplib times its waits and its replies with the wall clock, which jumps on a Pi (no real-time clock): a jump
-# forward during a ping makes it throw away a reply that did arrive. It only ever subtracts two of its own
-# readings, so the monotonic clock serves it exactly.
-icmplib.sockets.time = time.monotonic  # type: ignore[attr-defined]
+
+
+def _icmplib() -> Any:
+    """icmplib, imported at the first ping rather than at start: it brings asyncio, 40 ms before the first frame.
+
+    icmplib times its waits and its replies with the wall clock, which jumps on a Pi (no real-time clock): a
+    jump forward during a ping makes it throw away a reply that did arrive. It only ever subtracts two of its
+    own readings, so the monotonic clock serves it exactly.
+    """
+    import icmplib
+    import icmplib.sockets
+    icmplib.sockets.time = time.monotonic  # type: ignore[attr-defined]
+    return icmplib
 
 INTERVAL = 0.2   # seconds between echo requests to one host
 PAYLOAD = bytes(range(56))   # the usual 56 bytes; a fixed payload spares making a random one per packet
@@ -43,6 +48,7 @@ NOT_ALLOWED = ("ICMP not allowed: run as root (or through the service), or allow
 
 def probe_mode() -> Optional[bool]:
     """True for raw (privileged) ICMP, False for unprivileged ping sockets, None when neither is allowed."""
+    icmplib = _icmplib()
     for privileged in (True, False):
         try:
             with icmplib.ICMPv4Socket(privileged=privileged):
@@ -116,7 +122,8 @@ def sweep(hosts: Sequence[Host], deadline: float, privileged: bool) -> None:
 def _one_phase(pairs: Sequence[Tuple[Host, str]], deadline: float, privileged: bool) -> None:
     """Echo requests to one address of each host; replies matched by sequence number (unique in the phase),
     each awaited within its own slot of the time."""
-    ident = unique_identifier()
+    icmplib = _icmplib()
+    ident = icmplib.utils.unique_identifier()
     count = max(h.spec.count for h, _ in pairs)
     start = time.monotonic()
     slot = max(0.0, deadline - start) / count     # an echo's reply must come within its slot
@@ -234,6 +241,7 @@ class PingCheck:
         timeout = max(t.timeout for t in targets)
         at = time.monotonic() + timeout if deadline is None else deadline
         hosts = _resolve_all([t.spec for t in targets], at, timeout)  # type: ignore[misc]
+        icmplib = _icmplib()
         try:
             sweep(hosts, at, mode)
         except icmplib.SocketPermissionError:

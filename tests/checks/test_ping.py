@@ -109,7 +109,9 @@ def test_many_pings_at_once_each_get_their_own_replies():
 def test_icmplib_waits_on_the_monotonic_clock():
     """icmplib reads the clock as `time` in its sockets module to time its waits; the wall clock would make a
     jump (NTP syncing a Pi) throw away a reply that arrived. (Jumping this machine's real clock in a test is
-    not done: it would move every other program's clock too.)"""
+    not done: it would move every other program's clock too.) icmplib is imported at the first ping."""
+    from statusboard.checks.ping import probe_mode
+    probe_mode()
     import icmplib.sockets
     assert icmplib.sockets.time is time.monotonic
 
