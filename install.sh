@@ -138,7 +138,7 @@ GPIO_PACKAGE=RPi.GPIO
 [[ "$MODEL" == *"Raspberry Pi 5"* ]] && GPIO_PACKAGE=rpi-lgpio
 
 if [ "$LIVE" = 1 ] && command -v apt-get >/dev/null; then
-    pkgs=(python3-venv)
+    pkgs=(python3-venv ca-certificates)   # ca-certificates: the CA store HTTPS checks verify servers against
     # The boards' drivers (rpi_ws281x, spidev, RPi.GPIO) are built from source.
     [ "$HAT" = yes ] && pkgs+=(python3-dev gcc)
     missing=()

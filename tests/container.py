@@ -18,8 +18,8 @@ from typing import List, Optional, Sequence
 
 CACHE = Path(os.environ.get("STATUSBOARD_TEST_CACHE", "/var/cache/statusboard-tests"))
 MIRROR = "http://deb.debian.org/debian"
-# What a fresh Raspberry Pi OS Lite has that matters here: systemd, Python 3 with venv, ip, ps.
-PACKAGES = "systemd,systemd-sysv,dbus,python3,python3-venv,iproute2,procps"
+# What a fresh Raspberry Pi OS Lite has that matters here: systemd, Python 3 with venv, ip, ps, the CA store.
+PACKAGES = "systemd,systemd-sysv,dbus,python3,python3-venv,iproute2,procps,ca-certificates"
 PYTHON = {"bookworm": "3.11", "bullseye": "3.9"}
 # Everything statusboard[ec2,mqtt] installs, and what pip needs to build it, as wheels for the container's Python.
 WHEELS = ["pip", "setuptools", "wheel", "pyyaml>=5.4", "icmplib>=3.0", "boto3>=1.26",
@@ -48,10 +48,10 @@ def _run(command: Sequence[str], timeout: float = 900, **kwargs) -> subprocess.C
 
 def base_image(suite: str) -> Path:
     """A minimal Debian `suite` tree, made once and kept in the cache."""
-    image = CACHE / suite
+    image = CACHE / f"{suite}-{hashlib.sha256(PACKAGES.encode()).hexdigest()[:8]}"
     if (image / "usr/lib/systemd/systemd").exists() or (image / "lib/systemd/systemd").exists():
         return image
-    partial = CACHE / f"{suite}.partial"
+    partial = image.with_name(image.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.parent.mkdir(parents=True, exist_ok=True)
     made = _run(["debootstrap", "--variant=minbase", f"--include={PACKAGES}", suite, str(partial), MIRROR])

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 # System tools the tests use: ip (network namespaces), setpriv, openssl (a self-signed certificate),
 # Xvfb and Tk (the window display), debootstrap and systemd-nspawn (the appliance booted in a container),
-# Mosquitto (the MQTT broker the MQTT tests start).
+# Mosquitto (the MQTT broker the MQTT tests start). The benches compare against fping and blackbox_exporter
+# where they are installed (not needed by the tests): sudo apt install fping prometheus-blackbox-exporter
 need=()
 command -v Xvfb >/dev/null || need+=(xvfb)
 command -v debootstrap >/dev/null || need+=(debootstrap)

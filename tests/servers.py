@@ -223,19 +223,20 @@ def refused_socket() -> socket.socket:
     return sock
 
 
-def self_signed(directory: Path) -> Tuple[Path, Path]:
-    """A self-signed certificate for localhost made with openssl."""
+def self_signed(directory: Path, alt_name: bool = True) -> Tuple[Path, Path]:
+    """A self-signed certificate for localhost made with openssl (naming it in subjectAltName, or, as old
+    certificates did, in the common name alone)."""
     cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost",
+    extra = ["-addext", "subjectAltName=DNS:localhost"] if alt_name else []
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", *extra,
                     "-days", "2", "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)
     return cert, key
 
 
-def tls_server(directory: Path) -> Iterator[Server]:
+def tls_server(directory: Path, alt_name: bool = True) -> Iterator[Server]:
     """The test web app over TLS with a self-signed certificate."""
-    cert, key = self_signed(directory)
+    cert, key = self_signed(directory, alt_name)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server = Server(context)

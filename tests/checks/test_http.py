@@ -88,6 +88,21 @@ def test_self_signed_tls_fails_unless_verify_false(tls_web):
     assert relaxed.state == "up", relaxed.detail
 
 
+def test_a_trusted_certificate_is_accepted_only_for_the_names_in_its_alt_names(tls_web, tmp_path, monkeypatch):
+    """As browsers hold: a certificate that names its host only in the common name does not name it."""
+    from tests import servers
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_web.cert))
+    assert observe(target(f"https://localhost:{tls_web.port}/ok"))[0].state == "up"
+    old_style = servers.tls_server(tmp_path, alt_name=False)
+    server = next(old_style)
+    try:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.cert))
+        result, _ = observe(target(f"https://localhost:{server.port}/ok"))
+    finally:
+        old_style.close()
+    assert result.state == "down" and result.detail.startswith("TLS error: Hostname mismatch"), result.detail
+
+
 def test_no_threads_left_behind(web, silent_port):
     import threading
     before = threading.active_count()
