@@ -157,11 +157,16 @@ def _open(parts: SplitResult, proxy: Optional[SplitResult], watch: Deadline, caf
             return sock
         if proxy is not None:
             _tunnel(sock, host, port, proxy)
-        tls = tls_context(verify, cafile).wrap_socket(sock, server_hostname=host)
+        tls = tls_context(verify, cafile).wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
     except BaseException:
         sock.close()
         raise
-    watch.add(tls)   # the wrapped socket owns the descriptor now
+    watch.add(tls)   # the wrapped socket owns the descriptor now: watched before a handshake that may drip
+    try:
+        tls.do_handshake()
+    except BaseException:
+        tls.close()
+        raise
     return tls
 
 

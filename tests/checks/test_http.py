@@ -63,6 +63,34 @@ def test_dripping_server_cannot_hold_a_check_past_its_timeout(web, route):
     assert took < 1.8
 
 
+def test_a_tls_handshake_that_drips_ends_at_the_deadline():
+    """A server that starts a TLS record and then sends a byte every 0.2 s: each read gets something, so only
+    the check's deadline can end it."""
+    import socket
+    import threading
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip():
+        conn, _ = listener.accept()
+        with conn:
+            conn.sendall(b"\x16\x03\x03\x40\x00")   # a handshake record of 16 KB, to come
+            while not stop.wait(0.2):
+                try:
+                    conn.sendall(b"\x02")
+                except OSError:
+                    return
+
+    threading.Thread(target=drip, daemon=True).start()
+    try:
+        result, took = observe(target(f"https://127.0.0.1:{listener.getsockname()[1]}/", timeout="1s"))
+    finally:
+        stop.set()
+        listener.close()
+    assert result.state == "down" and result.detail == "timeout: no complete answer within 1 s"
+    assert took < 1.8
+
+
 def test_refused(refused_port):
     result, took = observe(target(f"http://127.0.0.1:{refused_port}/"))
     assert (result.state, result.detail) == ("down", "connection refused") and took < 1
