@@ -14,17 +14,18 @@ from statusboard.states import STATES
 from tests.conftest import ROOT
 
 
-def test_demo_shows_every_state_and_stops_cleanly():
+def test_demo_shows_every_state_and_stops_cleanly(tmp_path):
     pytest.importorskip("moto", reason="the demo's EC2 fleet needs the demo extra (moto)")
     start = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "statusboard", "demo", "--speed", "4", "--seconds", "16"],
                           capture_output=True, text=True, cwd=ROOT, timeout=90,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)})
     assert done.returncode == 0, done.stderr[-2000:]
     assert time.monotonic() - start < 40, "Ctrl-C or the end stops the board and everything it started"
     seen = set(re.findall(r"^\[\d,\d\] \S+\s+(\S+)", done.stdout, re.M))
     assert seen == set(STATES), f"missing: {sorted(set(STATES) - seen)}"
     assert "Traceback" not in done.stderr
+    assert not list(tmp_path.iterdir()), "the demo leaves no files behind"
 
 
 @pytest.mark.parametrize("layout, size", [("hd", 256), ("mini", 119)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -111,3 +112,4 @@ def run_demo(display_name: str = "terminal", speed: float = 1.0, seconds: Option
         if fleet is not None:
             fleet.stop()
         web.stop()
+        shutil.rmtree(work, ignore_errors=True)   # its board file and its AWS profiles
