@@ -105,8 +105,12 @@ _HOST = re.compile(r"^[A-Za-z0-9_.:-]+$")
 def url(value: Any) -> str:
     """An absolute http:// or https:// URL."""
     text = values.text(value).strip()
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(text)
+        parts.port   # a port that is not a number from 0 to 65535 raises here
+    except ValueError as exc:
+        raise Invalid(f"not a valid URL ({exc}): {value!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Invalid(f"expected an http:// or https:// URL, got {value!r}")
     return text
 
