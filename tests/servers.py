@@ -147,6 +147,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - the http.server name
         server: Proxy = self.server  # type: ignore[assignment]
         server.seen.append(("GET", self.path))
+        server.credentials.append(self.headers.get("Proxy-Authorization"))
         if not self.path.startswith("http://"):
             self.send_error(400, "a proxy is asked for whole URLs")
             return
@@ -196,6 +197,7 @@ class Proxy(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _ProxyHandler)
         self.plain_port, self.tls_port = plain_port, tls_port
         self.seen: List[Tuple[str, str]] = []
+        self.credentials: List[Optional[str]] = []   # the Proxy-Authorization of each GET
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
 

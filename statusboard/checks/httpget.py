@@ -126,7 +126,7 @@ def get(url: str, watch: Deadline, env: Environment, verify: bool = True, keep_b
         proxy = env.proxy(parts)
         sock = _open(parts, proxy, watch, env.cafile, verify)
         try:
-            sock.sendall(_request(parts, proxied=parts.scheme == "http" and proxy is not None))
+            sock.sendall(_request(parts, proxy if parts.scheme == "http" else None))
             resp = http.client.HTTPResponse(sock, method="GET")
             try:
                 resp.begin()
@@ -200,20 +200,22 @@ def _tunnel(sock: socket.socket, host: str, port: int, proxy: SplitResult) -> No
 
 
 @lru_cache(maxsize=1024)   # a target asks for the same URL every time
-def _request(parts: SplitResult, proxied: bool) -> bytes:
-    """The request's bytes: a GET of the path (the whole URL, to a proxy), asking for the connection to close."""
+def _request(parts: SplitResult, proxy: Optional[SplitResult]) -> bytes:
+    """The request's bytes: a GET of the path (of the whole URL, to a plain-HTTP proxy, with the proxy's
+    credentials when its URL has them), asking for the connection to close."""
     host = (parts.hostname or "").encode("idna").decode("ascii")
     if parts.port in (None, PORTS[parts.scheme]):
         authority = f"[{host}]" if ":" in host else host
     else:
         authority = _authority(host, parts.port)
     path = quote(parts.path or "/", safe=_SAFE) + ("?" + quote(parts.query, safe=_SAFE) if parts.query else "")
-    target = f"{parts.scheme}://{authority}{path}" if proxied else path
+    target = f"{parts.scheme}://{authority}{path}" if proxy is not None else path
     lines = [f"GET {target} HTTP/1.1", f"Host: {authority}", f"User-Agent: {USER_AGENT}",
              "Accept-Encoding: gzip, deflate", "Accept: */*", "Connection: close"]
-    auth = _basic(parts)
-    if auth:
-        lines.append(f"Authorization: {auth}")
+    for header, source in (("Authorization", parts), ("Proxy-Authorization", proxy)):
+        auth = _basic(source) if source is not None else None
+        if auth:
+            lines.append(f"{header}: {auth}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -185,10 +186,11 @@ def proxy(web, tls_web):
 
 def test_http_goes_through_the_proxy_the_environment_names(proxy, refused_port, monkeypatch):
     """The URL's own port refuses; only the proxy, which serves the web app, can make this check up."""
-    monkeypatch.setenv("http_proxy", proxy.url)
+    monkeypatch.setenv("http_proxy", proxy.url.replace("://", "://board:s%40cret@"))
     result, _ = observe(target(f"http://localhost:{refused_port}/ok?x=1", contains='"ok"'))
     assert result.state == "up", result.detail
     assert proxy.seen == [("GET", f"http://localhost:{refused_port}/ok?x=1")]
+    assert proxy.credentials == ["Basic " + base64.b64encode(b"board:s@cret").decode()]
 
 
 def test_https_tunnels_through_the_proxy_and_verifies_the_server(proxy, tls_web, refused_port, monkeypatch):
