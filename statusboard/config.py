@@ -260,7 +260,10 @@ def _target(sec: Section, name: str, defaults: Dict[str, Any], pixel: Any) -> Op
             sec.report(f"{kinds[0]} targets need {library}, which is not installed ({how})", kinds[0])
     interval = sec.take("interval", values.duration, defaults["interval"]) or defaults["interval"]
     timeout = sec.take("timeout", values.duration, defaults["timeout"]) or defaults["timeout"]
-    fail_after = sec.take("fail_after", lambda v: values.integer(v, 1, 100), defaults["fail_after"])
+    # A pushed state (mqtt) is shown as its message says, at once: the board that checked it held it already,
+    # and a message is one observation however often it is read. A target's own fail_after still counts.
+    held = 1 if kinds == ["mqtt"] else defaults["fail_after"]
+    fail_after = sec.take("fail_after", lambda v: values.integer(v, 1, 100), held) or held
     stale_after = sec.take("stale_after", values.duration, defaults["stale_after"])
     sec.finish()
     if position is None or spec is None or len(sec.problems) > before:
@@ -269,5 +272,5 @@ def _target(sec: Section, name: str, defaults: Dict[str, Any], pixel: Any) -> Op
         sec.report(f"timeout ({timeout:g} s) is longer than interval ({interval:g} s)", "timeout")
         return None
     return Target(name=name, pixel=position, kind=kinds[0], spec=spec, interval=interval, timeout=timeout,
-                  fail_after=fail_after or defaults["fail_after"],
+                  fail_after=fail_after,
                   stale_after=stale_after or interval * STALE_INTERVALS, line=sec.line)

@@ -28,7 +28,8 @@ from statusboard.writer import StateWriter
 log = logging.getLogger(__name__)
 
 IDLE_MAX = 30.0    # the longest the main loop sleeps with nothing due (a running board's loop still turns)
-COALESCE = 0.2     # after a result arrives, wait this long for others before drawing
+QUIET = 0.03       # after a result, wait this long for others that come with it before drawing
+COALESCE = 1.0     # results that change only details and keep coming (a round) are drawn together, this long
 SETTLE = 0.2       # a reload reads the config until two reads this far apart agree (an editor mid-save)
 SETTLE_LIMIT = 5.0  # ... and refuses a file that keeps changing for this long
 
@@ -147,6 +148,7 @@ class Runner:
                     self._reload.clear()
                     self.reload()
                 self.table.changed.clear()
+                self.table.visible.clear()
                 statuses = self.draw()
                 self._publish(statuses)
                 if not self.scheduler.alive() and not self._stop.is_set():
@@ -157,7 +159,7 @@ class Runner:
                     break
                 self.notifier.watchdog(time.monotonic())
                 if self.table.changed.wait(self._next_wake(statuses)):
-                    self._hurry.wait(COALESCE)   # results arriving together are drawn together
+                    self._gather()
         finally:
             self.notifier.stopping()
             self.scheduler.stop()
@@ -165,6 +167,16 @@ class Runner:
             self.writer.keep(self.board, self.table.latest(), force=True)
             if self.mqtt is not None:
                 self.mqtt.close()
+
+    def _gather(self) -> None:
+        """After a result: a change a person can see is drawn once the results that came with it are in
+        (QUIET); results that change only details are drawn together while they keep coming, up to COALESCE, so
+        a round costs one or two frames; a stop or a reload does not wait."""
+        end = time.monotonic() + COALESCE
+        while time.monotonic() < end:
+            self.table.changed.clear()
+            if self._hurry.wait(QUIET) or not self.table.changed.is_set() or self.table.visible.is_set():
+                return
 
     def _next_wake(self, statuses: Mapping[str, Status]) -> float:
         """Seconds the loop may sleep: until the next thing that can change a pixel (a result wakes it at once;

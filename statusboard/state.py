@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable, Optional, Tuple
 
 from statusboard.config import Target
 from statusboard.observation import Observation
@@ -50,13 +50,22 @@ def _fresh(obs: Observation, now: Optional[float], stale_after: float) -> bool:
     return obs.mono is not None and now is not None and now - obs.mono <= stale_after
 
 
+def _look(entry: _Entry, now: Optional[float]) -> Tuple[Optional[str], bool]:
+    """What decides an entry's pixel at `now`: the state it shows, and whether its data is stale."""
+    latest = entry.latest
+    stale = latest is None or latest.mono is None or now is None or now - latest.mono > entry.target.stale_after
+    return (entry.shown.state if entry.shown is not None else None, stale)
+
+
 class StateTable:
-    """The latest observation per target; thread-safe; `changed` is set whenever a result arrives."""
+    """The latest observation per target; thread-safe; `changed` is set whenever a result arrives, `visible`
+    when one changes what a pixel shows (not only its detail)."""
 
     def __init__(self, targets: Iterable[Target]) -> None:
         self._lock = threading.Lock()
         self._entries: Dict[str, _Entry] = {t.name: _Entry(t) for t in targets}
         self.changed = threading.Event()
+        self.visible = threading.Event()
 
     def record(self, obs: Observation) -> None:
         """Take one observation; a `down` is held back until `fail_after` failures in a row, behind a good
@@ -65,6 +74,7 @@ class StateTable:
             entry = self._entries.get(obs.target)
             if entry is None:
                 return
+            before = _look(entry, obs.mono)
             entry.latest = obs
             failed = obs.state == DOWN
             entry.failures = entry.failures + 1 if failed else 0
@@ -74,6 +84,9 @@ class StateTable:
                        and _fresh(shown, obs.mono, entry.target.stale_after))
             if not holding:
                 entry.shown = obs
+            moved = _look(entry, obs.mono) != before
+        if moved:
+            self.visible.set()
         self.changed.set()
 
     def status(self, name: str, now: float) -> Status:

@@ -32,13 +32,17 @@ def test_sample_config_validates():
 def test_short_and_long_forms_and_defaults():
     board = board_from("""
         display: {layout: phat, rotation: 180, brightness: 0.2}
+        mqtt: {url: "mqtt://127.0.0.1:1883"}
         defaults: {interval: 1m, timeout: 800ms, fail_after: 3}
         targets:
           a: {pixel: [7, 3], http: "http://127.0.0.1:1/x"}
           b: {pixel: [0, 0], ping: {host: localhost, count: 5, slow: 50ms, loss: 40%}, interval: 10s}
           c: {pixel: [1, 0], ec2: {id: i-0123456789abcdef0, region: eu-west-1}}
+          d: {pixel: [2, 0], mqtt: ci/main}
+          e: {pixel: [3, 0], mqtt: ci/nightly, fail_after: 2}
     """)
-    a, b, c = board.targets
+    a, b, c, d, e = board.targets
+    assert (d.fail_after, e.fail_after) == (1, 2), "a pushed state is shown as it comes, unless the target says"
     assert a.spec == HttpSpec("http://127.0.0.1:1/x")
     assert (a.interval, a.timeout, a.fail_after, a.stale_after) == (60.0, 0.8, 3, 180.0)
     assert b.spec == PingSpec("localhost", 5, 0.05, 0.4) and b.interval == 10.0 and b.stale_after == 30.0

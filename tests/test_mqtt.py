@@ -23,9 +23,9 @@ from tests.broker import Listener, Mosquitto, TestCA  # noqa: E402
 from tests.conftest import ROOT, wait_for  # noqa: E402
 
 
-def board_text(port, *targets, mqtt="", scheme="mqtt", board="desk"):
+def board_text(port, *targets, mqtt="", scheme="mqtt", board="desk", defaults="interval: 1s, timeout: 1s, fail_after: 1"):
     lines = [f"mqtt: {{url: '{scheme}://127.0.0.1:{port}', board: {board}{', ' + mqtt if mqtt else ''}}}",
-             "defaults: {interval: 1s, timeout: 1s, fail_after: 1}", "targets:"]
+             f"defaults: {{{defaults}}}", "targets:"]
     lines += [f"  {t}" for t in targets]
     return "\n".join(lines) + "\n"
 
@@ -123,7 +123,8 @@ def test_a_payload_map_a_json_field_staleness_and_push(tmp_path):
         text = board_text(broker.port,
                           "door: {pixel: [0, 0], stale_after: 2s, mqtt: {topic: home/door, payload: {ON: up, OFF: down}}}",
                           "ci:   {pixel: [1, 0], mqtt: {topic: ci/main, field: result, payload: {passed: up, failed: down}}}",
-                          "job:  {pixel: [2, 0], mqtt: jobs/backup}", mqtt="publish: false")
+                          "job:  {pixel: [2, 0], mqtt: jobs/backup}", mqtt="publish: false",
+                          defaults="interval: 30s, timeout: 1s, fail_after: 3")
         config = tmp_path / "board.yaml"
         config.write_text(text)
         sender = Listener(broker.port, "nothing")
@@ -138,6 +139,12 @@ def test_a_payload_map_a_json_field_staleness_and_push(tmp_path):
             assert "the payload 'AJAR' is not in the target's payload map" in state_of(runner, "door").detail
             sender.publish("home/door", b"ON")
             wait_for(lambda: state_of(runner, "door").state == "up", timeout=3, what="ON")
+            # One message is one observation, shown as it says: the defaults' fail_after 3 holds polled checks,
+            # not a pushed state (the board that sent it did its own holding).
+            sender.publish("home/door", b"OFF")
+            wait_for(lambda: state_of(runner, "door").state == "down", timeout=3, what="OFF after ON, at once")
+            sender.publish("home/door", b"ON")
+            wait_for(lambda: state_of(runner, "door").state == "up", timeout=3, what="ON again")
             wait_for(lambda: state_of(runner, "door").state == "stale", timeout=5, what="no message for 2 s: stale")
             done = subprocess.run([sys.executable, "-m", "statusboard", "push", "job", "down", "--detail",
                                    "backup failed: disk full", "-c", str(config)], cwd=ROOT, capture_output=True,

@@ -86,3 +86,21 @@ def test_record_sets_changed_and_ignores_strangers(clock):
     assert not table.changed.is_set()
     table.record(obs("api", "up", "", clock()))
     assert table.changed.is_set()
+
+
+def test_visible_is_set_when_a_pixel_would_change_not_for_a_detail(clock):
+    """The main loop draws a change a person can see at once, and batches results that change only details."""
+    table = StateTable(BOARD.targets)
+    table.record(obs("api", "up", "HTTP 200 in 3 ms", clock()))
+    assert table.visible.is_set(), "the first result lights the pixel"
+    table.visible.clear()
+    clock.step(10)
+    table.record(obs("api", "up", "HTTP 200 in 4 ms", clock()))
+    table.record(obs("api", "down", "HTTP 503 in 4 ms", clock()))   # held: still up
+    assert not table.visible.is_set() and table.changed.is_set()
+    table.record(obs("api", "down", "HTTP 503 in 5 ms", clock()))
+    assert table.visible.is_set(), "held no more: red"
+    table.visible.clear()
+    clock.step(100)   # older than stale_after (3 intervals): the pixel shows stale until this result
+    table.record(obs("api", "down", "HTTP 503 in 5 ms", clock()))
+    assert table.visible.is_set(), "stale to fresh"
