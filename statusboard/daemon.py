@@ -28,8 +28,8 @@ from statusboard.writer import StateWriter
 log = logging.getLogger(__name__)
 
 IDLE_MAX = 30.0    # the longest the main loop sleeps with nothing due (a running board's loop still turns)
-QUIET = 0.03       # after a result, wait this long for others that come with it before drawing
-COALESCE = 1.0     # results that change only details and keep coming (a round) are drawn together, this long
+QUIET = 0.03       # a change people can see is drawn this long after it came, with the results that came with it
+COALESCE = 1.0     # results that change only details (a round's) are gathered this long and drawn together
 SETTLE = 0.2       # a reload reads the config until two reads this far apart agree (an editor mid-save)
 SETTLE_LIMIT = 5.0  # ... and refuses a file that keeps changing for this long
 
@@ -119,20 +119,21 @@ class Runner:
         return self.draw()
 
     def _wake(self) -> None:
-        """Turn the main loop now (from any thread)."""
+        """Turn the main loop now, without waiting for more results (from any thread)."""
+        self.table.visible.set()
         self.table.changed.set()
 
     def stop(self) -> None:
         """Make run() return promptly (safe from a signal handler or another thread)."""
         self._stop.set()
         self._hurry.set()
-        self.table.changed.set()
+        self._wake()
 
     def request_reload(self) -> None:
         """Re-read the config file at the next turn of the loop (safe from a signal handler)."""
         self._reload.set()
         self._hurry.set()
-        self.table.changed.set()
+        self._wake()
 
     def run(self) -> None:
         """Check and draw until stop() is called (or a part of the board dies: then `failed` is set)."""
@@ -143,12 +144,13 @@ class Runner:
         self.notifier.ready(self.status_line(statuses))
         try:
             while not self._stop.is_set():
+                # Cleared before anything is looked at: what comes meanwhile wakes the wait below at once.
                 self._hurry.clear()
+                self.table.changed.clear()
+                self.table.visible.clear()
                 if self._reload.is_set():
                     self._reload.clear()
                     self.reload()
-                self.table.changed.clear()
-                self.table.visible.clear()
                 statuses = self.draw()
                 self._publish(statuses)
                 if not self.scheduler.alive() and not self._stop.is_set():
@@ -169,14 +171,12 @@ class Runner:
                 self.mqtt.close()
 
     def _gather(self) -> None:
-        """After a result: a change a person can see is drawn once the results that came with it are in
-        (QUIET); results that change only details are drawn together while they keep coming, up to COALESCE, so
-        a round costs one or two frames; a stop or a reload does not wait."""
-        end = time.monotonic() + COALESCE
-        while time.monotonic() < end:
-            self.table.changed.clear()
-            if self._hurry.wait(QUIET) or not self.table.changed.is_set() or self.table.visible.is_set():
-                return
+        """After a result: results that change only details are gathered for COALESCE, so a round costs one
+        frame, unless a change a person can see comes (or a button, a stop, a reload); that is drawn once the
+        results that came with it are in (QUIET)."""
+        if not self.table.visible.is_set():
+            self.table.visible.wait(COALESCE)
+        self._hurry.wait(QUIET)
 
     def _next_wake(self, statuses: Mapping[str, Status]) -> float:
         """Seconds the loop may sleep: until the next thing that can change a pixel (a result wakes it at once;
