@@ -199,7 +199,8 @@ def test_a_broker_away_never_stops_the_board_and_is_found_again(tmp_path, web):
     broker.stop()
     try:
         text = board_text(broker.port, f"api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}",
-                          "door: {pixel: [1, 0], mqtt: home/door}")
+                          "door: {pixel: [1, 0], mqtt: home/door, interval: 60s}")
+        # The door is checked once a minute: every change of the link below shows at once all the same.
         with Running(text) as runner:
             wait_for(lambda: state_of(runner, "api").state == "up", what="the HTTP check goes on")
             wait_for(lambda: state_of(runner, "door").detail.endswith("connection refused"), what="the reason")
@@ -210,6 +211,8 @@ def test_a_broker_away_never_stops_the_board_and_is_found_again(tmp_path, web):
                      what="reconnected (backoff) and published the latest state")
             wait_for(lambda: state_of(runner, "door").detail == "no message on home/door yet", what="subscribed again")
             watch.stop()
+            broker.stop()
+            wait_for(lambda: "was lost" in state_of(runner, "door").detail, timeout=5, what="the broker gone again")
     finally:
         broker.stop()
 

@@ -52,6 +52,8 @@ class MqttCheck:
         self._specs: Dict[str, MqttSpec] = {}
         self._availability: Set[str] = set()
         self._lock = threading.Lock()
+        if hasattr(link, "when_changed"):   # the broker found or lost: the pixels say so now, not at the interval
+            link.when_changed(self._news)  # type: ignore[union-attr]
 
     def group(self, target: Target) -> str:
         """Every MQTT target is answered from the same link."""
@@ -108,6 +110,10 @@ class MqttCheck:
             if spec is not None:
                 state, detail = read_state(payload, dict(spec.payload) if spec.payload else None, spec.field)
                 self._heard[topic] = Heard(state, detail, time.monotonic(), self.clock())
+        self._news()
+
+    def _news(self) -> None:
+        """Ask the scheduler to observe the MQTT targets now."""
         news = self.on_news
         if news is not None:
             news()

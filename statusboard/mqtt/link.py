@@ -50,6 +50,7 @@ class MqttLink:
         self._refusal: Optional[str] = None
         self._handlers: DefaultDict[str, List[Handler]] = defaultdict(list)
         self._on_connect: List[Callable[[], None]] = []
+        self._on_change: List[Callable[[], None]] = []
         self._lock = threading.Lock()
         self._thread: Optional[threading.Thread] = None
         client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=settings.client_id,
@@ -79,6 +80,10 @@ class MqttLink:
     def when_connected(self, call: Callable[[], None]) -> None:
         """Call this (on the link's thread) each time the connection is made."""
         self._on_connect.append(call)
+
+    def when_changed(self, call: Callable[[], None]) -> None:
+        """Call this (on the link's thread) whenever the link comes up, goes down, or gives another reason."""
+        self._on_change.append(call)
 
     def subscribe(self, topic: str, handler: Handler) -> None:
         """Call handler(topic, payload) for each message on topic, from now on and after every reconnect."""
@@ -136,10 +141,13 @@ class MqttLink:
             delay = min(delay * 2, MAX_DELAY)
 
     def _down(self, problem: str) -> None:
+        changed = self.connected.is_set() or problem != self.problem
         self.connected.clear()
         if problem != self.problem:
             log.warning("MQTT: %s", problem)
         self.problem = problem
+        if changed:
+            _call_each(self._on_change, "a change hook")
 
     def _connected(self, client: object, userdata: object, flags: object, reason_code: object,
                    properties: object) -> None:
@@ -154,11 +162,8 @@ class MqttLink:
             topics = list(self._handlers)
         for topic in topics:
             self.client.subscribe(topic, qos=1)
-        for call in self._on_connect:
-            try:
-                call()
-            except Exception:  # noqa: BLE001 - one hook must not stop the others
-                log.exception("MQTT: a connect hook failed")
+        _call_each(self._on_connect, "a connect hook")
+        _call_each(self._on_change, "a change hook")
 
     def _message(self, client: object, userdata: object, message: object) -> None:
         topic = getattr(message, "topic", "")
@@ -169,3 +174,12 @@ class MqttLink:
                 handler(topic, bytes(getattr(message, "payload", b"")))
             except Exception:  # noqa: BLE001 - a bad message must not stop the others
                 log.exception("MQTT: handling a message on %s failed", topic)
+
+
+def _call_each(calls: List[Callable[[], None]], what: str) -> None:
+    """Call every hook; one that fails is logged and does not stop the others."""
+    for call in list(calls):
+        try:
+            call()
+        except Exception:  # noqa: BLE001 - one hook must not stop the others
+            log.exception("MQTT: %s failed", what)
