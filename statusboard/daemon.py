@@ -77,8 +77,8 @@ class Runner:
         self._drawn_from: Optional[Tuple[Any, ...]] = None
 
     def _checks_for(self, board: Board, old: Mapping[str, Check], mqtt: Optional[MqttSide]) -> Dict[str, Check]:
-        """Checks for a board, reusing old ones of the same kind (their ICMP probe, HTTP sessions); mqtt targets
-        read from the link of `mqtt`, the board's MQTT side."""
+        """Checks for a board, reusing old ones of the same kind (their ICMP probe, what each HTTP target read
+        of the environment); mqtt targets read from the link of `mqtt`, the board's MQTT side."""
         kinds = {t.kind for t in board.targets}
         reuse = {k: c for k, c in old.items() if k in kinds}
         fresh = make_checks(kinds - set(reuse), self.clock, board.aws, mqtt.link if mqtt else None)

@@ -23,7 +23,8 @@ from tests.broker import Listener, Mosquitto, TestCA  # noqa: E402
 from tests.conftest import ROOT, wait_for  # noqa: E402
 
 
-def board_text(port, *targets, mqtt="", scheme="mqtt", board="desk", defaults="interval: 1s, timeout: 1s, fail_after: 1"):
+def board_text(port, *targets, mqtt="", scheme="mqtt", board="desk",
+               defaults="interval: 1s, timeout: 1s, fail_after: 1"):
     lines = [f"mqtt: {{url: '{scheme}://127.0.0.1:{port}', board: {board}{', ' + mqtt if mqtt else ''}}}",
              f"defaults: {{{defaults}}}", "targets:"]
     lines += [f"  {t}" for t in targets]

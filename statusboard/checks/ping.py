@@ -25,6 +25,11 @@ from statusboard.targets import PingSpec
 
 log = logging.getLogger(__name__)
 
+INTERVAL = 0.2   # seconds between echo requests to one host
+PAYLOAD = bytes(range(56))   # the usual 56 bytes; a fixed payload spares making a random one per packet
+SO_ATTACH_FILTER = 26   # from <asm-generic/socket.h>, the same on every Linux the Pi runs
+NOT_ALLOWED = ("ICMP not allowed: run as root (or through the service), or allow ping sockets with "
+               "sysctl net.ipv4.ping_group_range='0 2147483647'")
 
 
 def _icmplib() -> Any:
@@ -38,12 +43,6 @@ def _icmplib() -> Any:
     import icmplib.sockets
     icmplib.sockets.time = time.monotonic  # type: ignore[attr-defined]
     return icmplib
-
-INTERVAL = 0.2   # seconds between echo requests to one host
-PAYLOAD = bytes(range(56))   # the usual 56 bytes; a fixed payload spares making a random one per packet
-SO_ATTACH_FILTER = 26   # from <asm-generic/socket.h>, the same on every Linux the Pi runs
-NOT_ALLOWED = ("ICMP not allowed: run as root (or through the service), or allow ping sockets with "
-               "sysctl net.ipv4.ping_group_range='0 2147483647'")
 
 
 def probe_mode() -> Optional[bool]:
