@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Dict, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,6 +41,26 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def board_cpu(text: str, seconds: float, settle: float = 2.0, env: Optional[Dict[str, str]] = None) -> float:
+    """Share of one core that `statusboard run` takes on this config over `seconds`, once `settle` seconds
+    (its start and first round) have passed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "board.yaml"
+        path.write_text(text)
+        full = {**os.environ, "PYTHONPATH": str(ROOT), "RUNTIME_DIRECTORY": str(Path(tmp) / "run"),
+                "STATE_DIRECTORY": str(Path(tmp) / "lib"), **(env or {})}
+        proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(path)], env=full,
+                                stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(settle)
+            cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
+            time.sleep(seconds)
+            return (cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=10)
 
 
 SIZES = {"hat": (8, 8), "hd": (16, 16)}

@@ -9,20 +9,16 @@ watchdog asking for a ping every 7.5 s (WatchdogSec=30). 127.0.0.1 only.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.footprint import cpu_seconds  # noqa: E402
+from bench.footprint import board_cpu  # noqa: E402
 from tests.servers import Server  # noqa: E402
 
 
@@ -37,27 +33,17 @@ def config(port: int) -> str:
 def measure(seconds: float, watchdog: bool, port: int) -> float:
     """CPU share of one core of an idle board, after its first round."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "board.yaml"
-        path.write_text(config(port))
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "RUNTIME_DIRECTORY": str(Path(tmp) / "run"),
-               "STATE_DIRECTORY": str(Path(tmp) / "lib")}
+        env = {}
         sink = None
         if watchdog:   # a notify socket, as systemd gives a Type=notify service with WatchdogSec=30
             sink = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             sink.bind(str(Path(tmp) / "notify"))
             # Read what the board says, as systemd does (a full socket would block the board).
             threading.Thread(target=lambda: [sink.recv(4096) for _ in iter(int, 1)], daemon=True).start()
-            env.update({"NOTIFY_SOCKET": str(Path(tmp) / "notify"), "WATCHDOG_USEC": "30000000"})
-        proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(path)], env=env,
-                                stderr=subprocess.DEVNULL)
+            env = {"NOTIFY_SOCKET": str(Path(tmp) / "notify"), "WATCHDOG_USEC": "30000000"}
         try:
-            time.sleep(5.0)   # start-up and the first round
-            cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
-            time.sleep(seconds)
-            return (cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0)
+            return board_cpu(config(port), seconds, settle=5.0, env=env)   # settle: start-up and the first round
         finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=10)
             if sink is not None:
                 sink.close()   # the reading thread ends with an error, unseen (it is a daemon)
 

@@ -16,12 +16,9 @@ Mosquitto is Debian's `mosquitto` package (sudo apt install mosquitto; tests/run
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,7 +30,7 @@ from typing import Any, Dict, List, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.footprint import config, cpu_seconds  # noqa: E402
+from bench.footprint import board_cpu, config  # noqa: E402
 from statusboard.config import parse  # noqa: E402
 from statusboard.daemon import Runner  # noqa: E402
 from statusboard.display.base import Frame  # noqa: E402
@@ -138,24 +135,6 @@ def latency(broker_port: int, changes: int) -> List[float]:
     return out
 
 
-def board_cpu(text: str, seconds: float, tmp: Path) -> float:
-    """Share of one core that `statusboard run` takes on this config, after its first round."""
-    path = tmp / "board.yaml"
-    path.write_text(text)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RUNTIME_DIRECTORY": str(tmp / "run"),
-           "STATE_DIRECTORY": str(tmp / "lib")}
-    proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(path)], env=env,
-                            stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(2.0)
-        cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
-        time.sleep(seconds)
-        return (cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="two boards through an MQTT broker")
     parser.add_argument("--changes", type=int, default=200)
@@ -176,8 +155,8 @@ def main() -> None:
             try:
                 plain = config(web.port)
                 published = f"mqtt: {{url: 'mqtt://127.0.0.1:{broker.port}', board: desk}}\n" + plain
-                without = board_cpu(plain, args.seconds, Path(tmp))
-                with_mqtt = board_cpu(published, args.seconds, Path(tmp))
+                without = board_cpu(plain, args.seconds)
+                with_mqtt = board_cpu(published, args.seconds)
             finally:
                 web.stop()
             print(f"64-target board every 10 s, {args.seconds:g} s each: CPU {without * 100:.2f}% of one core "
