@@ -77,7 +77,7 @@ class Runner:
         self._drawn_from: Optional[Tuple[Any, ...]] = None
 
     def _checks_for(self, board: Board, old: Mapping[str, Check], mqtt: Optional[MqttSide]) -> Dict[str, Check]:
-        """Checks for a board, reusing old ones of the same kind (their ICMP probe, what each HTTP target read
+        """Checks for a board, reusing old ones of the same kind (their ICMP probe, what the HTTP check read
         of the environment); mqtt targets read from the link of `mqtt`, the board's MQTT side."""
         kinds = {t.kind for t in board.targets}
         reuse = {k: c for k, c in old.items() if k in kinds}

@@ -10,7 +10,7 @@ import logging
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Callable, Dict, Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Iterator, Optional, Tuple
 from urllib.parse import urlsplit
 
 from statusboard.checks.connect import ResolveTimeout
@@ -90,22 +90,20 @@ class HttpCheck:
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
-        # The environment (proxies, CA bundle) is read once per target, not on every check.
-        self._envs: Dict[Tuple[str, str], "Environment"] = {}
+        self._env: Optional["Environment"] = None   # proxies and CA bundle, read at the first check, not each
         self._lock = threading.Lock()
 
-    def _env(self, name: str, url: str) -> "Environment":
+    def env(self) -> "Environment":
+        """What the process's environment says about proxies and CA bundles (it cannot change while it runs)."""
         from statusboard.checks.httpget import Environment
         with self._lock:
-            env = self._envs.get((name, url))
-            if env is None:
-                env = self._envs[(name, url)] = Environment()
-            return env
+            if self._env is None:
+                self._env = Environment()
+            return self._env
 
     def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
         """GET the URL once, within target.timeout, and judge the answer."""
         import http.client
-        import zlib
 
         from statusboard.checks.httpget import CheckError, get
         spec: HttpSpec = target.spec  # type: ignore[assignment]
@@ -113,11 +111,11 @@ class HttpCheck:
         at = deadline if deadline is not None else start + target.timeout
         with Deadline(at) as watch:
             try:
-                answer = get(spec.url, watch, self._env(target.name, spec.url), spec.verify, bool(spec.contains))
+                answer = get(spec.url, watch, self.env(), spec.verify, bool(spec.contains))
                 state, detail = self.judge(spec, answer, time.monotonic() - start)
                 if watch.expired:  # a cut-off answer can look complete (EOF ends a body without a length)
                     state, detail = DOWN, failure_detail(TimeoutError(), spec.url, target.timeout, True)
-            except (CheckError, OSError, http.client.HTTPException, zlib.error, ValueError, UnicodeError) as exc:
+            except (CheckError, OSError, http.client.HTTPException, ValueError, UnicodeError) as exc:
                 log.debug("%s: %s", target.name, exc)
                 state, detail = DOWN, failure_detail(exc, spec.url, target.timeout, watch.expired)
         return Observation.of(target.name, state, detail, self.clock())

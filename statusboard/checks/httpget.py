@@ -32,6 +32,7 @@ CHUNK = 64 * 1024
 MAX_REDIRECTS = 10
 REDIRECTS = frozenset((301, 302, 303, 307, 308))
 PORTS = {"http": 80, "https": 443}
+CODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}   # Content-Encoding -> what decodes it
 USER_AGENT = f"statusboard/{__version__}"
 _SAFE = "/%:@!$&'()*+,;=-._~?"   # what may stand unquoted in a request target
 
@@ -66,7 +67,7 @@ class Answer:
 
 @dataclass
 class Environment:
-    """What the environment says about proxies and CA bundles, read once per target."""
+    """What the environment says about proxies and CA bundles, read once."""
 
     proxies: Dict[str, str] = field(default_factory=urllib.request.getproxies_environment)
     cafile: Optional[str] = field(default_factory=lambda: os.environ.get("REQUESTS_CA_BUNDLE")
@@ -241,9 +242,8 @@ class _Inflater:
 
 def _body(resp: http.client.HTTPResponse, keep: bool) -> bytes:
     """Read the body to its end or to the limits, decompressing it; the decoded bytes when `keep`."""
-    coding = (resp.getheader("Content-Encoding") or "").strip().lower()
-    inflater = _Inflater("deflate" if coding == "deflate" else "gzip") if coding in ("gzip", "x-gzip",
-                                                                                     "deflate") else None
+    coding = CODINGS.get((resp.getheader("Content-Encoding") or "").strip().lower())
+    inflater = _Inflater(coding) if coding else None
     parts: List[bytes] = []
     size = raw = 0
     while size < BODY_LIMIT and raw < RAW_LIMIT:
