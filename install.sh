@@ -78,7 +78,7 @@ if [ "$UNINSTALL" = 1 ]; then
         systemctl disable --now statusboard.service 2>/dev/null || true
     fi
     rm -f "$UNIT"
-    rm -rf "$VENV"
+    rm -rf "$UNIT_DIR/statusboard.service.d" "$VENV"
     [ "$LIVE" = 1 ] && command -v systemctl >/dev/null && systemctl daemon-reload
     if [ "$PURGE" = 1 ]; then
         rm -rf "$KEPT"
@@ -218,6 +218,24 @@ if ! cmp -s "$SRC/systemd/statusboard.service" "$UNIT"; then
     changed+=("the service at $UNIT")
 fi
 
+# What the service may open for this board, and nothing more: the Unicorn HAT drives its LEDs with DMA through
+# /dev/mem (CAP_SYS_RAWIO); the HAT HD and Mini talk SPI; the Mini's chip selects and buttons are GPIO (RPi.GPIO:
+# /dev/gpiomem, /sys/class/gpio for button events; rpi-lgpio on a Pi 5: /dev/gpiochip*).
+case "$EXTRA" in
+    hat) access=$'CapabilityBoundingSet=CAP_SYS_RAWIO\nDeviceAllow=/dev/mem rw\nDeviceAllow=/dev/vcio rw' ;;
+    hd) access=$'DeviceAllow=char-spi rw' ;;
+    mini) access=$'DeviceAllow=char-spi rw\nDeviceAllow=/dev/gpiomem rw\nDeviceAllow=char-gpiochip rw\nReadWritePaths=-/sys/class/gpio -/sys/devices/platform' ;;
+esac
+dropin="$UNIT_DIR/statusboard.service.d/board.conf"
+wanted=$(printf '# Written by install.sh for the %s (--board %s); run it again after changing display.layout.\n[Service]\n%s\n' \
+         "$NAME" "$BOARD" "$access")
+if [ "$(cat "$dropin" 2>/dev/null)" != "$wanted" ]; then
+    install -d -m 0755 "$(dirname "$dropin")"
+    printf '%s\n' "$wanted" > "$dropin"
+    chmod 0644 "$dropin"
+    changed+=("the service's access to the $NAME at $dropin")
+fi
+
 started=""
 if [ "$LIVE" = 1 ]; then
     systemctl daemon-reload
@@ -250,7 +268,7 @@ cat <<DONE
 
 Edit your board:   sudo nano /etc/statusboard/config.yaml
 Check it:          $VENV/bin/statusboard check -c /etc/statusboard/config.yaml
-Apply it:          sudo systemctl reload statusboard
+Apply it:          sudo systemctl reload-or-restart statusboard   (starts it if it is not running)
 See it:            $VENV/bin/statusboard status      (logs: journalctl -u statusboard)
 DONE
 [ "$LIVE" = 0 ] && say "staged under $ROOT (nothing on this system was touched)"

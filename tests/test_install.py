@@ -138,8 +138,9 @@ def test_service_file_verifies_and_is_hardened(tmp_path):
     unit = (ROOT / "systemd/statusboard.service").read_text()
     for needed in ("Type=notify", "WatchdogSec=", "Restart=on-failure", "RestartPreventExitStatus=2 3",
                    "ExecReload=/opt/statusboard/bin/statusboard reload --pid $MAINPID",
-                   "DeviceAllow=/dev/mem rw", "CAP_NET_RAW", "CAP_SYS_RAWIO"):
+                   "CapabilityBoundingSet=CAP_NET_RAW\n", "DevicePolicy=closed"):
         assert needed in unit
+    assert "\nDeviceAllow=" not in unit and "=CAP_SYS_RAWIO" not in unit, "devices come from the board's drop-in"
     # verify wants ExecStart to exist: point it at this interpreter for the check.
     copy = tmp_path / "statusboard.service"
     copy.write_text(unit.replace("/opt/statusboard/bin/statusboard", sys.executable))
@@ -150,3 +151,30 @@ def test_service_file_verifies_and_is_hardened(tmp_path):
     line = [x for x in security.stdout.splitlines() if "Overall exposure level" in x][0]
     score = float(line.split(":")[1].split()[0])
     assert score <= 2.5, line
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed here")
+def test_the_service_may_open_its_own_boards_devices_and_no_others(tmp_path):
+    stage = tmp_path / "stage"
+
+    def exposure(board: str) -> str:
+        done = install(stage, "--board", board)
+        assert done.returncode == 0, done.stdout + done.stderr
+        security = subprocess.run(["systemd-analyze", "security", "--offline=yes", f"--root={stage}",
+                                   "statusboard.service"], capture_output=True, text=True)
+        assert "Overall exposure level" in security.stdout, security.stderr
+        return security.stdout
+
+    spi = exposure("hd")
+    assert "✓ CapabilityBoundingSet=~CAP_SYS_RAWIO" in spi, "an SPI board has no raw I/O"
+    devices = [line for line in spi.splitlines() if "DeviceAllow=" in line][0]
+    assert "char-spi:rw" in devices and "/dev/mem" not in devices and "gpio" not in devices, devices
+    hat = exposure("hat")
+    assert "✗ CapabilityBoundingSet=~CAP_SYS_RAWIO" in hat, "the Unicorn HAT drives its LEDs through /dev/mem"
+    devices = [line for line in hat.splitlines() if "DeviceAllow=" in line][0]
+    assert "/dev/mem:rw" in devices and "spi" not in devices, devices
+    score = float([x for x in hat.splitlines() if "Overall exposure level" in x][0].split(":")[1].split()[0])
+    assert score <= 2.5
+    removed = subprocess.run(["bash", str(ROOT / "install.sh"), "--root", str(stage), "--uninstall"],
+                             capture_output=True, text=True, timeout=120)
+    assert removed.returncode == 0 and not (stage / "etc/systemd/system/statusboard.service.d").exists()
