@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional
 from statusboard import __version__
 from statusboard.config import Board, default_config_path, load
 from statusboard.errors import ConfigError, StatusboardError
+from statusboard.text import printable
 
 log = logging.getLogger("statusboard")
 
@@ -87,7 +88,7 @@ def layout_text(board: Board) -> str:
         lines.append((f"{y:<3} " + " ".join(f"{c:<{cell}}" for c in row)).rstrip())
     lines.append("")
     for t in sorted(board.targets, key=lambda t: (t.pixel[1], t.pixel[0])):
-        lines.append(f"  [{t.pixel[0]},{t.pixel[1]}] {t.name:<16} {t.kind:<10} {t.spec.describe()}"
+        lines.append(f"  [{t.pixel[0]},{t.pixel[1]}] {t.name:<16} {t.kind:<10} {printable(t.spec.describe(), 200)}"
                      f"  (every {t.interval:g} s, timeout {t.timeout:g} s)")
     return "\n".join(lines)
 

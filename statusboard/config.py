@@ -11,6 +11,7 @@ from statusboard import values
 from statusboard.display.settings import DisplaySettings, parse_display
 from statusboard.errors import ConfigError, Problem
 from statusboard.mqtt.settings import MqttSettings, parse_mqtt
+from statusboard.readfile import NotAFile, read_small
 from statusboard.schema import Section
 from statusboard.states import RGB, STATES
 from statusboard.targets import KINDS, LIBRARIES, Spec, region
@@ -24,7 +25,9 @@ DEFAULT_FAIL_AFTER = 2
 STALE_INTERVALS = 3
 DEFAULT_CONCURRENCY = 64
 MAX_NAME = 64
-MAX_BYTES = 1024 * 1024   # a config is a few KB; anything this large is not one
+INTERVAL = values.duration_from(0.25)   # the demo's fastest; a board has no use for faster checks
+TIMEOUT = values.duration_from(0.05)
+MAX_BYTES = 256 * 1024   # a 256-target board's config is about 30 KB; anything this large is not one
 
 
 @dataclass(frozen=True)
@@ -91,18 +94,15 @@ def load(path: str) -> Board:
 def read(path: str) -> str:
     """The text of a config file; ConfigError when it cannot be read."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            if os.fstat(handle.fileno()).st_size > MAX_BYTES:
-                raise ConfigError([Problem(path, None, "", f"larger than {MAX_BYTES // 1024} KB: not a board's "
-                                                           "config")])
-            return handle.read(MAX_BYTES + 1)
+        return read_small(path, MAX_BYTES).decode("utf-8")
     except FileNotFoundError:
         raise ConfigError([Problem(path, None, "", "file not found")]) from None
-    except IsADirectoryError:
-        raise ConfigError([Problem(path, None, "", "is a directory, not a config file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise ConfigError([Problem(path, None, "", f"cannot read: {reason}")]) from None
+    except NotAFile as exc:
+        raise ConfigError([Problem(path, None, "", f"{exc} (a board's config is a few KB of text)")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([Problem(path, None, "", f"not UTF-8 text (byte {exc.start})")]) from None
+    except OSError as exc:
+        raise ConfigError([Problem(path, None, "", f"cannot read: {exc.strerror or exc}")]) from None
 
 
 def parse(text: str, path: str = "config.yaml") -> Board:
@@ -159,8 +159,8 @@ def _aws(sec: Section) -> AwsSettings:
 
 def _defaults(sec: Section) -> Dict[str, Any]:
     out = {
-        "interval": sec.take("interval", values.duration, DEFAULT_INTERVAL),
-        "timeout": sec.take("timeout", values.duration, DEFAULT_TIMEOUT),
+        "interval": sec.take("interval", INTERVAL, DEFAULT_INTERVAL),
+        "timeout": sec.take("timeout", TIMEOUT, DEFAULT_TIMEOUT),
         "fail_after": sec.take("fail_after", lambda v: values.integer(v, 1, 100), DEFAULT_FAIL_AFTER),
         "stale_after": sec.take("stale_after", values.duration, None),
     }
@@ -258,8 +258,8 @@ def _target(sec: Section, name: str, defaults: Dict[str, Any], pixel: Any) -> Op
         if kinds[0] in LIBRARIES and not _installed(LIBRARIES[kinds[0]][0]):
             library, how = LIBRARIES[kinds[0]]
             sec.report(f"{kinds[0]} targets need {library}, which is not installed ({how})", kinds[0])
-    interval = sec.take("interval", values.duration, defaults["interval"]) or defaults["interval"]
-    timeout = sec.take("timeout", values.duration, defaults["timeout"]) or defaults["timeout"]
+    interval = sec.take("interval", INTERVAL, defaults["interval"]) or defaults["interval"]
+    timeout = sec.take("timeout", TIMEOUT, defaults["timeout"]) or defaults["timeout"]
     # A pushed state (mqtt) is shown as its message says, at once: the board that checked it held it already,
     # and a message is one observation however often it is read. A target's own fail_after still counts.
     held = 1 if kinds == ["mqtt"] else defaults["fail_after"]

@@ -6,6 +6,7 @@ import difflib
 from typing import Any, Callable, Dict, List, Optional, TypeVar
 
 from statusboard.errors import Problem
+from statusboard.text import printable
 from statusboard.values import Invalid
 from statusboard.yamlsource import LDict
 
@@ -66,7 +67,9 @@ class Section:
             return parse(self.mapping[key])
         except Invalid as exc:
             self.report(str(exc), key)
-            return None if default is _MISSING else default
+        except (TypeError, ValueError, AttributeError):   # a value of a shape the parser never expected
+            self.report(f"cannot use {printable(repr(self.mapping[key]), 60)} here", key)
+        return None if default is _MISSING else default
 
     def sub(self, key: str) -> "Section":
         """The section under key (empty when absent)."""

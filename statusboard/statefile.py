@@ -12,12 +12,14 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from statusboard.config import Board
 from statusboard.observation import Observation
+from statusboard.readfile import read_small
 from statusboard.states import Severity
 
 log = logging.getLogger(__name__)
 
 STATE_NAME = "state.json"
 MEMORY_NAME = "observations.json"
+KEPT_BYTES = 4 * 1024 * 1024   # 256 targets' observations take about 100 KB
 
 
 def _first_usable(candidates: Iterable[Optional[str]]) -> Optional[Path]:
@@ -71,14 +73,14 @@ def boot_id() -> Optional[str]:
         return None
 
 
-def write_atomic(path: Path, doc: Dict[str, Any]) -> None:
+def write_atomic(path: Path, doc: Dict[str, Any], mode: int = 0o644) -> None:
     """Replace path with doc as JSON, so a reader never sees half a file."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(json.dumps(doc, separators=(",", ":")))   # compact: the C encoder; status pretty-prints
             handle.write("\n")
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -115,7 +117,7 @@ def load_observations(path: Path, board: Board) -> Tuple[List[Observation], bool
     """The kept observations of targets still on the board with the same check, and whether the file was
     sound (a missing file is; anything unusable in it is left out)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(read_small(str(path), KEPT_BYTES).decode("utf-8"))
     except FileNotFoundError:
         return [], True
     except (OSError, ValueError, RecursionError) as exc:
@@ -153,11 +155,11 @@ class Files:
         self.memory_path = memory / MEMORY_NAME if memory is not None else None
         self._failing: Dict[Path, str] = {}
 
-    def write(self, path: Path, doc: Dict[str, Any]) -> bool:
+    def write(self, path: Path, doc: Dict[str, Any], mode: int = 0o644) -> bool:
         """Write one file atomically; False (warned once per cause) when it cannot be written."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, doc)
+            write_atomic(path, doc, mode)
         except OSError as exc:
             cause = exc.strerror or str(exc)
             if self._failing.get(path) != cause:
@@ -180,4 +182,5 @@ class Files:
     def keep(self, board: Board, observations: Dict[str, Observation]) -> None:
         """Keep the latest observations for the next start."""
         if self.memory_path is not None:
-            self.write(self.memory_path, observations_doc(board, observations))
+            # Only the board reads them back, and they hold the targets' addresses and details.
+            self.write(self.memory_path, observations_doc(board, observations), mode=0o600)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from statusboard import values
 from statusboard.schema import Section
 from statusboard.values import Invalid
+from statusboard.text import printable
 
 
 @dataclass(frozen=True)
@@ -100,11 +101,16 @@ Spec = Union[HttpSpec, PingSpec, Ec2Spec, AlarmSpec, MqttSpec]
 _INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 _HOST = re.compile(r"^[A-Za-z0-9_.:-]+$")
+_URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")   # what urlsplit would silently drop or a server misread
 
 
 def url(value: Any) -> str:
     """An absolute http:// or https:// URL."""
     text = values.text(value).strip()
+    bad = _URL_UNSAFE.search(text)
+    if bad:
+        what = "a space" if bad.group() == " " else "whitespace or a control character"
+        raise Invalid(f"a URL cannot hold {what} (write a space as %20): '{printable(text, 120)}'")
     try:
         parts = urlsplit(text)
         parts.port   # a port that is not a number from 0 to 65535 raises here

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, Callable
 
 from statusboard.states import RGB
+from statusboard.text import printable
 
 
 class Invalid(ValueError):
     """A value that cannot be used; the message says what was expected."""
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_DURATION = re.compile(r"(\d{1,12}(?:\.\d{1,12})?) {0,3}(ms|s|m|h)?")   # matched whole, on stripped text
+_DURATION_CHARS = 32   # longer than any duration a person writes; refused before any pattern sees it
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
 COLOUR_NAMES = {
@@ -35,15 +37,26 @@ def duration(value: Any) -> float:
     if isinstance(value, (int, float)):
         seconds = float(value)
     else:
-        match = _DURATION.match(str(value))
+        written = str(value).strip()
+        match = _DURATION.fullmatch(written) if len(written) <= _DURATION_CHARS else None
         if not match:
-            raise Invalid(f"expected a duration like 30s, 800ms, 5m or 1h, got {value!r}")
+            raise Invalid(f"expected a duration like 30s, 800ms, 5m or 1h, got '{printable(value, 40)}'")
         seconds = float(match.group(1)) * _UNIT[match.group(2)]
     if not math.isfinite(seconds) or seconds <= 0:
         raise Invalid(f"a duration must be above zero and finite, got {value!r}")
     if seconds > MAX_DURATION:
         raise Invalid(f"a duration must be at most 7 days, got {value!r}")
     return seconds
+
+
+def duration_from(low: float) -> Callable[[Any], float]:
+    """A duration parser that also refuses anything shorter than `low` seconds."""
+    def parse(value: Any) -> float:
+        seconds = duration(value)
+        if seconds < low:
+            raise Invalid(f"must be at least {low * 1000:g}ms, got {printable(value, 40)}")
+        return seconds
+    return parse
 
 
 def colour(value: Any) -> RGB:

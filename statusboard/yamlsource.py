@@ -32,6 +32,7 @@ def _line(node: Node) -> int:
 BUDGET = 20_000   # values a config may expand to: a 64-target board has about 1,000; an alias bomb, billions
 DEPTH = 32        # nesting a config may have: a board's is 4 or 5
 COMPOSE_DEPTH = 4 * DEPTH   # deeper than this is refused while composing, before any path can be named
+TOO_MANY = f"the file holds or expands to more than {BUDGET} values (YAML aliases?); a board's config is far smaller"
 
 
 class _TooMuch(Exception):
@@ -56,8 +57,7 @@ class _Reader:
     def value(self, node: Node, path: str) -> Any:
         self.left -= 1
         if self.left < 0:
-            raise _TooMuch(_line(node), f"the file expands to more than {BUDGET} values (YAML aliases?); "
-                                        "a board's config is far smaller")
+            raise _TooMuch(_line(node), TOO_MANY)
         if isinstance(node, ScalarNode):
             return self.constructor.construct_object(node, deep=True)
         if id(node) in self.open:
@@ -112,13 +112,17 @@ class _Loader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self._nodes = 0
 
     def compose_node(self, parent: Optional[Node], index: Any) -> Node:  # type: ignore[override]
         """Compose one node, counting how deep it is."""
         self._depth += 1
+        self._nodes += 1
         try:
             if self._depth > COMPOSE_DEPTH:
                 raise _TooDeep(self.peek_event().start_mark.line + 1)
+            if self._nodes > BUDGET:   # stop reading at once, not after composing all of a huge file
+                raise _TooMuch(self.peek_event().start_mark.line + 1, TOO_MANY)
             return super().compose_node(parent, index)  # type: ignore[no-any-return]
         finally:
             self._depth -= 1
@@ -131,15 +135,26 @@ def read_yaml(text: str, file: str, problems: List[Problem]) -> Any:
     except _TooDeep as exc:
         problems.append(Problem(file, exc.line, "", f"YAML nested too deeply (more than {DEPTH} levels)"))
         return None
+    except _TooMuch as exc:
+        problems.append(Problem(file, exc.line, "", str(exc)))
+        return None
     except RecursionError:
         problems.append(Problem(file, None, "", f"YAML nested too deeply (more than {DEPTH} levels)"))
         return None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        problem = str(exc.problem or "")
+        # A key without its colon is only noticed on a later line: name the line of the key.
+        mark = exc.context_mark if "expected ':'" in problem and exc.context_mark else exc.problem_mark
+        mark = mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         if "'\\t'" in what or "\t" in what:
             what += " (YAML takes no tabs: indent with spaces)"
+        elif "expected ':'" in problem:
+            what += " (a key needs a colon and a space after it: 'ping: 127.0.0.1')"
+        elif "mapping values are not allowed" in problem:
+            what += (" (this line is indented deeper than the key above it, or a value holds ': ' and needs "
+                     "quotes)")
         elif "block" in what:
             what += " (check the indentation of this line and the ones above it)"
         problems.append(Problem(file, line, "", f"YAML syntax error: {what}"))

@@ -228,8 +228,18 @@ def test_missing_and_unreadable_files(tmp_path: Path):
         load(str(tmp_path))
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"targets: \xff\xfe\n")
-    with pytest.raises(ConfigError, match="binary.yaml: cannot read: 'utf-8' codec can't decode"):
+    with pytest.raises(ConfigError, match="binary.yaml: not UTF-8 text"):
         load(str(binary))
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)   # nothing ever writes to it: reading would wait for ever
+    with pytest.raises(ConfigError, match="fifo.yaml: is not a regular file"):
+        load(str(fifo))
+    with pytest.raises(ConfigError, match="/dev/zero: is not a regular file"):
+        load("/dev/zero")
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("# " + "x" * 300_000 + "\n")
+    with pytest.raises(ConfigError, match=r"huge.yaml: is larger than 256 KB \(a board's config is a few KB of text\)"):
+        load(str(huge))
     secret = tmp_path / "secret.yaml"
     secret.write_text("targets: {}\n")
     secret.chmod(0)
@@ -256,11 +266,30 @@ HOSTILE = [
     ("targets:\n  a: {pixel: [0, 0], ping: h, interval: 1000000}\n",
      "test.yaml:2: targets.a.interval: a duration must be at most 7 days"),
     ("x: &r [*r]\n", "test.yaml:1: x[0]: a YAML alias refers to a node that contains it"),
-    (BOMB + "targets:\n  a: {pixel: [0, 0], ping: h}\n", "test.yaml:1: the file expands to more than 20000 values"),
+    (BOMB + "targets:\n  a: {pixel: [0, 0], ping: h}\n", "test.yaml:1: the file holds or expands to more than 20000 values"),
     ("a: " + "[" * 5000 + "]" * 5000 + "\n", "test.yaml:1: YAML nested too deeply"),
     ("a: " + "[" * 40 + "]" * 40 + "\n", "test.yaml:1: a[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"),
     ('targets:\n  "web\\e]0;x\\a": {pixel: [0, 0], ping: h}\n',
      "test.yaml:2: targets.web\\x1b]0;x\\x07: a target name must be printable text"),
+    ('targets:\n  a: {pixel: [0, 0], ping: h, interval: "1' + " " * 100_000 + 'x"}\n',
+     "test.yaml:2: targets.a.interval: expected a duration like 30s"),
+    ("targets:\n  a: {pixel: [0, 0], ping: h, interval: 0.000001, timeout: 0.000001}\n",
+     "test.yaml:2: targets.a.interval: must be at least 250ms"),
+    ("display: {layout: {a: 1}}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:1: display.layout: expected hat (8x8)"),
+    ("display: {rotation: [90]}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:1: display.rotation: expected 0, 90, 180 or 270"),
+    ('targets:\n  a: {pixel: [0, 0], http: "http://x/\\r\\nHost: y"}\n',
+     "test.yaml:2: targets.a.http: a URL cannot hold whitespace or a control character"),
+    ('targets:\n  a: {pixel: [0, 0], http: "http://x/\\e[31mred"}\n',
+     "test.yaml:2: targets.a.http: a URL cannot hold whitespace or a control character"),
+    ('targets:\n  a: {pixel: [0, 0], http: "http://a b/x"}\n', "test.yaml:2: targets.a.http: a URL cannot hold a space"),
+    ("x: [" + ", ".join(["1"] * 100_000) + "]\n", "test.yaml:1: the file holds or expands to more than 20000 values"),
+    ("targets:\n  a:\n    pixel: [0, 0]\n    ping 127.0.0.1\n    interval: 5s\n",
+     "test.yaml:4: YAML syntax error: while scanning a simple key could not find expected ':' (a key needs a colon"),
+    ("targets:\n  a:\n    pixel: [0, 0]\n    http: http://x/?q=a: b\n",
+     "test.yaml:4: YAML syntax error: mapping values are not allowed here (this line is indented deeper than the "
+     "key above it, or a value holds ': ' and needs quotes)"),
 ]
 
 

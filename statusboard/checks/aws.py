@@ -7,6 +7,8 @@ CloudWatch: alarms). This module is imported only when the board has an AWS targ
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -59,6 +61,12 @@ def explain(exc: Exception, group: Group, expired_after: Optional[float] = None,
     if isinstance(exc, (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError)):
         return AwsProblem(NO_CREDENTIALS if isinstance(exc, botocore.exceptions.NoCredentialsError)
                           else f"incomplete AWS credentials: {exc}")
+    if isinstance(exc, botocore.exceptions.CredentialRetrievalError):
+        provider = exc.kwargs.get("provider")
+        if provider == "custom-process":   # its stderr may hold secrets: never shown
+            return AwsProblem("the AWS profile's credential_process failed (what it printed is not shown here: "
+                              "run it by hand to see why)")
+        return AwsProblem(f"could not get AWS credentials from {provider or 'the provider'}")
     if isinstance(exc, botocore.exceptions.ProfileNotFound):
         return AwsProblem(f"AWS profile '{profile}' not found in ~/.aws/config or ~/.aws/credentials")
     if isinstance(exc, botocore.exceptions.NoRegionError):
@@ -80,6 +88,26 @@ def explain(exc: Exception, group: Group, expired_after: Optional[float] = None,
         return AwsProblem(f"cannot reach the {label} endpoint for {region or 'the default region'}: {exc}",
                           retry=True)
     return AwsProblem(f"AWS: {type(exc).__name__}: {exc}")
+
+
+AWS_FILES = (("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"), ("AWS_CONFIG_FILE", "~/.aws/config"))
+AWS_FILE_BYTES = 1024 * 1024
+
+
+def aws_files_problem() -> Optional[str]:
+    """Why botocore must not read its credentials or config file (a FIFO would hang the check, a device or a
+    huge file would fill memory), or None when each is a sensible regular file or absent."""
+    for variable, default in AWS_FILES:
+        path = os.path.expanduser(os.environ.get(variable) or default)
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue   # absent or unreadable: botocore says so in its own words
+        if not stat.S_ISREG(info.st_mode):
+            return f"{path} is not a regular file (a pipe, socket or device): botocore cannot read it"
+        if info.st_size > AWS_FILE_BYTES:
+            return f"{path} is larger than {AWS_FILE_BYTES // 1024} KB: not an AWS credentials or config file"
+    return None
 
 
 class AwsCheck:
@@ -120,6 +148,9 @@ class AwsCheck:
 
     def client(self, group: Group, timeout: float) -> Any:
         """The client of a (profile, region), made once."""
+        unreadable = aws_files_problem()
+        if unreadable:
+            raise AwsProblem(unreadable)
         with self._lock:
             client = self._clients.get(group)
             if client is None:
@@ -154,6 +185,8 @@ class AwsCheck:
             # Made once per (profile, region), outside the deadline: loading botocore's service model is CPU
             # work (seconds on a Pi Zero), not a wait on the network; the conversation still gets half its time.
             client = self.client(group, timeout)
+        except AwsProblem as problem:
+            return self._all_failed(targets, group, problem)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             return self._all_failed(targets, group, self._explain(exc, group))
         at = max(at, time.monotonic() + timeout * MIN_SHARE)

@@ -52,12 +52,12 @@ class DisplaySettings:
 def parse_display(sec: Section) -> DisplaySettings:
     """The display section: driver, layout, brightness, rotation and night hours."""
     def driver(value: Any) -> str:
-        if value not in DRIVER_NAMES:
+        if not isinstance(value, str) or value not in DRIVER_NAMES:
             raise Invalid(f"unknown display {value!r}; choose one of {', '.join(DRIVER_NAMES)}")
         return value
 
     def layout(value: Any) -> str:
-        if value not in LAYOUTS:
+        if not isinstance(value, str) or value not in LAYOUTS:
             raise Invalid(f"expected hat (8x8), phat (8x4), hd (16x16) or mini (17x7), got {value!r}")
         return value
 
@@ -67,7 +67,7 @@ def parse_display(sec: Section) -> DisplaySettings:
         return float(value)
 
     def rotation(value: Any) -> int:
-        if value not in ROTATIONS or isinstance(value, bool):
+        if not isinstance(value, int) or isinstance(value, bool) or value not in ROTATIONS:
             raise Invalid(f"expected 0, 90, 180 or 270, got {value!r}")
         return int(value)
 

@@ -210,3 +210,32 @@ def test_credentials_added_after_the_start_are_used_after_a_reload(cloud, tmp_pa
         assert runner.draw()["a"].state == "running", "the reload made fresh AWS sessions, which read the file"
     finally:
         runner.scheduler.stop()
+
+
+def test_a_credentials_file_that_is_a_fifo_is_refused_not_waited_on(cloud, tmp_path, monkeypatch):
+    fifo = tmp_path / "credentials"
+    os.mkfifo(fifo)   # nothing writes to it: botocore's open() would wait for ever
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(fifo))
+    start = time.monotonic()
+    statuses = round_of(board({"a": "{name: web}"}))()
+    assert time.monotonic() - start < 10
+    assert statuses["a"].state == "unknown"
+    assert statuses["a"].detail == f"{fifo} is not a regular file (a pipe, socket or device): botocore cannot read it"
+    assert cloud.calls == {}
+
+
+def test_a_failing_credential_process_never_shows_what_it_printed(cloud, tmp_path, monkeypatch):
+    script = tmp_path / "creds.sh"
+    script.write_text("#!/bin/sh\necho 'token=hunter2-secret rejected' >&2\nexit 1\n")
+    script.chmod(0o755)
+    (tmp_path / "config").write_text(f"[profile ops]\ncredential_process = {script}\n")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    statuses = round_of(board({"a": "{name: web, profile: ops}"}))()
+    assert statuses["a"].state == "unknown"
+    assert "hunter2" not in statuses["a"].detail
+    assert "credential_process failed" in statuses["a"].detail, statuses["a"].detail

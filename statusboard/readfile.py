@@ -1,0 +1,44 @@
+"""Reading a small file the board was pointed at, safely: a FIFO, a device or a huge file is refused, not waited
+on or read into memory."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+
+class NotAFile(OSError):
+    """The path is not a regular file of a sensible size; str() says what it is instead (without the path)."""
+
+
+def read_small(path: str, limit: int) -> bytes:
+    """The bytes of the regular file at path, at most `limit` of them; NotAFile for anything else (a FIFO or a
+    device is opened without blocking and never read), OSError when it cannot be opened."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise NotAFile("is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise NotAFile("is not a regular file (a pipe, socket or device)")
+        if info.st_size > limit:
+            raise NotAFile(f"is larger than {_size(limit)}")
+        os.set_blocking(fd, True)
+        chunks = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > limit:   # it grew while being read
+            raise NotAFile(f"is larger than {_size(limit)}")
+        return data
+    finally:
+        os.close(fd)
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 1024} KB" if limit >= 1024 else f"{limit} bytes"
