@@ -104,7 +104,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(layout_text(board))
     for warning in palette_warnings(board):
         print(f"warning: {warning}")
+    for line in topic_notes(board):
+        print(line)
     return EXIT_OK
+
+
+def topic_notes(board: Board) -> List[str]:
+    """Where the board publishes its targets over MQTT, naming every target whose topic is not its name."""
+    settings = board.mqtt
+    if settings is None or not settings.publish:
+        return []
+    lines = [f"\nMQTT: each target's state goes to {settings.topic('NAME').rsplit('/', 1)[0]}/NAME"]
+    for t in board.targets:
+        topic = settings.topic(t.name)
+        if not topic.endswith("/" + t.name):
+            lines.append(f"  {printable(t.name, 64)!r} is published to {printable(topic, 200)} (a topic level "
+                         f"holds only letters, digits, _ . -)")
+    return lines
 
 
 def palette_warnings(board: Board) -> List[str]:

@@ -236,3 +236,35 @@ def test_a_reload_that_renames_the_board_moves_its_topics(tmp_path, web):
         watch.stop()
     finally:
         broker.stop()
+
+
+def test_a_hostile_message_is_unknown_and_names_that_differ_get_topics_that_differ(tmp_path):
+    broker = Mosquitto(tmp_path)
+    try:
+        text = board_text(broker.port, "job: {pixel: [0, 0], mqtt: jobs/backup}",
+                          "a+b: {pixel: [1, 0], ping: 127.0.0.1}", "a#b: {pixel: [2, 0], ping: 127.0.0.1}",
+                          "a/b: {pixel: [3, 0], ping: 127.0.0.1}", defaults="interval: 30s, timeout: 1s")
+        listener = Listener(broker.port, "statusboard/desk/#")
+        sender = Listener(broker.port, "nothing")
+        with Running(text) as runner:
+            sender.publish("jobs/backup", b'{"state": "up"}', retain=True)   # the subscription may be on its way
+            wait_for(lambda: state_of(runner, "job").state == "up", timeout=5, what="up over MQTT")
+            sender.publish("jobs/backup", b'{"a": ' + b"[" * 30_000 + b"]" * 30_000 + b"}")   # under 64 KB
+            wait_for(lambda: state_of(runner, "job").state == "unknown", timeout=5, what="a message too deep to read")
+            assert state_of(runner, "job").detail == "a JSON message nested too deeply to read"
+            for name in ("a+b", "a#b", "a/b"):
+                wait_for(lambda: state_of(runner, name).state == "up", timeout=10, what=f"{name} pinged")
+            topics = {runner.board.mqtt.topic(name) for name in ("a+b", "a#b", "a/b")}
+            assert len(topics) == 3, topics
+            for topic in topics:
+                wait_for(lambda: listener.get(topic) is not None, timeout=5, what=f"a message on {topic}")
+                assert json.loads(listener.get(topic))["state"] == "up"
+        (tmp_path / "board.yaml").write_text(text)
+        check = subprocess.run([sys.executable, "-m", "statusboard", "check", "-c", str(tmp_path / "board.yaml")],
+                               cwd=ROOT, capture_output=True, text=True, timeout=30, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        for name in ("a+b", "a#b", "a/b"):
+            assert f"'{name}' is published to {runner.board.mqtt.topic(name)}" in check.stdout, check.stdout
+        listener.stop()
+        sender.stop()
+    finally:
+        broker.stop()

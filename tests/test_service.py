@@ -114,6 +114,8 @@ def test_kept_observations_show_at_once_dimmed_after_a_restart(tmp_path, web):
     stop(proc)
     kept = Path(os.environ["STATE_DIRECTORY"]) / "observations.json"
     assert json.loads(kept.read_text())["observations"][0]["state"] == "up"
+    assert kept.stat().st_mode & 0o777 == 0o600, "they hold the targets' URLs: the board's alone"
+    assert state_file().stat().st_mode & 0o777 == 0o644, "the state file is for `statusboard status`, by anyone"
     time.sleep(3.2)   # longer than stale_after (3 intervals)
     again = tmp_path / "second.jsonl"
     proc = start(config, again)

@@ -53,6 +53,8 @@ def read_state(payload: bytes, mapping: Optional[Mapping[str, str]] = None,
             data = json.loads(text)
         except ValueError:
             data = None
+        except RecursionError:
+            return None, "a JSON message nested too deeply to read"
     if field is not None:
         if not isinstance(data, dict) or field not in data:
             return None, f"no field {field!r} in {printable(text, 80)!r}"

@@ -3,6 +3,7 @@ the environment: never config.yaml itself)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import socket
@@ -53,8 +54,12 @@ class MqttSettings:
 
 
 def level(name: str) -> str:
-    """A name made safe as one topic level (no '/', '+', '#' or spaces)."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name) or "_"
+    """A name as one topic level: itself when it is letters, digits, '_', '.' and '-'; else those characters
+    kept, the others made '_', and a short hash of the name added, so `a+b`, `a#b` and `a/b` stay apart."""
+    if TOPIC_LEVEL.match(name):
+        return name
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+    return f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}-{digest}"
 
 
 def broker_url(value: Any) -> Tuple[str, int, bool]:
