@@ -1,7 +1,8 @@
 """Name resolution and connecting within a deadline, trying a host's addresses as RFC 8305 describes.
 
 The system resolver cannot be told a deadline (a resolver that never answers holds getaddrinfo for 10 s or
-more), so names are resolved on a thread of their own and given up at the deadline. A name with several
+more), so names are resolved on a thread of their own and given up at the deadline; checks that ask the same
+question share one thread, and the threads are bounded. A name with several
 addresses is tried the "happy eyeballs" way: families interleaved, the next attempt started 250 ms after the
 last one while the earlier ones go on, the first to connect wins; a refusal moves on at once.
 """
@@ -13,7 +14,7 @@ import selectors
 import socket
 import threading
 import time
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 ATTEMPT_DELAY = 0.25   # RFC 8305's Connection Attempt Delay
 AddrInfo = Tuple[Any, ...]
@@ -23,28 +24,51 @@ class ResolveTimeout(socket.gaierror):
     """The name had no answer before the deadline."""
 
 
+class _Lookup:
+    """One getaddrinfo on a thread of its own; every check that asks the same question while it runs waits on it."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: Any = None
+
+
+_lookups: Dict[Tuple[str, Optional[int], int], _Lookup] = {}
+_lookups_lock = threading.Lock()
+MAX_LOOKUPS = 16   # resolver threads at once: a resolver that never answers cannot make one per check
+
+
 def resolve(host: str, port: Optional[int], deadline: float, kind: int = socket.SOCK_STREAM) -> List[AddrInfo]:
-    """getaddrinfo for host, given up at `deadline` (a time.monotonic() value)."""
+    """getaddrinfo for host, given up at `deadline` (a time.monotonic() value). The same question asked again
+    while the first is unanswered waits for that one, and at most MAX_LOOKUPS are asked at once."""
     try:   # an address needs no resolver, and no thread
         return socket.getaddrinfo(host, port, 0, kind, 0, socket.AI_NUMERICHOST)
     except (socket.gaierror, UnicodeError):
         pass
-    box: List[Any] = []
-    done = threading.Event()
-
-    def ask() -> None:
-        try:
-            box.append(socket.getaddrinfo(host, port, 0, kind))
-        except Exception as exc:  # noqa: BLE001 - handed to the caller
-            box.append(exc)
-        done.set()
-
-    threading.Thread(target=ask, name=f"resolve {host}", daemon=True).start()
-    if not done.wait(max(0.0, deadline - time.monotonic())):
+    key = (host, port, kind)
+    with _lookups_lock:
+        lookup = _lookups.get(key)
+        if lookup is None:
+            if len(_lookups) >= MAX_LOOKUPS:
+                raise ResolveTimeout(errno.EAGAIN, f"no answer for {host}: the resolver has {len(_lookups)} "
+                                                   "questions unanswered")
+            lookup = _lookups[key] = _Lookup()
+            threading.Thread(target=_ask, args=(key, lookup), name=f"resolve {host}", daemon=True).start()
+    if not lookup.done.wait(max(0.0, deadline - time.monotonic())):
         raise ResolveTimeout(errno.ETIMEDOUT, f"no answer for {host} from the resolver in time")
-    if isinstance(box[0], BaseException):
-        raise box[0]
-    return box[0]
+    if isinstance(lookup.result, BaseException):
+        raise lookup.result
+    return list(lookup.result)
+
+
+def _ask(key: Tuple[str, Optional[int], int], lookup: _Lookup) -> None:
+    host, port, kind = key
+    try:
+        lookup.result = socket.getaddrinfo(host, port, 0, kind)
+    except Exception as exc:  # noqa: BLE001 - handed to the callers
+        lookup.result = exc
+    with _lookups_lock:
+        _lookups.pop(key, None)
+    lookup.done.set()
 
 
 def interleave(infos: Sequence[AddrInfo]) -> List[AddrInfo]:

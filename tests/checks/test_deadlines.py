@@ -75,6 +75,31 @@ def test_http_to_a_name_the_resolver_never_answers_ends_in_time(world):
     assert (got["state"], got["detail"]) == ("down", "DNS: no answer for never.test within 1 s")
 
 
+# Runs in the namespace: the same silent resolver, and many checks of names it never answers, one after another.
+MANY = """
+import json, socket, threading, time
+silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+silent.bind(("127.0.0.1", 53))
+from statusboard.config import parse
+from statusboard.checks import make_checks
+names = ["never.test"] * 40 + [f"n{i}.never.test" for i in range(40)]
+board = parse("targets:\\n" + "".join(f"  t{i}: {{pixel: [{i % 16}, {i // 16}], timeout: 0.1s, interval: 1s, "
+              f"http: 'http://{name}/'}}\\n" for i, name in enumerate(names)) + "display: {layout: hd}\\n")
+check = make_checks(["http"])["http"]
+states = set()
+for target in board.targets:
+    states.add(check.observe(target, time.monotonic() + target.timeout).state)
+resolving = [t for t in threading.enumerate() if t.name.startswith("resolve ")]
+print(json.dumps({"states": sorted(states), "resolving": len(resolving)}))
+"""
+
+
+def test_a_resolver_that_never_answers_holds_a_bounded_number_of_threads(world):
+    got = world.python(MANY)
+    assert got["states"] == ["down"]
+    assert 1 <= got["resolving"] <= 16, got
+
+
 def test_ping_to_a_name_the_resolver_never_answers_ends_in_time(world):
     got = check_in(world, "targets: {t: {pixel: [0, 0], timeout: 1s, ping: never.test}}")
     assert got["took"] < 1 + MARGIN, got
