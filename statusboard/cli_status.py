@@ -48,31 +48,60 @@ def cmd_status(args: argparse.Namespace) -> int:
         seen = printable(doc.get("written_at") or doc.get("started_at") or "unknown", 40)
         print(f"statusboard: not running (last seen {seen}): {why_not}", file=sys.stderr)
         return EXIT_ERROR
+    age = stale_for(doc)
+    if age is not None:
+        print(f"statusboard: STALE: the board runs but has not written {path} for {age:.0f} s, so what is shown "
+              "above may be out of date (is its directory full or read-only? journalctl -u statusboard)",
+              file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_OK
 
 
 def not_running(doc: Dict[str, Any]) -> Optional[str]:
-    """None when the board that wrote the state file still runs, else why it does not."""
-    from statusboard.statefile import boot_id
+    """None when the board that wrote the state file still runs, else why it does not. The process is named by
+    its pid and start time, which stay comparable inside a container and its sandbox (a boot id may not)."""
+    from statusboard.statefile import boot_id, process_start
     pid = doc.get("pid")
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
         return "the state file names no process (an older version wrote it)"
-    now = boot_id()
-    if doc.get("boot_id") and now and doc.get("boot_id") != now:
-        return "it ran before the last reboot"
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return f"its process {pid} has ended"
-    except PermissionError:
-        pass
+    started = process_start(pid)
+    if started is None:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            now = boot_id()
+            if doc.get("boot_id") and now and doc.get("boot_id") != now:
+                return "it ran before the last reboot"
+            return f"its process {pid} has ended"
+        except PermissionError:
+            pass
+        return None   # alive, but its start time cannot be read here: take it as the board
+    recorded = doc.get("pid_start")
+    if isinstance(recorded, int) and recorded != started:
+        return f"its process {pid} has ended (the number now belongs to another program)"
+    if not _runs_statusboard(pid):
+        return f"its process {pid} has ended (the number now belongs to another program)"
+    return None
+
+
+def _runs_statusboard(pid: int) -> bool:
+    """Whether process pid runs statusboard (True when its command line cannot be read)."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            if b"statusboard" not in handle.read():
-                return f"its process {pid} has ended (the number now belongs to another program)"
+            return b"statusboard" in handle.read()
     except OSError:
-        pass
-    return None
+        return True
+
+
+def stale_for(doc: Dict[str, Any]) -> Optional[float]:
+    """Seconds since a running board last wrote its state file, when that is longer than it lets pass (it
+    rewrites it every 30 s): a full or read-only runtime directory. None when it is kept up to date."""
+    from statusboard.writer import STALE_AFTER
+    written = doc.get("written_mono")
+    if not isinstance(written, (int, float)) or isinstance(written, bool):
+        return None
+    age = time.monotonic() - written   # the same clock as the board's: it runs on this machine, this boot
+    return age if age > STALE_AFTER else None
 
 
 def _read_state() -> Optional[Dict[str, Any]]:
@@ -101,6 +130,12 @@ def cmd_reload(args: argparse.Namespace) -> int:
     pid = args.pid or (before or {}).get("pid")
     if not isinstance(pid, int) or pid <= 0:
         raise StatusboardError("no running board found (give --pid, or start the board)")
+    if not args.pid and before is not None:
+        why_not = not_running(before)
+        if why_not:
+            raise StatusboardError(f"no running board found: {why_not}")
+    elif not _runs_statusboard(pid):
+        raise StatusboardError(f"process {pid} is not statusboard: no signal sent")
     try:
         os.kill(pid, signal.SIGHUP)
     except ProcessLookupError:

@@ -66,6 +66,7 @@ class Runner:
         self.scheduler.on_death = self._wake
         self.last_frame: Optional[Frame] = None
         self.started = clock()
+        self._pid_start = statefile.process_start(os.getpid())   # with the pid, names this process
         self.last_reload: Optional[Dict[str, Any]] = None
         self.reloads = 0
         self.failed = False   # set when the board stopped because a part of it died
@@ -308,7 +309,7 @@ class Runner:
         doc = report(self.board, statuses)
         doc.update({"config": self.board.path, "started_at": iso(self.started), "last_reload": self.last_reload,
                     "warnings": [w for w in [self.pool.starving()] if w],
-                    "pid": os.getpid(), "boot_id": statefile.boot_id()})
+                    "pid": os.getpid(), "pid_start": self._pid_start, "boot_id": statefile.boot_id()})
         return doc
 
     def _publish(self, statuses: Mapping[str, Status], force: bool = False) -> None:

@@ -73,6 +73,17 @@ def boot_id() -> Optional[str]:
         return None
 
 
+def process_start(pid: int) -> Optional[int]:
+    """When process pid started, in clock ticks since boot (Linux): with the pid, it names one process, even
+    after the number is reused; None when there is no such process (or no /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return int(fields[19])   # field 22 of stat(5); the first two (pid, name) are before the split
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def write_atomic(path: Path, doc: Dict[str, Any], mode: int = 0o644) -> None:
     """Replace path with doc as JSON, so a reader never sees half a file."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))

@@ -1,6 +1,7 @@
 """When a running board writes its files: the state file when what it says changed (at most once a second),
 and the kept observations now and then (at most once a minute, and only when there is something new: an SD
-card is spared every write that says nothing new)."""
+card is spared every write that says nothing new). The state file, on tmpfs, is also rewritten every 30 s,
+so that `statusboard status` can tell a board that cannot write it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from statusboard.report import iso
 
 KEEP_EVERY = 60.0     # seconds between writes of the kept observations
 PUBLISH_EVERY = 1.0   # seconds between rewrites of the state file while results keep arriving
+HEARTBEAT = 30.0      # seconds between rewrites when nothing changed (tmpfs: no card is worn)
+STALE_AFTER = 3 * HEARTBEAT   # a state file not rewritten for this long is not being kept up to date
 
 
 class StateWriter:
@@ -23,6 +26,7 @@ class StateWriter:
         self._published_at = -PUBLISH_EVERY
         self._unpublished = False                  # a change the state file has not had yet
         self._published_from: Optional[Tuple[Any, ...]] = None
+        self._attempted_at = time.monotonic()     # the last write of the state file tried
         self._last_doc: Optional[Dict[str, Any]] = None
         self._kept_at = time.monotonic()
         self._kept: Optional[Mapping[str, Any]] = None
@@ -38,28 +42,37 @@ class StateWriter:
     def publish(self, source: Tuple[Any, ...], document: Callable[[], Dict[str, Any]],
                 changed: Callable[[], None], force: bool = False) -> None:
         """Write the state file (made by `document`) unless `source`, what it is made of, is what was written
-        last; `changed` is called when its content changed. Writes are spaced PUBLISH_EVERY apart."""
+        last; `changed` is called when its content changed. Writes are spaced PUBLISH_EVERY apart, and the file
+        is written again every HEARTBEAT even when nothing changed, so a reader can tell it is kept up to date."""
         now = time.monotonic()
         if self.files.state_path is None:
             return
-        if not force and now - self._published_at < PUBLISH_EVERY:
+        beat = self._last_doc is not None and now - self._attempted_at >= HEARTBEAT
+        if not force and not beat and now - self._published_at < PUBLISH_EVERY:
             self._unpublished = True
             return
         self._published_at = now
         self._unpublished = False
-        if not force and source == self._published_from:
-            return   # the same source makes the same document, and it was written
-        doc = document()
-        if doc != self._last_doc or force:
-            if self.files.write(self.files.state_path, {**doc, "written_at": iso(self.clock())}):
-                self._last_doc = doc
-                self._published_from = source   # a failed write is tried again at the next turn
+        previous = self._last_doc
+        fresh = force or source != self._published_from
+        doc = document() if fresh or previous is None else previous
+        if doc == previous and not force and not beat:
+            self._published_from = source   # the same document, written already
+            return
+        self._attempted_at = now
+        stamped = {**doc, "written_at": iso(self.clock()), "written_mono": round(now, 3)}
+        if self.files.write(self.files.state_path, stamped):
+            self._last_doc = doc
+            self._published_from = source   # a failed write is tried again at the next turn
+        if doc != previous or force:
             changed()
-        else:
-            self._published_from = source
 
     def next_write(self) -> Optional[float]:
-        """Seconds until a spaced write of the state file is due (None: none is waiting)."""
-        if not self._unpublished:
-            return None
-        return max(0.0, PUBLISH_EVERY - (time.monotonic() - self._published_at))
+        """Seconds until a write of the state file is due: a spaced one waiting, or the heartbeat (None: none)."""
+        now = time.monotonic()
+        waits = []
+        if self._unpublished:
+            waits.append(PUBLISH_EVERY - (now - self._published_at))
+        if self._last_doc is not None:
+            waits.append(HEARTBEAT - (now - self._attempted_at))
+        return max(0.0, min(waits)) if waits else None
