@@ -35,11 +35,25 @@ def why_not() -> Optional[str]:
     """None when this machine can boot a container, else the reason it cannot."""
     if os.geteuid() != 0:
         return "booting a container needs root"
+    missing = [name for name, bit in (("CAP_SYS_ADMIN", 21), ("CAP_NET_ADMIN", 12)) if not _has_capability(bit)]
+    if missing:
+        return f"booting a container needs {' and '.join(missing)}, which this root lacks (a container itself?)"
     for tool, package in (("debootstrap", "debootstrap"), ("systemd-nspawn", "systemd-container"),
                           ("nsenter", "util-linux")):
         if shutil.which(tool) is None:
             return f"{tool} is not installed (apt install {package}; tests/run.sh does)"
     return None
+
+
+def _has_capability(bit: int) -> bool:
+    """Whether this process holds capability `bit` (linux/capability.h) in its effective set."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) >> bit & 1)
+    except (OSError, ValueError):
+        pass
+    return False
 
 
 def _run(command: Sequence[str], timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:

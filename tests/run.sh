@@ -30,8 +30,13 @@ if [ ${#need[@]} -gt 0 ]; then
     fi
 fi
 
+# A .venv made before python3-venv was installed has no pip: make it again.
+if [ -x .venv/bin/python ] && ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+    echo "tests/run.sh: .venv has no pip (made without python3-venv?): making it again"
+    rm -rf .venv
+fi
 if [ ! -x .venv/bin/python ]; then
-    "$python" -m venv .venv
+    "$python" -m venv .venv || { rm -rf .venv; echo "tests/run.sh: cannot make .venv (sudo apt install python3-venv)" >&2; exit 1; }
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test]"

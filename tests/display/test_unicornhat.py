@@ -136,7 +136,8 @@ def _run_board(tmp_path: Path, init: str, python) -> subprocess.CompletedProcess
 def test_the_stand_in_fails_the_way_the_real_library_does(tmp_path):
     if importlib.util.find_spec("unicornhat") is None:
         pytest.skip("unicornhat is not installed (tests/run.sh installs the released 2.2.3)")
-    env = dict(os.environ, PYTHONPATH=str(HARDWARE), STANDIN_WS281X_INIT="-3")
+    # Unbuffered: the process dies of SIGSEGV before a buffered stdout would be flushed.
+    env = dict(os.environ, PYTHONPATH=str(HARDWARE), STANDIN_WS281X_INIT="-3", PYTHONUNBUFFERED="1")
     code = "try:\n import unicornhat\nexcept RuntimeError as e:\n print(e)"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert "code -3" in done.stdout
