@@ -19,9 +19,9 @@ from statusboard.display.registry import open_display
 log = logging.getLogger(__name__)
 
 
-def board_text(web: DemoWeb, speed: float, fleet: bool, layout: str = "hat") -> str:
+def board_text(web: DemoWeb, speed: float, fleet: bool, layout: str = "hat", ping: bool = True) -> str:
     """The demo's config.yaml: every kind of target, on a board of this layout; a board larger than the HAT
-    (hd, mini) is filled, every pixel a target."""
+    (hd, mini) is filled, every pixel a target (pinged ones only where this user may ping)."""
     interval = max(0.25, 2.0 / speed)
     if layout in ("hd", "mini"):   # up to 256 targets, and the demo's own servers, on one laptop's cores
         interval = max(1.0, 4.0 / speed)
@@ -54,16 +54,16 @@ def board_text(web: DemoWeb, speed: float, fleet: bool, layout: str = "hat") -> 
         ]
     if layout in ("hd", "mini"):
         lines += _fill(web, fleet, layout, {tuple(map(int, re.findall(r"pixel: \[(\d+), (\d+)\]", line)[0]))
-                                            for line in lines if "pixel:" in line})
+                                            for line in lines if "pixel:" in line}, ping)
     return "\n".join(lines) + "\n"
 
 
-def _fill(web: DemoWeb, fleet: bool, layout: str, taken: Set[Tuple[int, int]]) -> List[str]:
+def _fill(web: DemoWeb, fleet: bool, layout: str, taken: Set[Tuple[int, int]], ping: bool) -> List[str]:
     """A target of every kind in turn on every free pixel: HTTP endpoints, loopback addresses to ping, and
     (with the fleet) EC2 instances and CloudWatch alarms."""
     width, height = PHYSICAL[layout]
     kinds = [f"http: 'http://127.0.0.1:{web.port}/web'", f"http: 'http://127.0.0.1:{web.port}/shop'",
-             f"http: {{url: 'http://127.0.0.1:{web.port}/api', slow: 500ms}}", "ping: 127.0.0.{n}"]
+             f"http: {{url: 'http://127.0.0.1:{web.port}/api', slow: 500ms}}"] + (["ping: 127.0.0.{n}"] if ping else [])
     if fleet:
         kinds += ["ec2: {name: web-2}", "ec2: {tags: {Role: worker}}", "cloudwatch: {prefix: api-}",
                   "cloudwatch: lambda-concurrency"]
@@ -78,9 +78,21 @@ def _fill(web: DemoWeb, fleet: bool, layout: str, taken: Set[Tuple[int, int]]) -
     return lines
 
 
+def _may_ping() -> bool:
+    """Whether this user may send ICMP echoes (root, CAP_NET_RAW, or net.ipv4.ping_group_range); says so if not."""
+    from statusboard.checks.ping import probe_mode
+    if probe_mode() is not None:
+        return True
+    log.warning("demo: this user may not ping (not root, and not in net.ipv4.ping_group_range): the localhost "
+                "pixel says so, and a filled board has no pinged pixels")
+    return False
+
+
 def run_demo(display_name: str = "terminal", speed: float = 1.0, seconds: Optional[float] = None,
              record: Optional[str] = None, options: Optional[Dict[str, Any]] = None, layout: str = "hat") -> int:
     """Start the world, run the board on it (until Ctrl-C, or for `seconds`), and stop everything it started."""
+    ours = logging.getLogger("statusboard")
+    level = ours.level
     work = Path(tempfile.mkdtemp(prefix="statusboard-demo-"))
     web = DemoWeb(speed)
     fleet = None
@@ -92,8 +104,9 @@ def run_demo(display_name: str = "terminal", speed: float = 1.0, seconds: Option
         except ImportError:
             log.warning("demo: moto is not installed, so the demo has no EC2 fleet "
                         "(pip install -e '.[demo]' adds it)")
+        ping = _may_ping()
         path = work / "demo.yaml"
-        path.write_text(board_text(web, speed, fleet is not None, layout))
+        path.write_text(board_text(web, speed, fleet is not None, layout, ping))
         board = parse(path.read_text(), str(path))
         display = open_display(display_name, board.display, record=record, **(options or {}))
         runner = Runner(board, display)
@@ -106,6 +119,8 @@ def run_demo(display_name: str = "terminal", speed: float = 1.0, seconds: Option
             log.info("demo board: %s", path)
             runner.run()
         finally:
+            # Checks still in flight as the demo's own world goes away would warn about it: not news.
+            ours.setLevel(logging.ERROR)
             runner.display.close()
         return 0
     finally:
@@ -113,3 +128,4 @@ def run_demo(display_name: str = "terminal", speed: float = 1.0, seconds: Option
             fleet.stop()
         web.stop()
         shutil.rmtree(work, ignore_errors=True)   # its board file and its AWS profiles
+        ours.setLevel(level)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 import time
-from typing import Any, Optional, TextIO, Tuple
+from collections import deque
+from typing import Any, List, Optional, TextIO, Tuple
 
 from statusboard.display import light
 from statusboard.display.base import Frame
 from statusboard.states import RGB
+from statusboard.text import printable
 
 EMPTY_CELL = (28, 28, 28)   # an unlit LED: darker than the dimmest lit one (light.screen of level 1 is ~40)
 # One letter per state for plain-text output (no colours), so a log or a pipe can still be read.
@@ -27,6 +30,48 @@ def _bg(rgb: RGB) -> str:
     return f"\x1b[48;2;{rgb[0]};{rgb[1]};{rgb[2]}m"
 
 
+class LogNotes(logging.Handler):
+    """While the board is drawn in place on a terminal, log messages are shown under it (the last few, one line
+    each) instead of written across it; the handlers that wrote to the terminal are put back at close."""
+
+    KEEP = 3
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.recent: deque = deque(maxlen=self.KEEP)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        self._moved: List[logging.Handler] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the message's first line."""
+        self.recent.append(printable(record.levelname + " " + record.name + ": " + record.getMessage(), 500))
+
+    def lines(self, width: int) -> List[str]:
+        """The kept messages, each cut to the terminal's width."""
+        return [line if len(line) <= width else line[:width - 1] + "…" for line in self.recent]
+
+    def attach(self) -> None:
+        """Take the place of the root logger's handlers that write to a terminal."""
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            stream = getattr(handler, "stream", None)
+            if isinstance(handler, logging.StreamHandler) and getattr(stream, "isatty", lambda: False)():
+                root.removeHandler(handler)
+                self._moved.append(handler)
+                self.setLevel(handler.level)
+        if self._moved:
+            root.addHandler(self)
+
+    def detach(self) -> None:
+        """Give the terminal back to the handlers that wrote to it (what was shown stays on screen)."""
+        root = logging.getLogger()
+        if self in root.handlers:
+            root.removeHandler(self)
+        for handler in self._moved:
+            root.addHandler(handler)
+        self._moved = []
+
+
 class TerminalDisplay:
     """Draws frames on a terminal in colour, or as plain text when the output is not a terminal."""
 
@@ -38,6 +83,9 @@ class TerminalDisplay:
         self.colour = self.stream.isatty() if colour is None else colour
         self._lines = 0
         self._last_plain = ""
+        self.notes = LogNotes()
+        if self.colour:
+            self.notes.attach()
 
     def show(self, frame: Frame) -> None:
         """Draw the frame (in place on a terminal)."""
@@ -47,25 +95,53 @@ class TerminalDisplay:
             self._show_plain(frame)
 
     def _show_colour(self, frame: Frame) -> None:
+        size = shutil.get_terminal_size((120, 40))
+        notes = self.notes.lines(size.columns - 1)
         lines = [f"\x1b[1m{self.title}\x1b[0m  {time.strftime('%H:%M:%S')}"]
+        grid = []
         for row in frame.pixels:
             shown = [cell_colour(rgb, frame.brightness) for rgb in row]
-            cells = "".join(_bg(rgb if rgb != (0, 0, 0) else EMPTY_CELL) + "  " for rgb in shown)
-            lines.append(" " + cells + "\x1b[0m")
-        lines.append("")
-        # A line wider than the terminal would wrap and throw off the redraw in place: cut it to fit.
-        room = max(20, shutil.get_terminal_size((120, 40)).columns - 5)
-        for entry in frame.legend:
-            text = f"[{entry.x},{entry.y}] {entry.name:<16} {entry.state:<17} {entry.detail}"
-            if len(text) > room:
-                text = text[:room - 1] + "…"
-            swatch = cell_colour(entry.colour, frame.brightness)
-            lines.append(f" {_bg(swatch if swatch != (0, 0, 0) else EMPTY_CELL)}  \x1b[0m {text}")
-        # Drawn from the top left of the screen each time, like top(1): a log line in between is painted over.
+            grid.append(" " + "".join(_bg(rgb if rgb != (0, 0, 0) else EMPTY_CELL) + "  " for rgb in shown) + "\x1b[0m")
+        grid_width = 1 + 2 * len(frame.pixels[0]) if frame.pixels else 1
+        # The frame fits the terminal, or its top would scroll away: the legend goes beside the grid when it
+        # does not fit below it, and is cut (saying how much) when it fits neither way.
+        height = max(4, size.lines - 1 - len(notes))
+        beside = 1 + len(grid) + 1 + len(frame.legend) > height and size.columns - grid_width - 2 >= 40
+        if beside:
+            entries = self._legend(frame, size.columns - grid_width - 2, height - 1)
+            for i in range(max(len(grid), len(entries))):
+                left = grid[i] if i < len(grid) else " " * grid_width
+                lines.append(f"{left}  {entries[i]}" if i < len(entries) else left)
+        else:
+            lines += grid + [""]
+            lines += [" " + line for line in self._legend(frame, size.columns, height - len(lines))]
+        lines += notes
+        # Drawn from the top left of the screen each time, like top(1).
         start = "\x1b[H" if self._lines else "\x1b[2J\x1b[H"
         self.stream.write(start + "".join(line + "\x1b[K\n" for line in lines) + "\x1b[J")
         self.stream.flush()
         self._lines = len(lines)
+
+    def _legend(self, frame: Frame, width: int, rows: int) -> List[str]:
+        """The legend's lines in `width` columns (a line wider than the terminal would wrap and throw off the
+        redraw in place) and at most `rows` of them."""
+        entries = list(frame.legend)
+        cut = len(entries) > rows
+        if cut:
+            entries = entries[:max(0, rows - 1)]
+        room = max(20, width - 5)
+        name_width = min(16, max((len(e.name) for e in entries), default=0))
+        state_width = max((len(e.state) for e in entries), default=0)
+        out = []
+        for entry in entries:
+            text = f"[{entry.x},{entry.y}] {entry.name:<{name_width}} {entry.state:<{state_width}} {entry.detail}"
+            if len(text) > room:
+                text = text[:room - 1] + "…"
+            swatch = cell_colour(entry.colour, frame.brightness)
+            out.append(f"{_bg(swatch if swatch != (0, 0, 0) else EMPTY_CELL)}  \x1b[0m {text}")
+        if cut:
+            out.append(f"   … and {len(frame.legend) - len(entries)} more (a taller terminal shows them)")
+        return out
 
     def _show_plain(self, frame: Frame) -> None:
         states = {(e.x, e.y): e.state for e in frame.legend}
@@ -86,3 +162,4 @@ class TerminalDisplay:
         if self.colour:
             self.stream.write("\x1b[0m")
             self.stream.flush()
+            self.notes.detach()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import logging
+import re
 
 from statusboard.display.settings import DisplaySettings
 from statusboard.display import light
@@ -111,3 +113,56 @@ def test_the_hd_and_mini_shapes_in_plain_text():
         grid = out.getvalue().splitlines()[1:1 + height]
         assert [len(line.split()) for line in grid] == [width] * height, layout
         assert grid[-1].split()[-1] == "U"
+
+
+class Tty(io.StringIO):
+    """A terminal's stream: what a person's shell gives the board."""
+
+    def isatty(self):
+        return True
+
+
+def test_a_full_hat_board_fits_an_80x24_terminal_with_its_log_under_it(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "24")
+    err = Tty()
+    handler = logging.StreamHandler(err)
+    logging.getLogger().addHandler(handler)
+    try:
+        out = Tty()
+        term = TerminalDisplay(DisplaySettings(layout="hat"), stream=out)
+        rows = [list(r) for r in blank((8, 8)).pixels]
+        legend = []
+        for n in range(16):   # the demo's board: 16 targets
+            rows[n // 8][n % 8] = (0, 255, 0)
+            legend.append(LegendEntry(n % 8, n // 8, f"target-{n}", "insufficient-data" if n == 3 else "up",
+                                      f"detail of target {n} " + "x" * 60, (0, 255, 0)))
+        frame = Frame(tuple(tuple(r) for r in rows), 0.4, tuple(legend))
+        term.show(frame)
+        logging.getLogger("statusboard.checks.ec2").warning("EC2 (profile far): throttled by AWS")
+        term.show(frame)
+        term.close()
+        last = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue().rsplit("\x1b[H", 1)[1])
+        lines = last.split("\n")[:-1]
+        assert len(lines) <= 23, f"{len(lines)} lines: the top would scroll out of an 80x24 terminal"
+        assert all(len(line) <= 80 for line in lines)
+        assert all(f"target-{n} " in last for n in range(16)), "every target is in the legend"
+        assert lines[-1] == "WARNING statusboard.checks.ec2: EC2 (profile far): throttled by AWS"
+        assert err.getvalue() == "", "nothing is written across the board"
+        logging.getLogger("statusboard").warning("after the board")
+        assert "after the board" in err.getvalue(), "once it is closed, the log goes to the terminal again"
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+
+def test_a_legend_too_long_for_the_terminal_says_how_much_is_cut(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.setenv("LINES", "20")
+    out = io.StringIO()
+    term = TerminalDisplay(DisplaySettings(layout="hd"), stream=out, colour=True)
+    rows = [list(r) for r in blank((16, 16)).pixels]
+    legend = tuple(LegendEntry(n % 16, n // 16, f"t{n}", "up", "ok", (0, 255, 0)) for n in range(256))
+    term.show(Frame(tuple(tuple(r) for r in rows), 0.4, legend))
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue())
+    assert len(text.split("\n")[:-1]) <= 19
+    assert re.search(r"… and \d+ more \(a taller terminal shows them\)", text)
