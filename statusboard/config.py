@@ -25,7 +25,7 @@ DEFAULT_FAIL_AFTER = 2
 STALE_INTERVALS = 3
 DEFAULT_CONCURRENCY = 64
 MAX_NAME = 64
-INTERVAL = values.duration_from(0.25)   # the demo's fastest; a board has no use for faster checks
+INTERVAL = values.duration_from(0.1)   # a floor against a busy loop; a board has no use for faster checks
 TIMEOUT = values.duration_from(0.05)
 MAX_BYTES = 256 * 1024   # a 256-target board's config is about 30 KB; anything this large is not one
 

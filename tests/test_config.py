@@ -96,7 +96,8 @@ def test_mqtt_section_and_targets():
           b: {pixel: [1, 0], mqtt: {topic: home/door, payload: {ON: up, OFF: down, 'ajar': slow}}}
     """)
     assert (board.mqtt.host, board.mqtt.port, board.mqtt.tls) == ("broker.lan", 8883, True)
-    assert board.mqtt.topic("web 1") == "statusboard/desk/web_1" and board.mqtt.client_id == "statusboard-desk"
+    assert board.mqtt.topic("web-1") == "statusboard/desk/web-1" and board.mqtt.client_id == "statusboard-desk"
+    assert board.mqtt.topic("web 1") != board.mqtt.topic("web_1"), "two names, two topics"
     payload = dict(board.targets[1].spec.payload)
     assert payload["ON"] == payload["on"] == "up" and payload["OFF"] == "down" and payload["ajar"] == "slow", \
         "YAML reads ON and OFF as booleans: the payloads are matched as written"
@@ -274,7 +275,7 @@ HOSTILE = [
     ('targets:\n  a: {pixel: [0, 0], ping: h, interval: "1' + " " * 100_000 + 'x"}\n',
      "test.yaml:2: targets.a.interval: expected a duration like 30s"),
     ("targets:\n  a: {pixel: [0, 0], ping: h, interval: 0.000001, timeout: 0.000001}\n",
-     "test.yaml:2: targets.a.interval: must be at least 250ms"),
+     "test.yaml:2: targets.a.interval: must be at least 100ms"),
     ("display: {layout: {a: 1}}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
      "test.yaml:1: display.layout: expected hat (8x8)"),
     ("display: {rotation: [90]}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
