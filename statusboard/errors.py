@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from statusboard.text import printable
+from statusboard.text import printable, redact
 
 
 class StatusboardError(Exception):
@@ -26,7 +26,8 @@ class Problem:
     def __str__(self) -> str:
         place = f"{self.file}:{self.line}" if self.line else self.file
         text = f"{place}: {self.where}: {self.message}" if self.where else f"{place}: {self.message}"
-        return printable(text, 1000)   # keys and values come from the file: no escape sequence gets through
+        # Keys and values come from the file: no escape sequence gets through, and no password in a URL.
+        return printable(redact(text), 1000)
 
 
 class ConfigError(StatusboardError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -101,9 +102,15 @@ def write_atomic(path: Path, doc: Dict[str, Any], mode: int = 0o644) -> None:
         raise
 
 
+def check_id(target: Any) -> str:
+    """What a target checks, as a fingerprint: a kept observation counts only for the same check, and the file
+    holds no URL or password."""
+    return hashlib.sha256(repr(target.check_key).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
 def observations_doc(board: Board, observations: Dict[str, Observation]) -> Dict[str, Any]:
     """The kept-observations file: the latest observation of each target, with what was checked."""
-    checks = {t.name: repr(t.check_key) for t in board.targets}
+    checks = {t.name: check_id(t) for t in board.targets}
     return {"observations": [
         {"target": o.target, "check": checks.get(o.target), "state": o.state, "severity": o.severity.value,
          "detail": o.detail, "observed_at": o.observed_at}
@@ -138,7 +145,7 @@ def load_observations(path: Path, board: Board) -> Tuple[List[Observation], bool
     if not isinstance(items, list):
         log.warning("ignoring the kept observations in %s: not a statusboard observations file", path)
         return [], False
-    checks = {t.name: repr(t.check_key) for t in board.targets}
+    checks = {t.name: check_id(t) for t in board.targets}
     out: List[Observation] = []
     unusable = 0
     for item in items:

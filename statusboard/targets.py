@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from statusboard import values
 from statusboard.schema import Section
 from statusboard.values import Invalid
-from statusboard.text import printable
+from statusboard.text import printable, redact
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,8 @@ class HttpSpec:
     verify: bool = True
 
     def describe(self) -> str:
-        """A short form for people."""
-        return self.url
+        """A short form for people (a password in the URL shown as ***)."""
+        return redact(self.url)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import itertools
 import select
 import socket
 import ssl
@@ -15,9 +16,10 @@ import zlib
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Any, Iterator, List, Optional, Tuple, Union
 
 PAGE = b"<html>" + b"filler " * 2000 + b"needle</html>"
+WANDERS = itertools.count()
 
 
 @lru_cache(maxsize=None)
@@ -30,7 +32,7 @@ def bomb() -> bytes:
 
 class Handler(BaseHTTPRequestHandler):
     """Routes: /ok /fail /notfound /slow /drip /drip-headers /loop /redirect /big /gzip /deflate /rawdeflate
-    /badgzip /bomb /chunked /hangup."""
+    /badgzip /bomb /chunked /hangup /cut /two-lengths /gzip-gzip /multigzip /notdeflate /wander /away /auth."""
 
     protocol_version = "HTTP/1.1"
 
@@ -85,6 +87,35 @@ class Handler(BaseHTTPRequestHandler):
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
             elif path == "/hangup":
                 self.close_connection = True
+            elif path == "/cut":   # 100 bytes promised, 10 sent, and the connection closed
+                self.send_response(200)
+                self.send_header("Content-Length", "100")
+                self.end_headers()
+                self.wfile.write(b"needle, cu")
+                self.close_connection = True
+            elif path == "/two-lengths":
+                self.send_response(200)
+                self.send_header("Content-Length", "6")
+                self.send_header("Content-Length", "60")
+                self.end_headers()
+                self.wfile.write(b"needle")
+                self.close_connection = True
+            elif path == "/gzip-gzip":   # encoded twice, as the header says
+                self._send(200, gzip.compress(gzip.compress(PAGE)), (("Content-Encoding", "gzip, gzip"),))
+            elif path == "/multigzip":   # two gzip members, one after the other (RFC 1952 allows it)
+                body = gzip.compress(PAGE[:5000]) + gzip.compress(PAGE[5000:])
+                self._send(200, body, (("Content-Encoding", "gzip"),))
+            elif path == "/notdeflate":
+                self._send(200, b"this body is not deflate at all", (("Content-Encoding", "deflate"),))
+            elif path == "/wander":   # a redirect to a new URL each time (?pad=N characters long), ending at /ok
+                count, pad = next(WANDERS), int(self.path.partition("pad=")[2] or 6000)
+                self._send(302, headers=(("Location", f"/ok?n={count}&pad={'x' * pad}"),))
+            elif path == "/away":   # to the same server under another name (the test gives its port)
+                self._send(302, headers=(("Location", f"http://localhost:{self.server.server_address[1]}/auth"),))
+            elif path == "/here":   # to the same server under the same name
+                self._send(302, headers=(("Location", "/auth"),))
+            elif path == "/auth":
+                self._send(200, f"authorization: {self.headers.get('Authorization')}".encode())
             elif path == "/big":
                 self._send(200, b"x" * (3 * 1024 * 1024) + b"needle")
             elif path == "/drip":
@@ -172,19 +203,9 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         self.send_response(200, "Connection established")
         self.end_headers()
         self.wfile.flush()
-        ends = [self.connection, upstream]
         try:
-            while True:
-                ready, _, _ = select.select(ends, [], [], 10)
-                if not ready:
-                    return
-                for end in ready:
-                    data = end.recv(65536)
-                    if not data:
-                        return
-                    (upstream if end is self.connection else self.connection).sendall(data)
+            _pipe(self.connection, upstream)
         finally:
-            upstream.close()
             self.close_connection = True
 
 
@@ -193,8 +214,12 @@ class Proxy(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, plain_port: int, tls_port: Optional[int] = None) -> None:
+    def __init__(self, plain_port: int, tls_port: Optional[int] = None,
+                 context: Optional[ssl.SSLContext] = None) -> None:
         super().__init__(("127.0.0.1", 0), _ProxyHandler)
+        if context is not None:   # an https:// proxy: TLS to the proxy itself
+            self.socket = context.wrap_socket(self.socket, server_side=True)
+        self.secure = context is not None
         self.plain_port, self.tls_port = plain_port, tls_port
         self.seen: List[Tuple[str, str]] = []
         self.credentials: List[Optional[str]] = []   # the Proxy-Authorization of each GET
@@ -203,6 +228,8 @@ class Proxy(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
+        if self.secure:
+            return f"https://localhost:{self.server_address[1]}"
         return f"http://127.0.0.1:{self.server_address[1]}"
 
     def stop(self) -> None:
@@ -225,25 +252,139 @@ def refused_socket() -> socket.socket:
     return sock
 
 
-def self_signed(directory: Path, alt_name: bool = True) -> Tuple[Path, Path]:
-    """A self-signed certificate for localhost made with openssl (naming it in subjectAltName, or, as old
-    certificates did, in the common name alone)."""
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    extra = ["-addext", "subjectAltName=DNS:localhost"] if alt_name else []
+_certs = itertools.count()
+
+
+def self_signed(directory: Path, alt_name: Union[bool, str] = True) -> Tuple[Path, Path]:
+    """A self-signed certificate for localhost made with openssl, naming it in subjectAltName (or another name
+    given as alt_name), or, as old certificates did, in the common name alone (alt_name False)."""
+    n = next(_certs)
+    cert, key = directory / f"cert{n}.pem", directory / f"key{n}.pem"
+    name = "localhost" if alt_name is True else alt_name
+    extra = ["-addext", f"subjectAltName=DNS:{name}"] if name else []
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", *extra,
                     "-days", "2", "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)
     return cert, key
 
 
+def server_context(cert: Path, key: Path) -> ssl.SSLContext:
+    """A TLS server context with this certificate."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
 def tls_server(directory: Path, alt_name: bool = True) -> Iterator[Server]:
     """The test web app over TLS with a self-signed certificate."""
     cert, key = self_signed(directory, alt_name)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server = Server(context)
+    server = Server(server_context(cert, key))
     server.cert = cert   # type: ignore[attr-defined]
     try:
         yield server
     finally:
         server.stop()
+
+
+class Socks5:
+    """A SOCKS5 proxy on 127.0.0.1 (RFC 1928, no authentication) that connects every request to one local port,
+    whatever it names, and notes what was named."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.seen: List[Tuple[str, int]] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"socks5h://127.0.0.1:{self.listener.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(conn,), daemon=True).start()
+
+    def _relay(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(10)
+            head = conn.recv(2)
+            conn.recv(head[1])                      # the methods offered
+            conn.sendall(b"\x05\x00")               # no authentication
+            request = conn.recv(4)
+            if request[3] == 3:                     # a name
+                name = conn.recv(conn.recv(1)[0]).decode()
+            elif request[3] == 1:
+                name = socket.inet_ntoa(conn.recv(4))
+            else:
+                name = socket.inet_ntop(socket.AF_INET6, conn.recv(16))
+            port = int.from_bytes(conn.recv(2), "big")
+            self.seen.append((name, port))
+            upstream = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+            conn.sendall(b"\x05\x00\x00\x01" + socket.inet_aton("127.0.0.1") + self.port.to_bytes(2, "big"))
+            _pipe(conn, upstream)
+
+    def stop(self) -> None:
+        self.listener.close()
+
+
+def _pipe(one: socket.socket, other: socket.socket) -> None:
+    """Copy bytes both ways until either side closes."""
+    with other:
+        ends = [one, other]
+        while True:
+            ready, _, _ = select.select(ends, [], [], 10)
+            if not ready:
+                return
+            for end in ready:
+                data = end.recv(65536)
+                if not data:
+                    return
+                (other if end is one else one).sendall(data)
+
+
+class DrippingTLS:
+    """A TLS server on 127.0.0.1 that completes every handshake, then answers one byte every 0.2 s, for ever
+    (a stalled server behind a healthy TLS terminator). Used as a context manager."""
+
+    def __init__(self, directory: Path) -> None:
+        self.cert, key = self_signed(directory)
+        self.context = server_context(self.cert, key)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.stopped = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def port(self) -> int:
+        return self.listener.getsockname()[1]
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        try:
+            with self.context.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(65536)   # the request
+                answer = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 100000\r\n\r\n"
+                for byte in answer + b"<" * 100000:
+                    if self.stopped.wait(0.2):
+                        return
+                    tls.sendall(bytes([byte]))
+        except OSError:
+            pass
+
+    def __enter__(self) -> "DrippingTLS":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stopped.set()
+        self.listener.close()

@@ -243,7 +243,9 @@ def test_a_hostile_message_is_unknown_and_names_that_differ_get_topics_that_diff
     try:
         text = board_text(broker.port, "job: {pixel: [0, 0], mqtt: jobs/backup}",
                           "a+b: {pixel: [1, 0], ping: 127.0.0.1}", "a#b: {pixel: [2, 0], ping: 127.0.0.1}",
-                          "a/b: {pixel: [3, 0], ping: 127.0.0.1}", defaults="interval: 30s, timeout: 1s")
+                          "a/b: {pixel: [3, 0], ping: 127.0.0.1}",
+                          "secret: {pixel: [4, 0], http: 'http://monitor:S3cret@127.0.0.1:1/'}",
+                          defaults="interval: 30s, timeout: 1s")
         listener = Listener(broker.port, "statusboard/desk/#")
         sender = Listener(broker.port, "nothing")
         with Running(text) as runner:
@@ -256,6 +258,10 @@ def test_a_hostile_message_is_unknown_and_names_that_differ_get_topics_that_diff
                 wait_for(lambda: state_of(runner, name).state == "up", timeout=10, what=f"{name} pinged")
             topics = {runner.board.mqtt.topic(name) for name in ("a+b", "a#b", "a/b")}
             assert len(topics) == 3, topics
+            secret = runner.board.mqtt.topic("secret")
+            wait_for(lambda: json.loads(listener.get(secret) or b"{}").get("state") == "down", timeout=5,
+                     what="the target with a password checked")
+            assert b"S3cret" not in listener.get(secret)
             for topic in topics:   # each target's own retained state: unknown at the start, then up
                 wait_for(lambda: json.loads(listener.get(topic) or b"{}").get("state") == "up", timeout=5,
                          what=f"up on {topic}")

@@ -20,6 +20,7 @@ from statusboard.config import load
 from statusboard.daemon import Runner
 from statusboard.display.fake import FakeDisplay
 from statusboard.observation import Observation
+from statusboard.statefile import check_id
 from statusboard.state import StateTable
 from tests.conftest import ROOT, Clock, board_from, wait_for
 
@@ -63,7 +64,7 @@ def test_kept_observations_show_stale_until_checked_whatever_the_wall_clock_says
         kept = Path(os.environ["STATE_DIRECTORY"]) / "observations.json"
         kept.parent.mkdir(parents=True, exist_ok=True)
         kept.write_text(json.dumps({"observations": [
-            {"target": "api", "check": repr(board.targets[0].check_key), "state": "up", "severity": "ok",
+            {"target": "api", "check": check_id(board.targets[0]), "state": "up", "severity": "ok",
              "detail": "HTTP 200 in 3 ms", "observed_at": observed_at}]}))
         runner = runner_for(path, keep=True)
         runner._restore()

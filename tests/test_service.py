@@ -171,3 +171,29 @@ def test_a_reload_whose_display_cannot_open_changes_nothing(tmp_path, web):
     assert runner.last_reload["ok"] is False and runner.last_reload["problems"] == ["the HAT needs root"]
     assert runner.board is board and runner.display is display and not display.closed
     assert runner.table.status("api", time.monotonic()).state == "up"
+
+
+def test_a_password_in_a_url_is_never_printed(tmp_path, web, refused_port, python):
+    """check, config errors, the log, the state file, the kept observations and status show it as ***."""
+    config = tmp_path / "config.yaml"
+    config.write_text(f"targets:\n  api: {{pixel: [0, 0], interval: 1s, timeout: 1s, "
+                      f"http: 'http://monitor:S3cret@127.0.0.1:{web.port}/loop'}}\n"
+                      f"  db: {{pixel: [1, 0], interval: 1s, timeout: 1s, http: 'http://tok3n@127.0.0.1:{refused_port}/'}}\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    check = subprocess.run([*python, "check", "-c", str(config)], capture_output=True, text=True, env=env, timeout=30)
+    assert check.returncode == 0 and "http://monitor:***@127.0.0.1" in check.stdout and "***@127.0.0.1" in check.stdout
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("targets:\n  api: {pixel: [0, 0], http: 'http://monitor:S3cret@127.0.0.1:99999/'}\n")
+    refused = subprocess.run([*python, "check", "-c", str(broken)], capture_output=True, text=True, env=env, timeout=30)
+    assert refused.returncode == 2 and "monitor:***@" in refused.stderr
+    proc = subprocess.Popen([sys.executable, "-m", "statusboard", "-v", "run", "-c", str(config), "--display", "fake"],
+                            cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        wait_for(lambda: targets().get("api", {}).get("state") == "down" and targets().get("db", {}).get("state")
+                 == "down", what="both checked")
+        status = subprocess.run([*python, "status", "--json"], capture_output=True, text=True, env=env, timeout=30)
+    finally:
+        log = stop(proc)
+    kept = (Path(os.environ["STATE_DIRECTORY"]) / "observations.json").read_text()
+    for text in (check.stdout, refused.stderr, log, state_file().read_text(), kept, status.stdout + status.stderr):
+        assert "S3cret" not in text and "tok3n" not in text, text

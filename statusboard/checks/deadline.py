@@ -2,9 +2,11 @@
 
 Per-read timeouts never end a conversation with a server that drips a byte a second, and name resolution and
 each of a host's addresses get a timeout of their own. Here every connection a check makes while it holds a
-Deadline is resolved and connected within it (checks/connect.py: the HTTP check calls it, and
-checks/urllib3_deadline.py routes botocore's urllib3 through it), its socket is noted, and one reaper thread
-shuts those sockets when the deadline passes, which ends any read in progress at once.
+Deadline is resolved and connected within it (checks/connect.py, through which checks/urllib3_deadline.py
+routes urllib3, the HTTP check's and botocore's), its socket is noted, and one reaper thread shuts those
+sockets when the deadline passes, which ends any read in progress at once. Wrapping a socket in TLS moves its
+descriptor to a new socket object: `watch_tls` makes every TLS socket note itself before its handshake, so
+a server that drips its handshake or its answer is cut as well.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import itertools
 import socket
 import threading
 import time
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 _local = threading.local()
 
@@ -101,6 +103,30 @@ class Deadline:
             self.done = True
             self._sockets.clear()
         _local.deadline = None
+
+
+_tls_lock = threading.Lock()
+
+
+def watch_tls() -> None:
+    """From now on, a TLS socket made in a thread that holds a Deadline is watched by it from its handshake on
+    (whoever wraps it: urllib3, botocore, ssl itself). Other threads' TLS sockets are left as they are."""
+    import ssl
+
+    class WatchedSSLSocket(ssl.SSLSocket):
+        """An SSLSocket that puts itself under its thread's Deadline before it shakes hands."""
+
+        def do_handshake(self, *args: Any, **kwargs: Any) -> None:
+            """Note this socket with the thread's Deadline (if any), then shake hands."""
+            watch = current()
+            if watch is not None:
+                watch.add(self)
+            super().do_handshake(*args, **kwargs)
+
+    with _tls_lock:
+        if not getattr(ssl.SSLContext.sslsocket_class, "_statusboard", False):
+            WatchedSSLSocket._statusboard = True  # type: ignore[attr-defined]
+            ssl.SSLContext.sslsocket_class = WatchedSSLSocket
 
 
 def _shut(sock: socket.socket) -> None:

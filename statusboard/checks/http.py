@@ -1,7 +1,7 @@
 """HTTP(S) checks: status, body content, slowness, and a total deadline.
 
-The HTTP client (checks/httpget.py, with http.client and ssl) is imported at the first check, on a worker,
-not before the board's first frame.
+The HTTP client (checks/httpget.py, on urllib3) is imported at the first check, on a worker, not before the
+board's first frame.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from statusboard.config import Target
 from statusboard.observation import Observation
 from statusboard.states import DOWN, SLOW, UP
 from statusboard.targets import HttpSpec
+from statusboard.text import printable
 
 if TYPE_CHECKING:
     from statusboard.checks.httpget import Answer, Environment
@@ -50,6 +51,8 @@ def failure_detail(exc: BaseException, url: str, timeout: float, expired: bool) 
     import http.client
     import ssl
 
+    import urllib3.exceptions as u3
+
     from statusboard.checks.httpget import CheckError
     causes = list(_causes(exc))
 
@@ -63,26 +66,27 @@ def failure_detail(exc: BaseException, url: str, timeout: float, expired: bool) 
         return f"timeout: no complete answer within {timeout:g} s"
     if isinstance(exc, CheckError):
         return str(exc)
-    if has(socket.gaierror):
+    if has(socket.gaierror, getattr(u3, "NameResolutionError", socket.gaierror)):
         return f"DNS: cannot resolve {host}"
     if has(ConnectionRefusedError):
         return "connection refused"
-    if has(ssl.SSLError):
+    if has(ssl.SSLError, u3.SSLError):
         verify = next((c.verify_message for c in causes if isinstance(c, ssl.SSLCertVerificationError)), None)
         reason = next((getattr(c, "reason", None) or str(c) for c in causes if isinstance(c, ssl.SSLError)), "")
         return f"TLS error: {verify or reason or 'handshake failed'}"
-    if has(socket.timeout, TimeoutError):
+    if has(socket.timeout, TimeoutError, u3.TimeoutError):
         return f"timeout: no complete answer within {timeout:g} s"
     if has(http.client.RemoteDisconnected):   # a ConnectionResetError too, so asked first
         return "the server closed the connection without an answer"
-    if has(ConnectionResetError):
-        return "connection reset by the server"
     if has(http.client.IncompleteRead):
         return "the answer broke off mid-body"
-    if has(http.client.HTTPException):
-        return f"not a valid HTTP answer: {type(exc).__name__}: {str(exc)[:80]}"
+    if has(ConnectionResetError):
+        return "connection reset by the server"
+    if has(u3.InvalidHeader, u3.HeaderParsingError, http.client.HTTPException, u3.ProtocolError):
+        last = causes[-1]
+        return f"not a valid HTTP answer: {printable(last, 100)}"
     last = causes[-1]
-    return f"{type(last).__name__}: {str(last)[:120]}"
+    return f"{type(last).__name__}: {printable(last, 120)}"
 
 
 class HttpCheck:
@@ -105,6 +109,8 @@ class HttpCheck:
         """GET the URL once, within target.timeout, and judge the answer."""
         import http.client
 
+        from urllib3.exceptions import HTTPError
+
         from statusboard.checks.httpget import CheckError, get
         spec: HttpSpec = target.spec  # type: ignore[assignment]
         start = time.monotonic()
@@ -115,7 +121,7 @@ class HttpCheck:
                 state, detail = self.judge(spec, answer, time.monotonic() - start)
                 if watch.expired:  # a cut-off answer can look complete (EOF ends a body without a length)
                     state, detail = DOWN, failure_detail(TimeoutError(), spec.url, target.timeout, True)
-            except (CheckError, OSError, http.client.HTTPException, ValueError, UnicodeError) as exc:
+            except (CheckError, HTTPError, OSError, http.client.HTTPException, ValueError, UnicodeError) as exc:
                 log.debug("%s: %s", target.name, exc)
                 state, detail = DOWN, failure_detail(exc, spec.url, target.timeout, watch.expired)
         return Observation.of(target.name, state, detail, self.clock())

@@ -1,40 +1,51 @@
-"""One HTTP(S) GET for a check, on the standard library's http.client and ssl.
+"""One HTTP(S) GET for a check, through urllib3.
 
-Every socket is connected within the check's Deadline (checks/connect.py) and shut when it passes; redirects
-are followed (at most MAX_REDIRECTS); TLS is verified against the system's CA store, or the bundle that
-REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE names; proxies come from the environment (http_proxy, https_proxy,
-all_proxy, no_proxy), https through a CONNECT tunnel; gzip and deflate bodies are decompressed, and no more
-than BODY_LIMIT bytes are ever read or produced. A new connection for every check, as a new visitor makes.
+urllib3 speaks the protocol: connections, TLS (SNI, IDNA 2008 names through the idna package), http, https
+and SOCKS proxies with CONNECT, request lines, framing and Content-Length. What stays ours:
+- a new connection for every check, as a new visitor makes (the pools live for one check);
+- the check's Deadline around every socket it opens (checks/urllib3_deadline.py, checks/deadline.py);
+- redirects, followed here (at most MAX_REDIRECTS; Authorization dropped when the host changes, as requests
+  does; a redirect's body never read);
+- Basic credentials from the URL, in UTF-8;
+- the proxy for a URL, chosen from the environment by requests' own rules (requests.utils);
+- the body, read raw and decoded here: gzip and deflate, stacked and multi-member, never more than
+  BODY_LIMIT produced nor RAW_LIMIT read (a compression bomb stops at the cap).
 """
 
 from __future__ import annotations
 
 import base64
-import http.client
 import os
-import socket
+import re
 import ssl
 import threading
+import time
 import urllib.request
 import zlib
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Dict, List, Optional, Tuple
-from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
+
+import urllib3
+from urllib3.exceptions import LocationParseError, ProxyError
+from urllib3.util import Timeout
 
 from statusboard import __version__
-from statusboard.checks.connect import connect
+from statusboard.checks import urllib3_deadline
 from statusboard.checks.deadline import Deadline
 
-BODY_LIMIT = 1024 * 1024
-RAW_LIMIT = 2 * BODY_LIMIT   # bytes read off the wire, however little they decompress to
+BODY_LIMIT = 1024 * 1024     # bytes of body a check reads at most, after decoding (README: Configuration)
+RAW_LIMIT = 2 * BODY_LIMIT   # bytes read off the wire, however little they decode to
 CHUNK = 64 * 1024
 MAX_REDIRECTS = 10
+MAX_URL = 8 * 1024   # a redirect to a longer URL is refused, as servers refuse longer request lines
 REDIRECTS = frozenset((301, 302, 303, 307, 308))
-PORTS = {"http": 80, "https": 443}
-CODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}   # Content-Encoding -> what decodes it
-USER_AGENT = f"statusboard/{__version__}"
-_SAFE = "/%:@!$&'()*+,;=-._~?"   # what may stand unquoted in a request target
+CODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}   # Content-Encoding -> what undoes it
+HEADERS = {"User-Agent": f"statusboard/{__version__}", "Accept-Encoding": "gzip, deflate", "Accept": "*/*",
+           "Connection": "close"}
+urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)   # `verify: false` is the owner's choice
+_CHARSET = re.compile(r"charset\s*=\s*\"?([\w.:-]+)", re.I)
+_TUNNEL = re.compile(r"Tunnel connection failed: (\d{3}) ?([^'\")]*)")
 
 
 class CheckError(Exception):
@@ -53,44 +64,43 @@ class Answer:
     """The final answer: its status, its headers and (when asked for) its decoded body, at most BODY_LIMIT."""
 
     status: int
-    headers: http.client.HTTPMessage
+    headers: Mapping[str, str]
     body: bytes = b""
 
     def text(self) -> str:
         """The body as text, in the charset the answer names (UTF-8 when it names none it knows)."""
-        charset = self.headers.get_content_charset() or "utf-8"
+        match = _CHARSET.search(self.headers.get("Content-Type") or "")
         try:
-            return self.body.decode(charset, errors="replace")
+            return self.body.decode(match.group(1) if match else "utf-8", errors="replace")
         except LookupError:
             return self.body.decode("utf-8", errors="replace")
 
 
-@dataclass
 class Environment:
     """What the environment says about proxies and CA bundles, read once."""
 
-    proxies: Dict[str, str] = field(default_factory=urllib.request.getproxies_environment)
-    cafile: Optional[str] = field(default_factory=lambda: os.environ.get("REQUESTS_CA_BUNDLE")
-                                  or os.environ.get("CURL_CA_BUNDLE") or None)
+    def __init__(self) -> None:
+        self.proxies: Dict[str, str] = urllib.request.getproxies()
+        self.ca: Optional[str] = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
 
-    def proxy(self, parts: SplitResult) -> Optional[SplitResult]:
-        """The proxy for this URL, or None to go straight."""
-        chosen = self.proxies.get(parts.scheme) or self.proxies.get("all")
-        if not chosen or urllib.request.proxy_bypass_environment(parts.netloc.rpartition("@")[2], self.proxies):
+    def proxy(self, url: str) -> Optional[str]:
+        """The proxy URL for this URL, or None to go straight: requests' rules (no_proxy with names, leading
+        dots, ports, CIDR blocks and `*`; per scheme and per host, then all_proxy)."""
+        if not self.proxies or set(self.proxies) <= {"no"}:
             return None
-        proxy = urlsplit(chosen if "://" in chosen else f"http://{chosen}")
-        if proxy.scheme != "http":
-            raise CheckError(f"proxy {proxy.scheme}://{proxy.hostname}: only http:// proxies are supported")
-        return proxy
+        from requests.utils import select_proxy, should_bypass_proxies   # only where a proxy is set
+        if should_bypass_proxies(url, no_proxy=None):
+            return None
+        return select_proxy(url, self.proxies) or None
 
 
 _contexts: Dict[Tuple[bool, Optional[str]], ssl.SSLContext] = {}
 _contexts_lock = threading.Lock()
 
 
-def tls_context(verify: bool, cafile: Optional[str]) -> ssl.SSLContext:
-    """One shared client context per (verify, CA bundle): loading the CA store costs milliseconds."""
-    key = (verify, cafile if verify else None)
+def tls_context(verify: bool, ca: Optional[str]) -> ssl.SSLContext:
+    """One shared client context per (verify, CA bundle file or directory): loading a CA store costs ms."""
+    key = (verify, ca if verify else None)
     with _contexts_lock:
         context = _contexts.get(key)
         if context is None:
@@ -99,7 +109,11 @@ def tls_context(verify: bool, cafile: Optional[str]) -> ssl.SSLContext:
                 context.check_hostname = False
                 context.verify_mode = ssl.CERT_NONE
             else:
-                context = ssl.create_default_context(cafile=cafile or _fallback_cafile())
+                where = ca or _fallback_cafile()
+                if where and os.path.isdir(where):
+                    context = ssl.create_default_context(capath=where)
+                else:
+                    context = ssl.create_default_context(cafile=where)
                 context.hostname_checks_common_name = False   # names are in subjectAltName, as browsers hold
             context.set_alpn_protocols(["http/1.1"])
             _contexts[key] = context
@@ -118,141 +132,166 @@ def _fallback_cafile() -> Optional[str]:
     return certifi.where()
 
 
-def get(url: str, watch: Deadline, env: Environment, verify: bool = True, keep_body: bool = False) -> Answer:
-    """GET `url`, following redirects, every connection within `watch`; the final answer."""
-    for hop in range(MAX_REDIRECTS + 1):
-        parts = urlsplit(url)
-        if parts.scheme not in PORTS or not parts.hostname:
-            raise CheckError(f"not an http(s) URL: {url[:80]}")
-        proxy = env.proxy(parts)
-        sock = _open(parts, proxy, watch, env.cafile, verify)
-        try:
-            sock.sendall(_request(parts, proxy if parts.scheme == "http" else None))
-            resp = http.client.HTTPResponse(sock, method="GET")
-            try:
-                resp.begin()
-                location = resp.getheader("Location")
-                if resp.status in REDIRECTS and location:
-                    if hop == MAX_REDIRECTS:
-                        raise TooManyRedirects()
-                    url = urljoin(url, location.strip()).partition("#")[0]
-                    continue
-                return Answer(resp.status, resp.headers, _body(resp, keep_body))
-            finally:
-                resp.close()
-        finally:
-            sock.close()
-    raise TooManyRedirects()   # not reached: the last hop returns or raises
-
-
-def _open(parts: SplitResult, proxy: Optional[SplitResult], watch: Deadline, cafile: Optional[str],
-          verify: bool) -> socket.socket:
-    """A socket ready for the request: connected (straight or to the proxy), tunnelled, TLS set up."""
-    host, port = parts.hostname or "", parts.port or PORTS[parts.scheme]
-    if proxy is None:
-        sock = connect((host, port), watch.at, note=watch.add)
-    else:
-        sock = connect((proxy.hostname or "", proxy.port or 80), watch.at, note=watch.add)
-    try:
-        if parts.scheme != "https":
-            return sock
-        if proxy is not None:
-            _tunnel(sock, host, port, proxy)
-        tls = tls_context(verify, cafile).wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
-    except BaseException:
-        sock.close()
-        raise
-    watch.add(tls)   # the wrapped socket owns the descriptor now: watched before a handshake that may drip
-    try:
-        tls.do_handshake()
-    except BaseException:
-        tls.close()
-        raise
-    return tls
-
-
-def _authority(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
 def _basic(parts: SplitResult) -> Optional[str]:
-    """The Basic credentials a URL carries (user:password@), if any."""
+    """The Basic credentials a URL carries (user:password@, UTF-8), if any."""
     if parts.username is None:
         return None
     pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode("utf-8")
     return "Basic " + base64.b64encode(pair).decode("ascii")
 
 
-def _tunnel(sock: socket.socket, host: str, port: int, proxy: SplitResult) -> None:
-    """Ask the proxy for a tunnel to host:port (as http.client's set_tunnel does)."""
-    lines = [f"CONNECT {_authority(host, port)} HTTP/1.1", f"Host: {_authority(host, port)}",
-             f"User-Agent: {USER_AGENT}"]
-    auth = _basic(proxy)
-    if auth:
-        lines.append(f"Proxy-Authorization: {auth}")
-    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-    resp = http.client.HTTPResponse(sock, method="CONNECT")
+def _bare(parts: SplitResult) -> str:
+    """The URL without its credentials and fragment, and without a host's trailing dot (the same host, which
+    TLS names without it)."""
+    host = parts.hostname or ""
+    host = host.rstrip(".") if not host.replace(".", "").isdigit() else host
+    host = f"[{host}]" if ":" in host else host
+    netloc = f"{host}:{parts.port}" if parts.port is not None else host
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def _manager(proxy: Optional[str], context: ssl.SSLContext, ca: Optional[str]) -> urllib3.PoolManager:
+    """The connection pools of one check, straight or through `proxy` (http, https or socks)."""
+    if proxy is None:
+        return urllib3.PoolManager(num_pools=2, maxsize=1, ssl_context=context)
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    if parts.scheme.startswith("socks"):
+        from statusboard.checks.socks_deadline import socks_manager
+        return socks_manager(parts._replace(scheme="socks5h" if parts.scheme == "socks5" else parts.scheme)
+                             .geturl(), context)
+    if parts.scheme not in ("http", "https"):
+        raise CheckError(f"the proxy {parts.scheme}://{parts.hostname} is of no kind a check can use "
+                         "(http, https, socks4, socks5)")
+    auth = _basic(parts)
+    return urllib3.ProxyManager(_bare(parts), num_pools=2, maxsize=1, ssl_context=context,
+                                proxy_ssl_context=tls_context(True, ca),
+                                proxy_headers={"Proxy-Authorization": auth} if auth else None)
+
+
+def get(url: str, watch: Deadline, env: Environment, verify: bool = True, keep_body: bool = False) -> Answer:
+    """GET `url`, following redirects, every socket within `watch`; the final answer."""
+    urllib3_deadline.install()
+    context = tls_context(verify, env.ca)
+    managers: Dict[Optional[str], urllib3.PoolManager] = {}
+    parts = urlsplit(url)
+    auth = _basic(parts)
     try:
-        resp.begin()
+        for hop in range(MAX_REDIRECTS + 1):
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise CheckError(f"a redirect to something other than an http(s) URL ({parts.scheme or 'none'})")
+            proxy = env.proxy(_bare(parts))
+            manager = managers.get(proxy)
+            if manager is None:
+                manager = managers[proxy] = _manager(proxy, context, env.ca)
+            left = max(0.001, watch.at - time.monotonic())
+            headers = dict(HEADERS, Authorization=auth) if auth else HEADERS
+            try:
+                resp = manager.urlopen("GET", _bare(parts), headers=headers, redirect=False, retries=False,
+                                       preload_content=False, decode_content=False,
+                                       timeout=Timeout(connect=left, read=left), enforce_content_length=True)
+            except ProxyError as exc:
+                raise CheckError(_proxy_failure(exc, proxy)) from exc
+            except LocationParseError:
+                raise CheckError("a redirect to something that is not a URL") from None
+            try:
+                location = resp.headers.get("Location")
+                if resp.status in REDIRECTS and location:
+                    if hop == MAX_REDIRECTS:
+                        raise TooManyRedirects()
+                    location = location.strip()
+                    if len(location) > MAX_URL:
+                        raise CheckError(f"a redirect to a URL of {len(location) // 1024} KB (a check follows "
+                                         f"URLs of at most {MAX_URL // 1024} KB)")
+                    following = urlsplit(urljoin(_bare(parts), location))
+                    if following.username is not None:
+                        auth = _basic(following)
+                    elif (following.hostname or "").rstrip(".") != (parts.hostname or "").rstrip("."):
+                        auth = None   # credentials are for the host they were given for
+                    parts = following
+                    continue
+                return Answer(resp.status, resp.headers, _body(resp, keep_body))
+            finally:
+                resp.close()   # never back to a pool: the next check connects afresh
     finally:
-        resp.close()
-    if resp.status != 200:
-        raise CheckError(f"the proxy {proxy.hostname} answered {resp.status} {resp.reason} to CONNECT")
+        for manager in managers.values():
+            manager.clear()
+    raise TooManyRedirects()   # not reached: the last hop returns or raises
 
 
-@lru_cache(maxsize=1024)   # a target asks for the same URL every time
-def _request(parts: SplitResult, proxy: Optional[SplitResult]) -> bytes:
-    """The request's bytes: a GET of the path (of the whole URL, to a plain-HTTP proxy, with the proxy's
-    credentials when its URL has them), asking for the connection to close."""
-    host = (parts.hostname or "").encode("idna").decode("ascii")
-    if parts.port in (None, PORTS[parts.scheme]):
-        authority = f"[{host}]" if ":" in host else host
-    else:
-        authority = _authority(host, parts.port)
-    path = quote(parts.path or "/", safe=_SAFE) + ("?" + quote(parts.query, safe=_SAFE) if parts.query else "")
-    target = f"{parts.scheme}://{authority}{path}" if proxy is not None else path
-    lines = [f"GET {target} HTTP/1.1", f"Host: {authority}", f"User-Agent: {USER_AGENT}",
-             "Accept-Encoding: gzip, deflate", "Accept: */*", "Connection: close"]
-    for header, source in (("Authorization", parts), ("Proxy-Authorization", proxy)):
-        auth = _basic(source) if source is not None else None
-        if auth:
-            lines.append(f"{header}: {auth}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+def _proxy_failure(exc: ProxyError, proxy: Optional[str]) -> str:
+    """What went wrong with the proxy, in one line."""
+    name = urlsplit(proxy or "").hostname or "?"
+    tunnel = _TUNNEL.search(str(exc))
+    if tunnel:
+        return f"the proxy {name} answered {tunnel.group(1)} {tunnel.group(2).strip()} to CONNECT"
+    reason = next((a for a in exc.args if isinstance(a, BaseException)), exc)
+    return f"cannot use the proxy {name}: {type(reason).__name__}: {str(reason)[:100]}"
 
 
-class _Inflater:
-    """gzip or deflate (with or without its zlib header, as servers send both), at most `limit` bytes out."""
+class _Decoder:
+    """One Content-Encoding undone: gzip (every member), or deflate with or without its zlib header, as servers
+    send both. At most `limit` bytes come out of a call; what it has not used yet is kept for the next."""
 
     def __init__(self, coding: str) -> None:
         self.coding = coding
-        self._z = zlib.decompressobj(16 + zlib.MAX_WBITS if coding != "deflate" else zlib.MAX_WBITS)
-        self._first = True
+        self._z = zlib.decompressobj(16 + zlib.MAX_WBITS if coding == "gzip" else zlib.MAX_WBITS)
+        self._raw = coding == "gzip"   # deflate tries the zlib header first, then raw deflate, once
+        self._started = False
+        self._pending = b""
 
     def feed(self, data: bytes, limit: int) -> bytes:
-        try:
-            out = self._z.decompress(data, limit)
-        except zlib.error:
-            if not (self._first and self.coding == "deflate"):
-                raise CheckError(f"the body's {self.coding} encoding is broken") from None
-            self._z = zlib.decompressobj(-zlib.MAX_WBITS)   # raw deflate, without the zlib header
-            return self.feed(data, limit)
-        self._first = False
-        return out
+        """Decoded bytes of what came so far (data: more of the body; b"" to go on with what was kept)."""
+        data, out = self._pending + data, []
+        while data and limit > 0:
+            try:
+                piece = self._z.decompress(data, limit)
+            except zlib.error:
+                if self._started or self._raw:
+                    raise CheckError(f"the body's {self.coding} encoding is broken") from None
+                self._raw = True
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                continue
+            self._started = True
+            out.append(piece)
+            limit -= len(piece)
+            if self._z.eof:
+                data = self._z.unused_data
+                if self.coding != "gzip" or not data.strip(b"\0"):
+                    data = b""   # what follows a deflate stream, or a gzip's zero padding, is not body
+                    break
+                self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)   # the next gzip member
+                continue
+            data = self._z.unconsumed_tail
+        self._pending = data
+        return b"".join(out)
 
 
-def _body(resp: http.client.HTTPResponse, keep: bool) -> bytes:
-    """Read the body to its end or to the limits, decompressing it; the decoded bytes when `keep`."""
-    coding = CODINGS.get((resp.getheader("Content-Encoding") or "").strip().lower())
-    inflater = _Inflater(coding) if coding else None
+def _decoders(header: Optional[str]) -> List[_Decoder]:
+    """The decoders that undo a Content-Encoding such as `gzip` or `gzip, deflate`, last applied first; none
+    when it names a coding a check cannot undo (the body is then searched as it came)."""
+    codings = [c.strip().lower() for c in (header or "").split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if any(c not in CODINGS for c in codings):
+        return []
+    return [_Decoder(CODINGS[c]) for c in reversed(codings)]
+
+
+def _body(resp: Any, keep: bool) -> bytes:
+    """Read the body to its end or to the limits, decoding it; the decoded bytes when `keep`."""
+    chain = _decoders(resp.headers.get("Content-Encoding"))
     parts: List[bytes] = []
     size = raw = 0
-    while size < BODY_LIMIT and raw < RAW_LIMIT:
-        data = resp.read(CHUNK)
-        if not data:
+    ended = False
+    while size < BODY_LIMIT:
+        data = b""
+        if not ended and raw < RAW_LIMIT:
+            data = resp.read(CHUNK, decode_content=False)
+            raw += len(data)
+            ended = not data
+        for i, decoder in enumerate(chain):
+            data = decoder.feed(data, BODY_LIMIT - size if i == len(chain) - 1 else RAW_LIMIT)
+        if not data and (ended or raw >= RAW_LIMIT):
             break
-        raw += len(data)
-        if inflater is not None:
-            data = inflater.feed(data, BODY_LIMIT - size)
         size += len(data)
         if keep:
             parts.append(data)

@@ -1,8 +1,11 @@
-"""urllib3's connections (botocore's, for EC2 and CloudWatch) made within the thread's Deadline when it has one."""
+"""urllib3's connections (the HTTP check's, and botocore's for EC2 and CloudWatch) made within the thread's
+Deadline when it has one: resolved and connected by checks/connect.py, and every socket watched, the TLS one
+too (checks/deadline.py watches a TLS socket from its handshake on)."""
 
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from typing import Any, Optional, Sequence, Tuple
 
@@ -17,6 +20,8 @@ except ImportError:  # pragma: no cover - urllib3 1.26
     _DEFAULT_TIMEOUT = socket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defined]
 
 _plain_create_connection = urllib3_connection.create_connection
+_installed = False
+_lock = threading.Lock()
 
 
 def _create_connection(address: Tuple[str, int], timeout: Any = _DEFAULT_TIMEOUT,
@@ -32,5 +37,15 @@ def _create_connection(address: Tuple[str, int], timeout: Any = _DEFAULT_TIMEOUT
     return connect(address, watch.at, seconds, source_address, socket_options or (), note=watch.add)
 
 
-# urllib3's HTTPConnection looks this up at every connect.
-urllib3_connection.create_connection = _create_connection
+def install() -> None:
+    """Route urllib3's connections through the Deadline (once per process; urllib3 looks the function up at
+    every connect), and watch TLS sockets from their handshake on."""
+    global _installed
+    with _lock:
+        if not _installed:
+            urllib3_connection.create_connection = _create_connection
+            deadline.watch_tls()
+            _installed = True
+
+
+install()

@@ -140,6 +140,37 @@ def test_ec2_endpoint_that_drips_or_never_answers_ends_in_time(web, silent_port,
         assert obs.state == "unknown" and "no answer from the EC2 endpoint for eu-west-1 within 1 s" in obs.detail
 
 
+@pytest.mark.parametrize("kind, spec, label", [("ec2", "i-0123456789abcdef0", "EC2"),
+                                               ("cloudwatch", "api-errors", "CloudWatch")])
+def test_an_aws_endpoint_that_drips_its_answer_over_tls_ends_in_time(tmp_path, monkeypatch, kind, spec, label):
+    """Real AWS is HTTPS: a TLS front that completes the handshake and then stalls must not hold the check."""
+    from tests import servers
+    board = board_from(f"aws: {{region: eu-west-1}}\ntargets: {{t: {{pixel: [0, 0], timeout: 1s, {kind}: {spec}}}}}\n")
+    with servers.DrippingTLS(tmp_path) as drip:
+        for key, value in aws.env(f"https://localhost:{drip.port}", AWS_CA_BUNDLE=str(drip.cert)).items():
+            monkeypatch.setenv(key, value)
+        check = make_checks([kind], aws=board.aws)[kind]
+        check.client(check.group(board.targets[0]), 1.0)   # botocore's model is loaded outside the deadline
+        start = time.monotonic()
+        obs = check.observe(board.targets[0], start + 1.0)
+        took = time.monotonic() - start
+    assert took < 1 + MARGIN, took
+    assert obs.state == "unknown" and f"no answer from the {label} endpoint for eu-west-1 within 1 s" in obs.detail
+
+
+def test_an_http_target_that_drips_its_answer_over_tls_ends_in_time(tmp_path, monkeypatch):
+    from statusboard.checks.http import HttpCheck
+    from tests import servers
+    with servers.DrippingTLS(tmp_path) as drip:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(drip.cert))
+        board = board_from(f"targets: {{t: {{pixel: [0, 0], timeout: 1s, http: 'https://localhost:{drip.port}/'}}}}\n")
+        start = time.monotonic()
+        obs = HttpCheck().observe(board.targets[0], start + 1.0)
+        took = time.monotonic() - start
+    assert took < 1 + MARGIN, took
+    assert (obs.state, obs.detail) == ("down", "timeout: no complete answer within 1 s")
+
+
 def test_many_echoes_to_a_silent_host_end_within_the_timeout():
     if NETNS_SKIP:
         pytest.skip(NETNS_SKIP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import json
 import time
 
@@ -220,3 +221,163 @@ def test_a_proxy_that_refuses_the_tunnel_is_named(web, refused_port, monkeypatch
     finally:
         closed.stop()
     assert (result.state, result.detail) == ("down", "the proxy 127.0.0.1 answered 403 no tunnels here to CONNECT")
+
+
+def test_a_body_cut_short_or_framed_twice_is_down(web):
+    cut, _ = observe(target(f"http://127.0.0.1:{web.port}/cut"))
+    assert (cut.state, cut.detail) == ("down", "the answer broke off mid-body")
+    twice, _ = observe(target(f"http://127.0.0.1:{web.port}/two-lengths"))
+    assert twice.state == "down" and twice.detail.startswith("not a valid HTTP answer: "), twice.detail
+
+
+@pytest.mark.parametrize("route", ["/gzip-gzip", "/multigzip"])
+def test_stacked_and_multi_member_gzip_are_decoded(web, route):
+    result, _ = observe(target(f"http://127.0.0.1:{web.port}{route}", contains="needle"))
+    assert result.state == "up", result.detail
+
+
+def test_a_deflate_body_that_is_not_deflate_is_down_in_one_line(web, caplog):
+    caplog.set_level(logging.DEBUG, logger="statusboard")
+    result, _ = observe(target(f"http://127.0.0.1:{web.port}/notdeflate"))
+    assert (result.state, result.detail) == ("down", "the body's deflate encoding is broken")
+    ours = [r for r in caplog.records if r.name.startswith("statusboard")]
+    assert len(ours) <= 1 and not any(r.exc_info for r in ours) and "Traceback" not in caplog.text
+
+
+def test_memory_stays_flat_over_a_thousand_checks_of_wandering_redirects(web):
+    """Each check is redirected to a new 6 kB URL: nothing of it may be kept from one check to the next (a
+    URL is kept in Python's own bounded cache of 128 parsed URLs); a 60 kB one is refused."""
+    huge, _ = observe(target(f"http://127.0.0.1:{web.port}/wander?pad=60000"))
+    assert (huge.state, huge.detail) == ("down", "a redirect to a URL of 58 KB (a check follows URLs of at most 8 KB)")
+    import gc
+    import tracemalloc
+    t = target(f"http://127.0.0.1:{web.port}/wander", contains='"ok"')
+    check = HttpCheck()
+    for _ in range(20):   # what is made once (TLS contexts, imports) is made before measuring
+        check.observe(t)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(1000):
+            assert check.observe(t).state == "up"
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 5 * 1024 * 1024, f"{grown / 1e6:.1f} MB kept over 1,000 checks"
+
+
+def test_credentials_go_to_their_host_and_no_other(web):
+    """Basic credentials (UTF-8) from the URL: kept on a redirect within the host, dropped on one away."""
+    here, _ = observe(target(f"http://us%C3%A9r:p%40ss@127.0.0.1:{web.port}/here", contains="authorization: Basic"))
+    assert here.state == "up", here.detail
+    expected = "authorization: Basic " + base64.b64encode("usér:p@ss".encode()).decode()
+    assert observe(target(f"http://usér:p%40ss@127.0.0.1:{web.port}/auth", contains=expected))[0].state == "up"
+    away, _ = observe(target(f"http://user:pass@127.0.0.1:{web.port}/away", contains="authorization: None"))
+    assert away.state == "up", away.detail
+
+
+@pytest.mark.parametrize("no_proxy", ["127.0.0.0/8", "127.0.0.1", ".0.0.1", "*"])
+def test_no_proxy_in_every_form_requests_knows(proxy, web, monkeypatch, no_proxy):
+    monkeypatch.setenv("http_proxy", proxy.url)
+    monkeypatch.setenv("no_proxy", no_proxy)
+    assert observe(target(f"http://127.0.0.1:{web.port}/ok"))[0].state == "up"
+    assert proxy.seen == []
+
+
+def test_no_proxy_names_an_ipv6_address(proxy, monkeypatch):
+    import socket
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from tests.servers import Handler
+
+    class V6(ThreadingHTTPServer):
+        address_family = socket.AF_INET6
+
+    try:
+        server = V6(("::1", 0), Handler)
+    except OSError as exc:
+        pytest.skip(f"no IPv6 loopback here: {exc}")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("http_proxy", proxy.url)
+        monkeypatch.setenv("no_proxy", "::1")
+        result, _ = observe(target(f"http://[::1]:{server.server_address[1]}/ok"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.state == "up", result.detail
+    assert proxy.seen == []
+
+
+def test_an_international_name_is_asked_for_by_idna_2008_through_the_tunnel(tmp_path, refused_port, monkeypatch):
+    """faß.example is xn--fa-hia.example under IDNA 2008; IDNA 2003 would make it fass.example, another host."""
+    from tests import servers
+    cert, key = servers.self_signed(tmp_path, alt_name="xn--fa-hia.example")
+    server = servers.Server(servers.server_context(cert, key))
+    tunnel = servers.Proxy(server.port, server.port)
+    try:
+        monkeypatch.setenv("https_proxy", tunnel.url)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+        result, _ = observe(target(f"https://faß.example:{refused_port}/ok", contains='"ok"'))
+    finally:
+        tunnel.stop()
+        server.stop()
+    assert result.state == "up", result.detail
+    assert tunnel.seen == [("CONNECT", f"xn--fa-hia.example:{refused_port}")]
+
+
+def test_a_name_with_its_trailing_dot_is_the_same_host(tls_web, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_web.cert))
+    result, _ = observe(target(f"https://localhost.:{tls_web.port}/ok"))
+    assert result.state == "up", result.detail
+
+
+def test_a_ca_directory_is_a_ca_store(tls_web, tmp_path, monkeypatch):
+    import shutil
+    import subprocess
+    store = tmp_path / "store"
+    store.mkdir()
+    shutil.copy(tls_web.cert, store / "test-ca.pem")
+    subprocess.run(["openssl", "rehash", str(store)], check=True, capture_output=True)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(store))
+    result, _ = observe(target(f"https://localhost:{tls_web.port}/ok"))
+    assert result.state == "up", result.detail
+
+
+def test_an_https_proxy_is_spoken_to_over_tls(web, tls_web, refused_port, tmp_path, monkeypatch):
+    from tests import servers
+    cert, key = servers.self_signed(tmp_path)
+    secure = servers.Proxy(web.port, tls_web.port, context=servers.server_context(cert, key))
+    try:
+        monkeypatch.setenv("http_proxy", secure.url)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+        assert secure.url.startswith("https://localhost:")
+        result, _ = observe(target(f"http://localhost:{refused_port}/ok", contains='"ok"'))
+    finally:
+        secure.stop()
+    assert result.state == "up", result.detail
+    assert secure.seen == [("GET", f"http://localhost:{refused_port}/ok")]
+
+
+def test_a_socks_proxy_carries_the_check(web, refused_port, monkeypatch):
+    pytest.importorskip("socks", reason="PySocks is not installed")
+    from tests import servers
+    relay = servers.Socks5(web.port)
+    try:
+        monkeypatch.setenv("all_proxy", relay.url)
+        result, _ = observe(target(f"http://somewhere.test:{refused_port}/ok", contains='"ok"'))
+    finally:
+        relay.stop()
+    assert result.state == "up", result.detail
+    assert relay.seen == [("somewhere.test", refused_port)], "the proxy resolves the name (socks5h)"
+
+
+def test_a_tls_server_that_drips_its_answer_is_cut_at_the_deadline(tmp_path):
+    from tests import servers
+    with servers.DrippingTLS(tmp_path) as drip:
+        result, took = observe(target(f"https://localhost:{drip.port}/", timeout="1s", verify=False))
+    assert result.state == "down" and result.detail == "timeout: no complete answer within 1 s"
+    assert took < 1.5
