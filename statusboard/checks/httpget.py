@@ -15,6 +15,7 @@ and SOCKS proxies with CONNECT, request lines, framing and Content-Length. What 
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import re
 import ssl
@@ -94,13 +95,19 @@ class Environment:
         return select_proxy(url, self.proxies) or None
 
 
-_contexts: Dict[Tuple[bool, Optional[str]], ssl.SSLContext] = {}
+_contexts: Dict[Tuple[bool, Optional[str], bool], ssl.SSLContext] = {}
 _contexts_lock = threading.Lock()
 
 
-def tls_context(verify: bool, ca: Optional[str]) -> ssl.SSLContext:
-    """One shared client context per (verify, CA bundle file or directory): loading a CA store costs ms."""
-    key = (verify, ca if verify else None)
+# urllib3 1.26 (botocore's on Python 3.9) gives ssl no server name for an IP address, and ssl cannot check a
+# name it is not given: for those hosts urllib3 checks the certificate's names itself.
+_URLLIB3_CHECKS_IPS = urllib3.__version__.startswith("1.")
+
+
+def tls_context(verify: bool, ca: Optional[str], by_urllib3: bool = False) -> ssl.SSLContext:
+    """One shared client context per (verify, CA bundle file or directory, who checks the name): loading a CA
+    store costs milliseconds."""
+    key = (verify, ca if verify else None, by_urllib3 and verify)
     with _contexts_lock:
         context = _contexts.get(key)
         if context is None:
@@ -115,6 +122,7 @@ def tls_context(verify: bool, ca: Optional[str]) -> ssl.SSLContext:
                 else:
                     context = ssl.create_default_context(cafile=where)
                 context.hostname_checks_common_name = False   # names are in subjectAltName, as browsers hold
+                context.check_hostname = not by_urllib3
             context.set_alpn_protocols(["http/1.1"])
             _contexts[key] = context
         return context
@@ -130,6 +138,15 @@ def _fallback_cafile() -> Optional[str]:
     except ImportError:
         return None
     return certifi.where()
+
+
+def _is_address(host: Optional[str]) -> bool:
+    """Whether host is an IP address rather than a name."""
+    try:
+        ipaddress.ip_address(host or "")
+    except ValueError:
+        return False
+    return True
 
 
 def _basic(parts: SplitResult) -> Optional[str]:
@@ -171,8 +188,7 @@ def _manager(proxy: Optional[str], context: ssl.SSLContext, ca: Optional[str]) -
 def get(url: str, watch: Deadline, env: Environment, verify: bool = True, keep_body: bool = False) -> Answer:
     """GET `url`, following redirects, every socket within `watch`; the final answer."""
     urllib3_deadline.install()
-    context = tls_context(verify, env.ca)
-    managers: Dict[Optional[str], urllib3.PoolManager] = {}
+    managers: Dict[Tuple[Optional[str], int], urllib3.PoolManager] = {}
     parts = urlsplit(url)
     auth = _basic(parts)
     try:
@@ -180,9 +196,10 @@ def get(url: str, watch: Deadline, env: Environment, verify: bool = True, keep_b
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise CheckError(f"a redirect to something other than an http(s) URL ({parts.scheme or 'none'})")
             proxy = env.proxy(_bare(parts))
-            manager = managers.get(proxy)
+            context = tls_context(verify, env.ca, _URLLIB3_CHECKS_IPS and _is_address(parts.hostname))
+            manager = managers.get((proxy, id(context)))
             if manager is None:
-                manager = managers[proxy] = _manager(proxy, context, env.ca)
+                manager = managers[(proxy, id(context))] = _manager(proxy, context, env.ca)
             left = max(0.001, watch.at - time.monotonic())
             headers = dict(HEADERS, Authorization=auth) if auth else HEADERS
             try:
