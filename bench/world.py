@@ -2,6 +2,7 @@
 
     python bench/world.py N       # prints one JSON line: [[port, path], ...], then serves until stdin closes
     python bench/world.py N --flap K --period S --log FILE
+    python bench/world.py N --tls CERT KEY   # the endpoints speak HTTPS with this certificate
 
 Every fourth endpoint accepts connections and never answers; the rest answer 200 at /ok. With --flap, the
 first K endpoints answer 200 or 500 at /flap instead, switching every S seconds on average (at random, each
@@ -25,7 +26,7 @@ from typing import List, Optional, Sequence, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import Handler, Server, silent_socket  # noqa: E402
+from tests.servers import Handler, Server, server_context, silent_socket  # noqa: E402
 
 
 class FlapHandler(Handler):
@@ -69,8 +70,10 @@ def flapping(servers: List[Server], period: float, log: str) -> None:
             due[i] = time.monotonic() + rng.uniform(0.5, 1.5) * period
 
 
-def main(n: int, flap: int = 0, period: float = 5.0, log: Optional[str] = None) -> None:
+def main(n: int, flap: int = 0, period: float = 5.0, log: Optional[str] = None,
+         tls: Optional[Sequence[str]] = None) -> None:
     servers, held, endpoints, flappers = [], [], [], []
+    context = server_context(Path(tls[0]), Path(tls[1])) if tls else None
     for i in range(n):
         if i < flap:
             server = Server(handler=FlapHandler)
@@ -82,7 +85,7 @@ def main(n: int, flap: int = 0, period: float = 5.0, log: Optional[str] = None) 
             held.append(sock)
             endpoints.append((sock.getsockname()[1], ""))
         else:
-            server = Server()
+            server = Server(context)
             servers.append(server)
             endpoints.append((server.port, "ok"))
     print(json.dumps(endpoints), flush=True)
@@ -98,5 +101,6 @@ if __name__ == "__main__":
     parser.add_argument("--flap", type=int, default=0)
     parser.add_argument("--period", type=float, default=5.0)
     parser.add_argument("--log")
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     args = parser.parse_args()
-    main(args.n, args.flap, args.period, args.log)
+    main(args.n, args.flap, args.period, args.log, args.tls)

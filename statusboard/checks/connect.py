@@ -32,42 +32,48 @@ class _Lookup:
         self.result: Any = None
 
 
-_lookups: Dict[Tuple[str, Optional[int], int], _Lookup] = {}
-_lookups_lock = threading.Lock()
+_lookups: Dict[Tuple[str, int], _Lookup] = {}
+_room = threading.Condition()
 MAX_LOOKUPS = 16   # resolver threads at once: a resolver that never answers cannot make one per check
 
 
 def resolve(host: str, port: Optional[int], deadline: float, kind: int = socket.SOCK_STREAM) -> List[AddrInfo]:
-    """getaddrinfo for host, given up at `deadline` (a time.monotonic() value). The same question asked again
-    while the first is unanswered waits for that one, and at most MAX_LOOKUPS are asked at once."""
+    """getaddrinfo for host, given up at `deadline` (a time.monotonic() value). A name asked for again while
+    the first question is unanswered waits for that one (whatever the port), and at most MAX_LOOKUPS names are
+    asked at once: the others wait for room, within their deadline."""
     try:   # an address needs no resolver, and no thread
         return socket.getaddrinfo(host, port, 0, kind, 0, socket.AI_NUMERICHOST)
     except (socket.gaierror, UnicodeError):
         pass
-    key = (host, port, kind)
-    with _lookups_lock:
+    key = (host, kind)
+    with _room:
+        while key not in _lookups and len(_lookups) >= MAX_LOOKUPS:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ResolveTimeout(errno.ETIMEDOUT, f"no answer for {host} in time: the resolver has "
+                                                      f"{len(_lookups)} questions unanswered")
+            _room.wait(left)
         lookup = _lookups.get(key)
         if lookup is None:
-            if len(_lookups) >= MAX_LOOKUPS:
-                raise ResolveTimeout(errno.EAGAIN, f"no answer for {host}: the resolver has {len(_lookups)} "
-                                                   "questions unanswered")
             lookup = _lookups[key] = _Lookup()
             threading.Thread(target=_ask, args=(key, lookup), name=f"resolve {host}", daemon=True).start()
     if not lookup.done.wait(max(0.0, deadline - time.monotonic())):
         raise ResolveTimeout(errno.ETIMEDOUT, f"no answer for {host} from the resolver in time")
     if isinstance(lookup.result, BaseException):
         raise lookup.result
-    return list(lookup.result)
+    return [(family, kind_, proto, name, (address[0], port or 0, *address[2:]))
+            for family, kind_, proto, name, address in lookup.result]
 
 
-def _ask(key: Tuple[str, Optional[int], int], lookup: _Lookup) -> None:
-    host, port, kind = key
+def _ask(key: Tuple[str, int], lookup: _Lookup) -> None:
+    host, kind = key
     try:
-        lookup.result = socket.getaddrinfo(host, port, 0, kind)
+        lookup.result = socket.getaddrinfo(host, None, 0, kind)
     except Exception as exc:  # noqa: BLE001 - handed to the callers
         lookup.result = exc
-    with _lookups_lock:
+    with _room:
         _lookups.pop(key, None)
+        _room.notify_all()
     lookup.done.set()
 
 

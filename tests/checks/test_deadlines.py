@@ -100,6 +100,24 @@ def test_a_resolver_that_never_answers_holds_a_bounded_number_of_threads(world):
     assert 1 <= got["resolving"] <= 16, got
 
 
+LOCAL_NAMES = """
+import json, time
+from concurrent.futures import ThreadPoolExecutor
+from statusboard.checks.connect import resolve
+names = [f"n{i}.test" for i in range(40)] * 2   # 40 names from the hosts file, each asked twice, many ports
+with ThreadPoolExecutor(len(names)) as pool:
+    got = list(pool.map(lambda n: resolve(names[n], 1000 + n, time.monotonic() + 2)[0][4], range(len(names))))
+print(json.dumps({"got": got}))
+"""
+
+
+def test_many_names_asked_at_once_all_resolve(world):
+    """The bound on resolver threads makes questions wait for room, never fail while the resolver answers."""
+    world.etc("hosts", HOSTS + "".join(f"127.0.0.{i + 1} n{i}.test\n" for i in range(40)))
+    got = world.python(LOCAL_NAMES)["got"]
+    assert got == [[f"127.0.0.{n % 40 + 1}", 1000 + n] for n in range(80)]
+
+
 def test_ping_to_a_name_the_resolver_never_answers_ends_in_time(world):
     got = check_in(world, "targets: {t: {pixel: [0, 0], timeout: 1s, ping: never.test}}")
     assert got["took"] < 1 + MARGIN, got
