@@ -10,6 +10,7 @@ last one while the earlier ones go on, the first to connect wins; a refusal move
 from __future__ import annotations
 
 import errno
+import queue
 import selectors
 import socket
 import threading
@@ -56,13 +57,53 @@ def resolve(host: str, port: Optional[int], deadline: float, kind: int = socket.
         lookup = _lookups.get(key)
         if lookup is None:
             lookup = _lookups[key] = _Lookup()
-            threading.Thread(target=_ask, args=(key, lookup), name=f"resolve {host}", daemon=True).start()
+            _resolvers.ask(key, lookup)
     if not lookup.done.wait(max(0.0, deadline - time.monotonic())):
         raise ResolveTimeout(errno.ETIMEDOUT, f"no answer for {host} from the resolver in time")
     if isinstance(lookup.result, BaseException):
         raise lookup.result
     return [(family, kind_, proto, name, (address[0], port or 0, *address[2:]))
             for family, kind_, proto, name, address in lookup.result]
+
+
+class _Resolvers:
+    """The threads that ask the system resolver: one more whenever a question finds none idle, up to
+    MAX_LOOKUPS; an idle one waits for the next question and ends after a minute without one."""
+
+    IDLE = 60.0
+
+    def __init__(self) -> None:
+        self._questions: "queue.SimpleQueue[Tuple[Tuple[str, int], _Lookup]]" = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads = self._idle = 0
+
+    def ask(self, key: Tuple[str, int], lookup: _Lookup) -> None:
+        """Have the question answered by an idle thread, or a new one (a waiting one when MAX_LOOKUPS ask)."""
+        self._questions.put((key, lookup))
+        with self._lock:
+            if self._idle == 0 and self._threads < MAX_LOOKUPS:
+                self._threads += 1
+                threading.Thread(target=self._run, name="resolver", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                self._idle += 1
+            try:
+                key, lookup = self._questions.get(timeout=self.IDLE)
+            except queue.Empty:
+                with self._lock:
+                    self._idle -= 1
+                    if self._questions.empty():
+                        self._threads -= 1
+                        return
+                continue
+            with self._lock:
+                self._idle -= 1
+            _ask(key, lookup)
+
+
+_resolvers = _Resolvers()
 
 
 def _ask(key: Tuple[str, int], lookup: _Lookup) -> None:

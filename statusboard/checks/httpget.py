@@ -83,6 +83,17 @@ class Environment:
     def __init__(self) -> None:
         self.proxies: Dict[str, str] = urllib.request.getproxies()
         self.ca: Optional[str] = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+        self._managers: Dict[Tuple[Optional[str], int], urllib3.PoolManager] = {}
+        self._lock = threading.Lock()
+
+    def manager(self, proxy: Optional[str], context: ssl.SSLContext) -> urllib3.PoolManager:
+        """urllib3's pools, straight or through `proxy`, shared by every check: each check still has
+        connections of its own, never put back in a pool."""
+        with self._lock:
+            manager = self._managers.get((proxy, id(context)))
+            if manager is None:
+                manager = self._managers[(proxy, id(context))] = _manager(proxy, context, self.ca)
+            return manager
 
     def proxy(self, url: str) -> Optional[str]:
         """The proxy URL for this URL, or None to go straight: requests' rules (no_proxy with names, leading
@@ -167,20 +178,44 @@ def _bare(parts: SplitResult) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 
+POOLS = 256   # a pool per host and port: a board's targets, and where they redirect
+_once_classes: Dict[type, type] = {}
+
+
+def _once(pool_class: type) -> type:
+    """pool_class, whose connections are closed when done instead of kept for the next request: a check
+    connects as a new visitor does (urllib3 hands a connection back to its pool when a body is read to its
+    end, and a server that closes it a moment later would fail the next check)."""
+    once = _once_classes.get(pool_class)
+    if once is None:
+        def _put_conn(self: Any, conn: Any) -> None:
+            if conn is not None:
+                conn.close()
+        once = _once_classes[pool_class] = type(f"Once{pool_class.__name__}", (pool_class,), {"_put_conn": _put_conn})
+    return once
+
+
 def _manager(proxy: Optional[str], context: ssl.SSLContext, ca: Optional[str]) -> urllib3.PoolManager:
-    """The connection pools of one check, straight or through `proxy` (http, https or socks)."""
+    """urllib3's pools, straight or through `proxy`, each connection used once."""
+    manager = _pools(proxy, context, ca)
+    manager.pool_classes_by_scheme = {scheme: _once(cls) for scheme, cls in manager.pool_classes_by_scheme.items()}
+    return manager
+
+
+def _pools(proxy: Optional[str], context: ssl.SSLContext, ca: Optional[str]) -> urllib3.PoolManager:
+    """urllib3's pools, straight or through `proxy` (http, https or socks)."""
     if proxy is None:
-        return urllib3.PoolManager(num_pools=2, maxsize=1, ssl_context=context)
+        return urllib3.PoolManager(num_pools=POOLS, maxsize=1, ssl_context=context)
     parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
     if parts.scheme.startswith("socks"):
         from statusboard.checks.socks_deadline import socks_manager
         return socks_manager(parts._replace(scheme="socks5h" if parts.scheme == "socks5" else parts.scheme)
-                             .geturl(), context)
+                             .geturl(), context, POOLS)
     if parts.scheme not in ("http", "https"):
         raise CheckError(f"the proxy {parts.scheme}://{parts.hostname} is of no kind a check can use "
                          "(http, https, socks4, socks5)")
     auth = _basic(parts)
-    return urllib3.ProxyManager(_bare(parts), num_pools=2, maxsize=1, ssl_context=context,
+    return urllib3.ProxyManager(_bare(parts), num_pools=POOLS, maxsize=1, ssl_context=context,
                                 proxy_ssl_context=tls_context(True, ca),
                                 proxy_headers={"Proxy-Authorization": auth} if auth else None)
 
@@ -188,50 +223,43 @@ def _manager(proxy: Optional[str], context: ssl.SSLContext, ca: Optional[str]) -
 def get(url: str, watch: Deadline, env: Environment, verify: bool = True, keep_body: bool = False) -> Answer:
     """GET `url`, following redirects, every socket within `watch`; the final answer."""
     urllib3_deadline.install()
-    managers: Dict[Tuple[Optional[str], int], urllib3.PoolManager] = {}
     parts = urlsplit(url)
     auth = _basic(parts)
-    try:
-        for hop in range(MAX_REDIRECTS + 1):
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise CheckError(f"a redirect to something other than an http(s) URL ({parts.scheme or 'none'})")
-            proxy = env.proxy(_bare(parts))
-            context = tls_context(verify, env.ca, _URLLIB3_CHECKS_IPS and _is_address(parts.hostname))
-            manager = managers.get((proxy, id(context)))
-            if manager is None:
-                manager = managers[(proxy, id(context))] = _manager(proxy, context, env.ca)
-            left = max(0.001, watch.at - time.monotonic())
-            headers = dict(HEADERS, Authorization=auth) if auth else HEADERS
-            try:
-                resp = manager.urlopen("GET", _bare(parts), headers=headers, redirect=False, retries=False,
-                                       preload_content=False, decode_content=False,
-                                       timeout=Timeout(connect=left, read=left), enforce_content_length=True)
-            except ProxyError as exc:
-                raise CheckError(_proxy_failure(exc, proxy)) from exc
-            except LocationParseError:
-                raise CheckError("a redirect to something that is not a URL") from None
-            try:
-                location = resp.headers.get("Location")
-                if resp.status in REDIRECTS and location:
-                    if hop == MAX_REDIRECTS:
-                        raise TooManyRedirects()
-                    location = location.strip()
-                    if len(location) > MAX_URL:
-                        raise CheckError(f"a redirect to a URL of {len(location) // 1024} KB (a check follows "
-                                         f"URLs of at most {MAX_URL // 1024} KB)")
-                    following = urlsplit(urljoin(_bare(parts), location))
-                    if following.username is not None:
-                        auth = _basic(following)
-                    elif (following.hostname or "").rstrip(".") != (parts.hostname or "").rstrip("."):
-                        auth = None   # credentials are for the host they were given for
-                    parts = following
-                    continue
-                return Answer(resp.status, resp.headers, _body(resp, keep_body))
-            finally:
-                resp.close()   # never back to a pool: the next check connects afresh
-    finally:
-        for manager in managers.values():
-            manager.clear()
+    for hop in range(MAX_REDIRECTS + 1):
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise CheckError(f"a redirect to something other than an http(s) URL ({parts.scheme or 'none'})")
+        proxy = env.proxy(_bare(parts))
+        context = tls_context(verify, env.ca, _URLLIB3_CHECKS_IPS and _is_address(parts.hostname))
+        manager = env.manager(proxy, context)
+        left = max(0.001, watch.at - time.monotonic())
+        headers = dict(HEADERS, Authorization=auth) if auth else HEADERS
+        try:
+            resp = manager.urlopen("GET", _bare(parts), headers=headers, redirect=False, retries=False,
+                                   preload_content=False, decode_content=False,
+                                   timeout=Timeout(connect=left, read=left), enforce_content_length=True)
+        except ProxyError as exc:
+            raise CheckError(_proxy_failure(exc, proxy)) from exc
+        except LocationParseError:
+            raise CheckError("a redirect to something that is not a URL") from None
+        try:
+            location = resp.headers.get("Location")
+            if resp.status in REDIRECTS and location:
+                if hop == MAX_REDIRECTS:
+                    raise TooManyRedirects()
+                location = location.strip()
+                if len(location) > MAX_URL:
+                    raise CheckError(f"a redirect to a URL of {len(location) // 1024} KB (a check follows "
+                                     f"URLs of at most {MAX_URL // 1024} KB)")
+                following = urlsplit(urljoin(_bare(parts), location))
+                if following.username is not None:
+                    auth = _basic(following)
+                elif (following.hostname or "").rstrip(".") != (parts.hostname or "").rstrip("."):
+                    auth = None   # credentials are for the host they were given for
+                parts = following
+                continue
+            return Answer(resp.status, resp.headers, _body(resp, keep_body))
+        finally:
+            resp.close()   # never back to a pool: the next check connects afresh
     raise TooManyRedirects()   # not reached: the last hop returns or raises
 
 

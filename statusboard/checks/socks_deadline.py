@@ -53,7 +53,7 @@ def _create_connection(dest_pair: Tuple[str, int], timeout: Any = None,
 _plain: Any = None
 
 
-def socks_manager(proxy_url: str, context: ssl.SSLContext) -> Any:
+def socks_manager(proxy_url: str, context: ssl.SSLContext, pools: int) -> Any:
     """urllib3's SOCKSProxyManager for proxy_url (socks4, socks4a, socks5, socks5h; credentials in the URL)."""
     global _plain, _installed
     try:
@@ -66,4 +66,4 @@ def socks_manager(proxy_url: str, context: ssl.SSLContext) -> Any:
         if not _installed:   # urllib3 looks it up at every connect
             _plain, socks.create_connection = socks.create_connection, _create_connection
             _installed = True
-    return SOCKSProxyManager(proxy_url, num_pools=2, maxsize=1, ssl_context=context)
+    return SOCKSProxyManager(proxy_url, num_pools=pools, maxsize=1, ssl_context=context)

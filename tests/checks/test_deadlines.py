@@ -89,7 +89,7 @@ check = make_checks(["http"])["http"]
 states = set()
 for target in board.targets:
     states.add(check.observe(target, time.monotonic() + target.timeout).state)
-resolving = [t for t in threading.enumerate() if t.name.startswith("resolve ")]
+resolving = [t for t in threading.enumerate() if t.name == "resolver"]
 print(json.dumps({"states": sorted(states), "resolving": len(resolving)}))
 """
 
