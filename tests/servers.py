@@ -138,13 +138,31 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
 
+class SecondAsk(Handler):
+    """Answers the first request on a connection as the web app does; on the second, does what the server's
+    `second` says: "close" (hang up without an answer, as a server whose keep-alive timeout fires just then)
+    or "drip" (an answer a byte at a time)."""
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server name
+        self.asked = getattr(self, "asked", 0) + 1
+        second = getattr(self.server, "second", None)
+        if self.asked == 2 and second == "close":
+            self.close_connection = True
+            return
+        if self.asked == 2 and second == "drip":
+            self.path = "/drip"
+        super().do_GET()
+
+
 class Server(ThreadingHTTPServer):
-    """The test web app on 127.0.0.1, on a free port."""
+    """The test web app on 127.0.0.1, on a free port; `accepted` counts its connections."""
 
     daemon_threads = True
     request_queue_size = 1024   # many checks connect at once; the default backlog of 5 drops SYNs
 
     def __init__(self, context: "ssl.SSLContext | None" = None, handler: type = Handler) -> None:
+        self.accepted = 0
+        self.open: List[socket.socket] = []
         super().__init__(("127.0.0.1", 0), handler)
         if context is not None:
             self.socket = context.wrap_socket(self.socket, server_side=True)
@@ -154,6 +172,22 @@ class Server(ThreadingHTTPServer):
     @property
     def port(self) -> int:
         return self.server_address[1]
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        """Count and remember each connection."""
+        self.accepted += 1
+        self.open.append(request)
+        return True
+
+    def close_all(self) -> None:
+        """Stop, closing every connection it has open too (a server that went away)."""
+        self.stop()
+        for sock in self.open:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            except OSError:
+                pass
 
     def handle_error(self, request: object, client_address: object) -> None:
         """A check that gave up (its deadline shut the socket) is expected here, not worth a traceback."""

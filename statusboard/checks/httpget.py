@@ -2,7 +2,7 @@
 
 urllib3 speaks the protocol: connections, TLS (SNI, IDNA 2008 names through the idna package), http, https
 and SOCKS proxies with CONNECT, request lines, framing and Content-Length. What stays ours:
-- a new connection for every check, as a new visitor makes (the pools live for one check);
+- how connections are kept from one check to the next, and when a check opens a new one (checks/httppool.py);
 - the check's Deadline around every socket it opens (checks/urllib3_deadline.py, checks/deadline.py);
 - redirects, followed here (at most MAX_REDIRECTS; Authorization dropped when the host changes, as requests
   does; a redirect's body never read);
@@ -28,12 +28,13 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
 
 import urllib3
-from urllib3.exceptions import LocationParseError, ProxyError
+from urllib3.exceptions import LocationParseError, ProtocolError, ProxyError
 from urllib3.util import Timeout
 
 from statusboard import __version__
 from statusboard.checks import urllib3_deadline
 from statusboard.checks.deadline import Deadline
+from statusboard.checks.httppool import kept, was_reused
 
 BODY_LIMIT = 1024 * 1024     # bytes of body a check reads at most, after decoding (README: Configuration)
 RAW_LIMIT = 2 * BODY_LIMIT   # bytes read off the wire, however little they decode to
@@ -42,8 +43,7 @@ MAX_REDIRECTS = 10
 MAX_URL = 8 * 1024   # a redirect to a longer URL is refused, as servers refuse longer request lines
 REDIRECTS = frozenset((301, 302, 303, 307, 308))
 CODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}   # Content-Encoding -> what undoes it
-HEADERS = {"User-Agent": f"statusboard/{__version__}", "Accept-Encoding": "gzip, deflate", "Accept": "*/*",
-           "Connection": "close"}
+HEADERS = {"User-Agent": f"statusboard/{__version__}", "Accept-Encoding": "gzip, deflate", "Accept": "*/*"}
 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)   # `verify: false` is the owner's choice
 _CHARSET = re.compile(r"charset\s*=\s*\"?([\w.:-]+)", re.I)
 _TUNNEL = re.compile(r"Tunnel connection failed: (\d{3}) ?([^'\")]*)")
@@ -179,33 +179,20 @@ def _bare(parts: SplitResult) -> str:
 
 
 POOLS = 256   # a pool per host and port: a board's targets, and where they redirect
-_once_classes: Dict[type, type] = {}
-
-
-def _once(pool_class: type) -> type:
-    """pool_class, whose connections are closed when done instead of kept for the next request: a check
-    connects as a new visitor does (urllib3 hands a connection back to its pool when a body is read to its
-    end, and a server that closes it a moment later would fail the next check)."""
-    once = _once_classes.get(pool_class)
-    if once is None:
-        def _put_conn(self: Any, conn: Any) -> None:
-            if conn is not None:
-                conn.close()
-        once = _once_classes[pool_class] = type(f"Once{pool_class.__name__}", (pool_class,), {"_put_conn": _put_conn})
-    return once
+KEEP = 2      # connections kept per host and port, for checks of the same server at the same time
 
 
 def _manager(proxy: Optional[str], context: ssl.SSLContext, ca: Optional[str]) -> urllib3.PoolManager:
-    """urllib3's pools, straight or through `proxy`, each connection used once."""
+    """urllib3's pools, straight or through `proxy`, keeping connections as checks/httppool.py says."""
     manager = _pools(proxy, context, ca)
-    manager.pool_classes_by_scheme = {scheme: _once(cls) for scheme, cls in manager.pool_classes_by_scheme.items()}
+    manager.pool_classes_by_scheme = {scheme: kept(cls) for scheme, cls in manager.pool_classes_by_scheme.items()}
     return manager
 
 
 def _pools(proxy: Optional[str], context: ssl.SSLContext, ca: Optional[str]) -> urllib3.PoolManager:
     """urllib3's pools, straight or through `proxy` (http, https or socks)."""
     if proxy is None:
-        return urllib3.PoolManager(num_pools=POOLS, maxsize=1, ssl_context=context)
+        return urllib3.PoolManager(num_pools=POOLS, maxsize=KEEP, ssl_context=context)
     parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
     if parts.scheme.startswith("socks"):
         from statusboard.checks.socks_deadline import socks_manager
@@ -215,7 +202,7 @@ def _pools(proxy: Optional[str], context: ssl.SSLContext, ca: Optional[str]) -> 
         raise CheckError(f"the proxy {parts.scheme}://{parts.hostname} is of no kind a check can use "
                          "(http, https, socks4, socks5)")
     auth = _basic(parts)
-    return urllib3.ProxyManager(_bare(parts), num_pools=POOLS, maxsize=1, ssl_context=context,
+    return urllib3.ProxyManager(_bare(parts), num_pools=POOLS, maxsize=KEEP, ssl_context=context,
                                 proxy_ssl_context=tls_context(True, ca),
                                 proxy_headers={"Proxy-Authorization": auth} if auth else None)
 
@@ -228,15 +215,20 @@ def get(url: str, watch: Deadline, env: Environment, verify: bool = True, keep_b
     for hop in range(MAX_REDIRECTS + 1):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise CheckError(f"a redirect to something other than an http(s) URL ({parts.scheme or 'none'})")
-        proxy = env.proxy(_bare(parts))
+        bare = _bare(parts)
+        proxy = env.proxy(bare)
         context = tls_context(verify, env.ca, _URLLIB3_CHECKS_IPS and _is_address(parts.hostname))
         manager = env.manager(proxy, context)
         left = max(0.001, watch.at - time.monotonic())
         headers = dict(HEADERS, Authorization=auth) if auth else HEADERS
         try:
-            resp = manager.urlopen("GET", _bare(parts), headers=headers, redirect=False, retries=False,
-                                   preload_content=False, decode_content=False,
-                                   timeout=Timeout(connect=left, read=left), enforce_content_length=True)
+            try:
+                resp = _ask(manager, bare, headers, left)
+            except ProtocolError:
+                if not was_reused() or watch.expired:
+                    raise
+                # A kept connection the server dropped as it was used: no verdict; once more, on a new one.
+                resp = _ask(manager, bare, headers, max(0.001, watch.at - time.monotonic()))
         except ProxyError as exc:
             raise CheckError(_proxy_failure(exc, proxy)) from exc
         except LocationParseError:
@@ -250,7 +242,7 @@ def get(url: str, watch: Deadline, env: Environment, verify: bool = True, keep_b
                 if len(location) > MAX_URL:
                     raise CheckError(f"a redirect to a URL of {len(location) // 1024} KB (a check follows "
                                      f"URLs of at most {MAX_URL // 1024} KB)")
-                following = urlsplit(urljoin(_bare(parts), location))
+                following = urlsplit(urljoin(bare, location))
                 if following.username is not None:
                     auth = _basic(following)
                 elif (following.hostname or "").rstrip(".") != (parts.hostname or "").rstrip("."):
@@ -259,8 +251,15 @@ def get(url: str, watch: Deadline, env: Environment, verify: bool = True, keep_b
                 continue
             return Answer(resp.status, resp.headers, _body(resp, keep_body))
         finally:
-            resp.close()   # never back to a pool: the next check connects afresh
+            resp.close()   # a body read to its end has handed its connection back already; else it is closed
     raise TooManyRedirects()   # not reached: the last hop returns or raises
+
+
+def _ask(manager: urllib3.PoolManager, url: str, headers: Mapping[str, str], left: float) -> Any:
+    """One GET, no redirect followed, no retry, the body left unread."""
+    return manager.urlopen("GET", url, headers=headers, redirect=False, retries=False, preload_content=False,
+                           decode_content=False, timeout=Timeout(connect=left, read=left),
+                           enforce_content_length=True)
 
 
 def _proxy_failure(exc: ProxyError, proxy: Optional[str]) -> str:

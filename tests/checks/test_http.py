@@ -20,8 +20,12 @@ def target(http, timeout="2s", **extra):
 
 
 def observe(t):
+    return observe_with(HttpCheck(), t)
+
+
+def observe_with(check, t):
     start = time.monotonic()
-    result = HttpCheck().observe(t)
+    result = check.observe(t)
     return result, time.monotonic() - start
 
 
@@ -380,4 +384,64 @@ def test_a_tls_server_that_drips_its_answer_is_cut_at_the_deadline(tmp_path):
     with servers.DrippingTLS(tmp_path) as drip:
         result, took = observe(target(f"https://localhost:{drip.port}/", timeout="1s", verify=False))
     assert result.state == "down" and result.detail == "timeout: no complete answer within 1 s"
+    assert took < 1.5
+
+
+@pytest.fixture
+def tls_app(tmp_path, monkeypatch):
+    """The web app over TLS, trusted, answering as SecondAsk does; `second` is set by the test."""
+    from tests import servers
+    cert, key = servers.self_signed(tmp_path)
+    server = servers.Server(servers.server_context(cert, key), handler=servers.SecondAsk)
+    server.second = None
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    yield server
+    server.close_all()
+
+
+def test_https_checks_keep_their_connection_for_a_while_then_open_a_new_one(tls_app, monkeypatch):
+    from statusboard.checks import httppool
+    t = target(f"https://localhost:{tls_app.port}/ok", contains='"ok"')
+    check = HttpCheck()
+    assert all(check.observe(t).state == "up" for _ in range(10))
+    assert tls_app.accepted == 1, "one TLS handshake for ten checks"
+    monkeypatch.setattr(httppool, "REUSE_FOR", 0.0)   # every connection now too old to serve another check
+    assert all(check.observe(t).state == "up" for _ in range(5))
+    assert tls_app.accepted == 6, "a new visitor's connection, once a kept one has served its time"
+
+
+def test_plain_http_checks_connect_afresh_every_time(web):
+    t = target(f"http://127.0.0.1:{web.port}/ok")
+    check = HttpCheck()
+    before = web.accepted
+    assert all(check.observe(t).state == "up" for _ in range(5))
+    assert web.accepted - before == 5
+
+
+def test_a_server_that_went_away_is_down_at_the_next_check(tls_app):
+    t = target(f"https://localhost:{tls_app.port}/ok")
+    check = HttpCheck()
+    assert check.observe(t).state == "up"
+    tls_app.close_all()
+    result = check.observe(t)
+    assert (result.state, result.detail) == ("down", "connection refused")
+
+
+def test_a_kept_connection_dropped_as_it_is_used_is_asked_again_on_a_new_one(tls_app):
+    tls_app.second = "close"   # the server's keep-alive timeout fires as the second check asks
+    t = target(f"https://localhost:{tls_app.port}/ok")
+    check = HttpCheck()
+    assert check.observe(t).state == "up"
+    second = check.observe(t)
+    assert second.state == "up", second.detail
+    assert tls_app.accepted == 2
+
+
+def test_a_kept_connection_is_under_the_deadline_of_the_check_that_uses_it(tls_app):
+    tls_app.second = "drip"
+    t = target(f"https://localhost:{tls_app.port}/ok", timeout="1s")
+    check = HttpCheck()
+    assert check.observe(t).state == "up"
+    result, took = observe_with(check, t)
+    assert (result.state, result.detail) == ("down", "timeout: no complete answer within 1 s")
     assert took < 1.5
