@@ -139,6 +139,8 @@ def connect(address: Tuple[str, int], deadline: float, timeout: Optional[float] 
     order = interleave(resolve(host, port, deadline))
     if not order:
         raise socket.gaierror(errno.ENOENT, f"no address for {host}")
+    if len(order) == 1 and not source_address:   # nothing to race: a plain connect within the deadline
+        return _one(order[0], deadline, timeout, socket_options, note)
     selector = selectors.PollSelector()   # no file descriptor of its own, unlike epoll
     pending: List[socket.socket] = []
     errors: List[OSError] = []
@@ -175,6 +177,28 @@ def connect(address: Tuple[str, int], deadline: float, timeout: Optional[float] 
     remaining = deadline - time.monotonic()
     winner.settimeout(max(0.001, min(timeout, remaining) if timeout is not None else remaining))
     return winner
+
+
+def _one(info: AddrInfo, deadline: float, timeout: Optional[float],
+         socket_options: Sequence[Tuple[int, int, Any]], note: Callable[[socket.socket], Any]) -> socket.socket:
+    """A blocking connect to one address, given up at the deadline."""
+    family, kind, proto, _, sockaddr = info
+    sock = socket.socket(family, kind, proto)
+    note(sock)
+    try:
+        for level, option, value in socket_options:
+            sock.setsockopt(level, option, value)
+        sock.settimeout(max(0.001, deadline - time.monotonic()))
+        sock.connect(sockaddr)
+    except socket.timeout:
+        sock.close()
+        raise socket.timeout(f"connect to {sockaddr[0]}:{sockaddr[1]} timed out") from None
+    except BaseException:
+        sock.close()
+        raise
+    remaining = deadline - time.monotonic()
+    sock.settimeout(max(0.001, min(timeout, remaining) if timeout is not None else remaining))
+    return sock
 
 
 def _attempt(info: AddrInfo, source_address: Optional[Tuple[str, int]],

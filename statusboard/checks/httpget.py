@@ -89,11 +89,13 @@ class Environment:
     def manager(self, proxy: Optional[str], context: ssl.SSLContext) -> urllib3.PoolManager:
         """urllib3's pools, straight or through `proxy`, shared by every check: each check still has
         connections of its own, never put back in a pool."""
-        with self._lock:
-            manager = self._managers.get((proxy, id(context)))
-            if manager is None:
-                manager = self._managers[(proxy, id(context))] = _manager(proxy, context, self.ca)
-            return manager
+        manager = self._managers.get((proxy, id(context)))   # made once; no lock to find it again
+        if manager is None:
+            with self._lock:
+                manager = self._managers.get((proxy, id(context)))
+                if manager is None:
+                    manager = self._managers[(proxy, id(context))] = _manager(proxy, context, self.ca)
+        return manager
 
     def proxy(self, url: str) -> Optional[str]:
         """The proxy URL for this URL, or None to go straight: requests' rules (no_proxy with names, leading
@@ -119,6 +121,9 @@ def tls_context(verify: bool, ca: Optional[str], by_urllib3: bool = False) -> ss
     """One shared client context per (verify, CA bundle file or directory, who checks the name): loading a CA
     store costs milliseconds."""
     key = (verify, ca if verify else None, by_urllib3 and verify)
+    context = _contexts.get(key)   # made once; no lock to find it again
+    if context is not None:
+        return context
     with _contexts_lock:
         context = _contexts.get(key)
         if context is None:
