@@ -320,20 +320,16 @@ def tls_server(directory: Path, alt_name: bool = True) -> Iterator[Server]:
         server.stop()
 
 
-class Socks5:
-    """A SOCKS5 proxy on 127.0.0.1 (RFC 1928, no authentication) that connects every request to one local port,
-    whatever it names, and notes what was named."""
+class Acceptor:
+    """A listener on 127.0.0.1 that hands each connection to `handle` on a thread of its own."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.seen: List[Tuple[str, int]] = []
+    def __init__(self) -> None:
         self.listener = socket.create_server(("127.0.0.1", 0))
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        threading.Thread(target=self._serve, daemon=True).start()
 
     @property
-    def url(self) -> str:
-        return f"socks5h://127.0.0.1:{self.listener.getsockname()[1]}"
+    def port(self) -> int:
+        return self.listener.getsockname()[1]
 
     def _serve(self) -> None:
         while True:
@@ -341,9 +337,28 @@ class Socks5:
                 conn, _ = self.listener.accept()
             except OSError:
                 return
-            threading.Thread(target=self._relay, args=(conn,), daemon=True).start()
+            threading.Thread(target=self.handle, args=(conn,), daemon=True).start()
 
-    def _relay(self, conn: socket.socket) -> None:
+    def handle(self, conn: socket.socket) -> None:
+        """Serve one connection."""
+        raise NotImplementedError
+
+
+class Socks5(Acceptor):
+    """A SOCKS5 proxy on 127.0.0.1 (RFC 1928, no authentication) that connects every request to one local port,
+    whatever it names, and notes what was named."""
+
+    def __init__(self, port: int) -> None:
+        self.to = port
+        self.seen: List[Tuple[str, int]] = []
+        super().__init__()
+
+    @property
+    def url(self) -> str:
+        return f"socks5h://127.0.0.1:{self.port}"
+
+    def handle(self, conn: socket.socket) -> None:
+        """Relay one connection to the local port."""
         with conn:
             conn.settimeout(10)
             head = conn.recv(2)
@@ -358,11 +373,12 @@ class Socks5:
                 name = socket.inet_ntop(socket.AF_INET6, conn.recv(16))
             port = int.from_bytes(conn.recv(2), "big")
             self.seen.append((name, port))
-            upstream = socket.create_connection(("127.0.0.1", self.port), timeout=10)
-            conn.sendall(b"\x05\x00\x00\x01" + socket.inet_aton("127.0.0.1") + self.port.to_bytes(2, "big"))
+            upstream = socket.create_connection(("127.0.0.1", self.to), timeout=10)
+            conn.sendall(b"\x05\x00\x00\x01" + socket.inet_aton("127.0.0.1") + self.to.to_bytes(2, "big"))
             _pipe(conn, upstream)
 
     def stop(self) -> None:
+        """Stop accepting."""
         self.listener.close()
 
 
@@ -381,30 +397,18 @@ def _pipe(one: socket.socket, other: socket.socket) -> None:
                 (other if end is one else one).sendall(data)
 
 
-class DrippingTLS:
+class DrippingTLS(Acceptor):
     """A TLS server on 127.0.0.1 that completes every handshake, then answers one byte every 0.2 s, for ever
     (a stalled server behind a healthy TLS terminator). Used as a context manager."""
 
     def __init__(self, directory: Path) -> None:
         self.cert, key = self_signed(directory)
         self.context = server_context(self.cert, key)
-        self.listener = socket.create_server(("127.0.0.1", 0))
         self.stopped = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
 
-    @property
-    def port(self) -> int:
-        return self.listener.getsockname()[1]
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
-
-    def _drip(self, conn: socket.socket) -> None:
+    def handle(self, conn: socket.socket) -> None:
+        """Shake hands, then drip."""
         try:
             with self.context.wrap_socket(conn, server_side=True) as tls:
                 tls.recv(65536)   # the request

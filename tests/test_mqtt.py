@@ -267,7 +267,8 @@ def test_a_hostile_message_is_unknown_and_names_that_differ_get_topics_that_diff
                          what=f"up on {topic}")
         (tmp_path / "board.yaml").write_text(text)
         check = subprocess.run([sys.executable, "-m", "statusboard", "check", "-c", str(tmp_path / "board.yaml")],
-                               cwd=ROOT, capture_output=True, text=True, timeout=30, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                               cwd=ROOT, capture_output=True, text=True, timeout=30,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
         for name in ("a+b", "a#b", "a/b"):
             assert f"'{name}' is published to {runner.board.mqtt.topic(name)}" in check.stdout, check.stdout
         listener.stop()

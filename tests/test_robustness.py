@@ -312,56 +312,48 @@ def test_an_idle_board_sleeps_yet_turns_stale_on_time(tmp_path, web):
         thread.join(10)
 
 
-def _a_process_named_statusboard() -> subprocess.Popen:
+@pytest.fixture
+def named_statusboard():
     """A live process whose command line says statusboard (it dies of a SIGHUP, as most programs do)."""
-    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "statusboard"])
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "statusboard"])
+    yield proc
+    proc.kill()
+    proc.wait()
 
 
-def test_status_names_the_board_by_pid_and_start_time_not_by_boot_id(python):
+def test_status_names_the_board_by_pid_and_start_time_not_by_boot_id(python, named_statusboard):
     """In a container the service may see another boot id than a shell does; its pid and start time agree."""
     from statusboard.statefile import process_start
-    board = _a_process_named_statusboard()
-    try:
-        doc = {"targets": [], "config": "c.yaml", "pid": board.pid, "pid_start": process_start(board.pid),
-               "boot_id": "another-boot-id-as-a-sandbox-sees-it", "written_mono": time.monotonic()}
-        assert _status(python, doc).returncode == 0
-        reused = _status(python, {**doc, "pid_start": process_start(board.pid) - 100})
-        assert reused.returncode == 1 and "the number now belongs to another program" in reused.stderr
-    finally:
-        board.kill()
-        board.wait()
+    board = named_statusboard
+    doc = {"targets": [], "config": "c.yaml", "pid": board.pid, "pid_start": process_start(board.pid),
+           "boot_id": "another-boot-id-as-a-sandbox-sees-it", "written_mono": time.monotonic()}
+    assert _status(python, doc).returncode == 0
+    reused = _status(python, {**doc, "pid_start": process_start(board.pid) - 100})
+    assert reused.returncode == 1 and "the number now belongs to another program" in reused.stderr
 
 
-def test_reload_never_signals_a_program_that_reused_the_boards_pid(python):
+def test_reload_never_signals_a_program_that_reused_the_boards_pid(python, named_statusboard):
     from statusboard.statefile import process_start
-    other = _a_process_named_statusboard()
-    try:
-        doc = {"targets": [], "config": "c.yaml", "pid": other.pid, "pid_start": process_start(other.pid) - 100,
-               "written_mono": time.monotonic()}
-        _status(python, doc)
-        done = subprocess.run([*python, "reload"], capture_output=True, text=True, cwd=ROOT, timeout=30,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)})
-        assert done.returncode != 0 and "the number now belongs to another program" in done.stderr, done.stderr
-        time.sleep(0.3)
-        assert other.poll() is None, "the other program got no SIGHUP"
-    finally:
-        other.kill()
-        other.wait()
+    other = named_statusboard
+    doc = {"targets": [], "config": "c.yaml", "pid": other.pid, "pid_start": process_start(other.pid) - 100,
+           "written_mono": time.monotonic()}
+    _status(python, doc)
+    done = subprocess.run([*python, "reload"], capture_output=True, text=True, cwd=ROOT, timeout=30,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode != 0 and "the number now belongs to another program" in done.stderr, done.stderr
+    time.sleep(0.3)
+    assert other.poll() is None, "the other program got no SIGHUP"
 
 
-def test_status_says_stale_when_the_board_has_not_written_its_state_for_minutes(python):
+def test_status_says_stale_when_the_board_has_not_written_its_state_for_minutes(python, named_statusboard):
     from statusboard.statefile import process_start
-    board = _a_process_named_statusboard()
-    try:
-        doc = {"targets": [{"name": "web", "pixel": [0, 0], "state": "up", "colour": [0, 255, 0], "detail": "200"}],
-               "config": "c.yaml", "pid": board.pid, "pid_start": process_start(board.pid),
-               "written_mono": time.monotonic() - 300}
-        done = _status(python, doc)
-        assert done.returncode == 1 and "STALE: the board runs but has not written" in done.stderr, done.stderr
-        assert _status(python, {**doc, "written_mono": time.monotonic() - 5}).returncode == 0
-    finally:
-        board.kill()
-        board.wait()
+    board = named_statusboard
+    doc = {"targets": [{"name": "web", "pixel": [0, 0], "state": "up", "colour": [0, 255, 0], "detail": "200"}],
+           "config": "c.yaml", "pid": board.pid, "pid_start": process_start(board.pid),
+           "written_mono": time.monotonic() - 300}
+    done = _status(python, doc)
+    assert done.returncode == 1 and "STALE: the board runs but has not written" in done.stderr, done.stderr
+    assert _status(python, {**doc, "written_mono": time.monotonic() - 5}).returncode == 0
 
 
 def test_the_state_file_is_rewritten_on_a_heartbeat_when_nothing_changes(tmp_path, monkeypatch):

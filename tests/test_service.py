@@ -178,7 +178,8 @@ def test_a_password_in_a_url_is_never_printed(tmp_path, web, refused_port, pytho
     config = tmp_path / "config.yaml"
     config.write_text(f"targets:\n  api: {{pixel: [0, 0], interval: 1s, timeout: 1s, "
                       f"http: 'http://monitor:S3cret@127.0.0.1:{web.port}/loop'}}\n"
-                      f"  db: {{pixel: [1, 0], interval: 1s, timeout: 1s, http: 'http://tok3n@127.0.0.1:{refused_port}/'}}\n")
+                      f"  db: {{pixel: [1, 0], interval: 1s, timeout: 1s, "
+                      f"http: 'http://tok3n@127.0.0.1:{refused_port}/'}}\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     check = subprocess.run([*python, "check", "-c", str(config)], capture_output=True, text=True, env=env, timeout=30)
     assert check.returncode == 0 and "http://monitor:***@127.0.0.1" in check.stdout and "***@127.0.0.1" in check.stdout

@@ -179,15 +179,29 @@ def connect(address: Tuple[str, int], deadline: float, timeout: Optional[float] 
     return winner
 
 
-def _one(info: AddrInfo, deadline: float, timeout: Optional[float],
-         socket_options: Sequence[Tuple[int, int, Any]], note: Callable[[socket.socket], Any]) -> socket.socket:
-    """A blocking connect to one address, given up at the deadline."""
-    family, kind, proto, _, sockaddr = info
+def _socket(info: AddrInfo, socket_options: Sequence[Tuple[int, int, Any]], note: Callable[[socket.socket], Any],
+            source_address: Optional[Tuple[str, int]] = None) -> socket.socket:
+    """A socket for one address, noted, its options set and bound where asked (closed if that fails)."""
+    family, kind, proto, _, _ = info
     sock = socket.socket(family, kind, proto)
     note(sock)
     try:
         for level, option, value in socket_options:
             sock.setsockopt(level, option, value)
+        if source_address:
+            sock.bind(source_address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _one(info: AddrInfo, deadline: float, timeout: Optional[float],
+         socket_options: Sequence[Tuple[int, int, Any]], note: Callable[[socket.socket], Any]) -> socket.socket:
+    """A blocking connect to one address, given up at the deadline."""
+    sockaddr = info[4]
+    sock = _socket(info, socket_options, note)
+    try:
         sock.settimeout(max(0.001, deadline - time.monotonic()))
         sock.connect(sockaddr)
     except socket.timeout:
@@ -206,14 +220,13 @@ def _attempt(info: AddrInfo, source_address: Optional[Tuple[str, int]],
              selector: selectors.BaseSelector, pending: List[socket.socket],
              errors: List[OSError]) -> Optional[socket.socket]:
     """Start one non-blocking connect; the socket when it connected at once."""
-    family, kind, proto, _, sockaddr = info
-    sock = socket.socket(family, kind, proto)
-    note(sock)
+    sockaddr = info[4]
     try:
-        for level, option, value in socket_options:
-            sock.setsockopt(level, option, value)
-        if source_address:
-            sock.bind(source_address)
+        sock = _socket(info, socket_options, note, source_address)
+    except OSError as exc:
+        errors.append(exc)
+        return None
+    try:
         sock.setblocking(False)
         code = sock.connect_ex(sockaddr)
     except OSError as exc:
