@@ -107,6 +107,39 @@ def test_a_kept_file_of_any_content_is_read_safely_once_warned_and_rewritten(tmp
         assert json.loads(kept.read_text()) == {"observations": []}, "rewritten, so the next start is clean"
 
 
+@pytest.mark.parametrize("kind", ["fifo", "huge"])
+def test_a_kept_file_that_is_a_fifo_or_huge_is_refused_at_once(tmp_path, web, caplog, kind):
+    """Nothing ever writes to the FIFO: reading it would wait for ever, before the first frame."""
+    path = board_file(tmp_path, f"targets: {{api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}}}\n")
+    kept = Path(os.environ["STATE_DIRECTORY"]) / "observations.json"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "fifo":
+        os.mkfifo(kept)
+    else:
+        kept.write_text('{"observations": [' + "0," * 3_000_000 + "0]}")
+    runner = runner_for(path, keep=True)
+    start = time.monotonic()
+    with caplog.at_level(logging.WARNING):
+        runner._restore()
+    assert time.monotonic() - start < 2
+    assert runner.draw()["api"].state == "unknown"
+    said = [r.getMessage() for r in caplog.records if "kept observations" in r.getMessage()]
+    assert said and ("is not a regular file" in said[0] if kind == "fifo" else "is larger than 4096 KB" in said[0])
+
+
+def test_an_mqtt_credentials_file_that_is_a_fifo_is_refused_at_once(tmp_path):
+    from statusboard.config import parse
+    from statusboard.mqtt.settings import credentials
+    fifo = tmp_path / "mqtt.secret"
+    os.mkfifo(fifo)
+    board = parse(f"mqtt: {{url: 'mqtt://127.0.0.1:1', credentials: '{fifo}'}}\n"
+                  "targets: {a: {pixel: [0, 0], ping: 127.0.0.1}}\n")
+    start = time.monotonic()
+    with pytest.raises(OSError, match="is not a regular file"):
+        credentials(board.mqtt)
+    assert time.monotonic() - start < 2
+
+
 # --- the state file and `status` -------------------------------------------------------------------------------
 
 def test_the_state_file_is_retried_after_a_failure_with_one_warning(tmp_path, web, caplog, monkeypatch):

@@ -87,8 +87,8 @@ class Environment:
         self._lock = threading.Lock()
 
     def manager(self, proxy: Optional[str], context: ssl.SSLContext) -> urllib3.PoolManager:
-        """urllib3's pools, straight or through `proxy`, shared by every check: each check still has
-        connections of its own, never put back in a pool."""
+        """urllib3's pools, straight or through `proxy`, shared by every check (which connections they keep:
+        checks/httppool.py)."""
         manager = self._managers.get((proxy, id(context)))   # made once; no lock to find it again
         if manager is None:
             with self._lock:
@@ -177,8 +177,7 @@ def _bare(parts: SplitResult) -> str:
     """The URL without its credentials and fragment, and without a host's trailing dot (the same host, which
     TLS names without it)."""
     host = parts.hostname or ""
-    host = host.rstrip(".") if not host.replace(".", "").isdigit() else host
-    host = f"[{host}]" if ":" in host else host
+    host = f"[{host}]" if ":" in host else host.rstrip(".")
     netloc = f"{host}:{parts.port}" if parts.port is not None else host
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
