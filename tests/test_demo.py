@@ -68,3 +68,52 @@ def test_a_user_who_may_not_ping_gets_a_filled_board_without_pinged_pixels():
     assert len(legend) == 119
     waiting = [name for name, state in legend if name.startswith("fill-") and state == "unknown"]
     assert not waiting, f"every filled pixel has been checked: {waiting[:5]}"
+
+
+def test_the_demo_in_an_80x24_terminal_fits_and_ends_quietly_at_ctrl_c():
+    """A newcomer's terminal: every frame fits 24 lines (the top never scrolls away), log messages show under
+    the board, and Ctrl-C stops it without a last warning written below it."""
+    pytest.importorskip("moto", reason="the demo's EC2 fleet needs the demo extra (moto)")
+    import fcntl
+    import pty
+    import select
+    import signal
+    import struct
+    import termios
+    pid, fd = pty.fork()
+    if pid == 0:   # the child: the demo on the terminal
+        os.chdir(ROOT)
+        os.environ.update({"PYTHONPATH": str(ROOT), "TERM": "xterm", "COLUMNS": "80", "LINES": "24"})
+        os.execv(sys.executable, [sys.executable, "-m", "statusboard", "demo", "--speed", "4"])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    out, start, stopped = b"", time.monotonic(), False
+    while time.monotonic() - start < 40:
+        if not stopped and time.monotonic() - start > 10:
+            os.kill(pid, signal.SIGINT)
+            stopped = True
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            out += data
+    done, status, end = 0, 0, time.monotonic() + 10
+    while not done and time.monotonic() < end:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.05)
+    if not done:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the demo did not stop within 30 s of Ctrl-C")
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    text = out.decode("utf-8", "replace")
+    frames = [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", f.split("\x1b[J")[0]) for f in text.split("\x1b[H")[1:]]
+    assert len(frames) > 3
+    for frame in frames:
+        lines = frame.split("\n")[:-1]
+        assert len(lines) <= 23, f"{len(lines)} lines:\n" + "\n".join(lines)
+    assert "statusboard demo" in frames[-1] and "[7,1] no-keys" in frames[-1]
+    after = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text.rsplit("\x1b[J", 1)[1])
+    assert after.strip() == "", f"written after the last frame: {after[:300]!r}"
