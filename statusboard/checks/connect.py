@@ -26,7 +26,7 @@ class ResolveTimeout(socket.gaierror):
 
 
 class _Lookup:
-    """One getaddrinfo on a thread of its own; every check that asks the same question while it runs waits on it."""
+    """One getaddrinfo; every check that asks the same question while it is unanswered waits on it."""
 
     def __init__(self) -> None:
         self.done = threading.Event()
@@ -67,40 +67,41 @@ def resolve(host: str, port: Optional[int], deadline: float, kind: int = socket.
 
 
 class _Resolvers:
-    """The threads that ask the system resolver: one more whenever a question finds none idle, up to
-    MAX_LOOKUPS; an idle one waits for the next question and ends after a minute without one."""
+    """The threads that ask the system resolver: a question goes to an idle one, else to a new one, up to
+    MAX_LOOKUPS (then it waits for the first that is free); an idle one ends after a minute without a question."""
 
     IDLE = 60.0
 
     def __init__(self) -> None:
         self._questions: "queue.SimpleQueue[Tuple[Tuple[str, int], _Lookup]]" = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._threads = self._idle = 0
+        self._threads = 0
+        self._idle = 0   # threads waiting for a question, less the questions already promised to them
 
     def ask(self, key: Tuple[str, int], lookup: _Lookup) -> None:
-        """Have the question answered by an idle thread, or a new one (a waiting one when MAX_LOOKUPS ask)."""
+        """Have the question answered: by an idle thread, a new one, or the first one free."""
         self._questions.put((key, lookup))
         with self._lock:
-            if self._idle == 0 and self._threads < MAX_LOOKUPS:
+            if self._idle > 0:
+                self._idle -= 1
+            elif self._threads < MAX_LOOKUPS:
                 self._threads += 1
                 threading.Thread(target=self._run, name="resolver", daemon=True).start()
 
     def _run(self) -> None:
         while True:
-            with self._lock:
-                self._idle += 1
             try:
                 key, lookup = self._questions.get(timeout=self.IDLE)
             except queue.Empty:
                 with self._lock:
-                    self._idle -= 1
-                    if self._questions.empty():
+                    if self._idle > 0 and self._questions.empty():
+                        self._idle -= 1
                         self._threads -= 1
                         return
                 continue
-            with self._lock:
-                self._idle -= 1
             _ask(key, lookup)
+            with self._lock:
+                self._idle += 1
 
 
 _resolvers = _Resolvers()

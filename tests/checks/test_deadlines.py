@@ -101,9 +101,19 @@ def test_a_resolver_that_never_answers_holds_a_bounded_number_of_threads(world):
 
 
 LOCAL_NAMES = """
-import json, time
+import json, socket, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from statusboard.checks.connect import resolve
+silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+silent.bind(("127.0.0.1", 53))
+def never(name):
+    try:
+        resolve(name, 80, time.monotonic() + 3)
+    except OSError:
+        pass
+for i in range(3):   # names the resolver never answers hold three threads meanwhile
+    threading.Thread(target=never, args=(f"never{i}.test",), daemon=True).start()
+time.sleep(0.2)
 names = [f"n{i}.test" for i in range(40)] * 2   # 40 names from the hosts file, each asked twice, many ports
 with ThreadPoolExecutor(len(names)) as pool:
     got = list(pool.map(lambda n: resolve(names[n], 1000 + n, time.monotonic() + 2)[0][4], range(len(names))))
@@ -112,7 +122,8 @@ print(json.dumps({"got": got}))
 
 
 def test_many_names_asked_at_once_all_resolve(world):
-    """The bound on resolver threads makes questions wait for room, never fail while the resolver answers."""
+    """The bound on resolver threads makes questions wait for room, never fail while the resolver answers them,
+    even with names it never answers waiting beside them."""
     world.etc("hosts", HOSTS + "".join(f"127.0.0.{i + 1} n{i}.test\n" for i in range(40)))
     got = world.python(LOCAL_NAMES)["got"]
     assert got == [[f"127.0.0.{n % 40 + 1}", 1000 + n] for n in range(80)]
