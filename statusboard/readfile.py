@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import Optional
 
 
 class NotAFile(OSError):
@@ -16,13 +17,9 @@ def read_small(path: str, limit: int) -> bytes:
     device is opened without blocking and never read), OSError when it cannot be opened."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise NotAFile("is a directory, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise NotAFile("is not a regular file (a pipe, socket or device)")
-        if info.st_size > limit:
-            raise NotAFile(f"is larger than {_size(limit)}")
+        why = unfit(os.fstat(fd), limit)
+        if why:
+            raise NotAFile(why)
         os.set_blocking(fd, True)
         chunks = []
         left = limit + 1
@@ -38,6 +35,17 @@ def read_small(path: str, limit: int) -> bytes:
         return data
     finally:
         os.close(fd)
+
+
+def unfit(info: os.stat_result, limit: int) -> Optional[str]:
+    """Why a file with this stat cannot be read as a small file (None: it can)."""
+    if stat.S_ISDIR(info.st_mode):
+        return "is a directory, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file (a pipe, socket or device)"
+    if info.st_size > limit:
+        return f"is larger than {_size(limit)}"
+    return None
 
 
 def _size(limit: int) -> str:

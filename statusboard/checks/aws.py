@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -23,6 +22,7 @@ from statusboard.checks import urllib3_deadline  # noqa: F401 - botocore connect
 from statusboard.checks.deadline import Deadline
 from statusboard.config import AwsSettings, Target
 from statusboard.observation import Observation
+from statusboard.readfile import unfit
 from statusboard.states import UNKNOWN
 
 Group = Tuple[Optional[str], Optional[str]]   # (profile, region); None: boto3's own default
@@ -100,13 +100,11 @@ def aws_files_problem() -> Optional[str]:
     for variable, default in AWS_FILES:
         path = os.path.expanduser(os.environ.get(variable) or default)
         try:
-            info = os.stat(path)
+            why = unfit(os.stat(path), AWS_FILE_BYTES)
         except OSError:
             continue   # absent or unreadable: botocore says so in its own words
-        if not stat.S_ISREG(info.st_mode):
-            return f"{path} is not a regular file (a pipe, socket or device): botocore cannot read it"
-        if info.st_size > AWS_FILE_BYTES:
-            return f"{path} is larger than {AWS_FILE_BYTES // 1024} KB: not an AWS credentials or config file"
+        if why:
+            return f"{path} {why}: botocore cannot read it"
     return None
 
 

@@ -15,6 +15,7 @@ from statusboard.checks.connect import resolve
 
 _lock = threading.Lock()
 _installed = False
+_plain: Any = None   # PySocks' own create_connection, for threads without a Deadline
 
 
 def _create_connection(dest_pair: Tuple[str, int], timeout: Any = None,
@@ -48,9 +49,6 @@ def _create_connection(dest_pair: Tuple[str, int], timeout: Any = None,
             error = exc
             sock.close()
     raise error or OSError(f"no address for the proxy {proxy_addr}")
-
-
-_plain: Any = None
 
 
 def socks_manager(proxy_url: str, context: ssl.SSLContext, pools: int) -> Any:

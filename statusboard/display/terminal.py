@@ -39,7 +39,6 @@ class LogNotes(logging.Handler):
     def __init__(self) -> None:
         super().__init__()
         self.recent: deque = deque(maxlen=self.KEEP)
-        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         self._moved: List[logging.Handler] = []
 
     def emit(self, record: logging.LogRecord) -> None:
