@@ -29,7 +29,9 @@ def _line(node: Node) -> int:
     return node.start_mark.line + 1
 
 
-BUDGET = 20_000   # values a config may expand to: a 64-target board has about 1,000; an alias bomb, billions
+# Values a config may hold or expand to: a 256-target board has about 2,500; an alias bomb, billions. PyYAML reads
+# about 25,000 a second here (a tenth of that on a Pi Zero), so this also bounds how long a hostile file takes.
+BUDGET = 10_000
 DEPTH = 32        # nesting a config may have: a board's is 4 or 5
 COMPOSE_DEPTH = 4 * DEPTH   # deeper than this is refused while composing, before any path can be named
 TOO_MANY = f"the file holds or expands to more than {BUDGET} values (YAML aliases?); a board's config is far smaller"
