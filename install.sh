@@ -166,7 +166,7 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.source" 2>/dev/null)" != "$st
         || die "could not make a virtual environment at $VENV (sudo apt install python3-venv)"
     if [ -z "$WHEELS" ]; then
         probe=$(mktemp -d)
-        "$VENV/bin/python" -m pip download -q --no-deps -d "$probe" icmplib >/dev/null 2>&1 \
+        "$VENV/bin/python" -m pip download -q --no-deps -d "$probe" PySocks >/dev/null 2>&1 \
             || { rm -rf "$probe"; die "pip cannot fetch packages from PyPI: check the network (and any proxy), or use --wheels DIR"; }
         rm -rf "$probe"
     fi

@@ -61,10 +61,10 @@ def main() -> None:
     servers = {region: Moto(args.latency / 1000) for region in REGIONS}
     print(f"moto answers after {args.latency:g} ms; 64 alarm pixels over {len(REGIONS)} regions", flush=True)
     use_local_aws(tmp, servers)
-    from statusboard.checks import make_checks
-    from statusboard.config import parse
+    from statusboard.kinds import make_checks
+    from statusboard.kinds import parse
     from statusboard.scheduler import Scheduler
-    from statusboard.state import StateTable
+    from statusboard.table import StateTable
     try:
         for size in args.sizes:
             for region, moto in servers.items():

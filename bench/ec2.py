@@ -111,10 +111,10 @@ def main() -> None:
     servers = {region: Moto(args.latency / 1000) for region in REGIONS}
     print(f"moto answers after {args.latency:g} ms", flush=True)
     use_local_aws(tmp, servers)
-    from statusboard.checks import make_checks
-    from statusboard.config import parse
+    from statusboard.kinds import make_checks
+    from statusboard.kinds import parse
     from statusboard.scheduler import Scheduler
-    from statusboard.state import StateTable
+    from statusboard.table import StateTable
     try:
         times: Dict[int, Dict[int, float]] = {}
         for size in args.sizes:

@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.footprint import cpu_seconds  # noqa: E402
 from bench.world import World  # noqa: E402
-from statusboard.checks import make_checks  # noqa: E402
-from statusboard.config import parse  # noqa: E402
+from statusboard.kinds import make_checks  # noqa: E402
+from statusboard.kinds import parse  # noqa: E402
 from statusboard.scheduler import Scheduler  # noqa: E402
-from statusboard.state import StateTable  # noqa: E402
+from statusboard.table import StateTable  # noqa: E402
 from tests.broker import free_port  # noqa: E402
 from tests.servers import self_signed  # noqa: E402
 

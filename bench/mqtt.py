@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.footprint import board_cpu, config  # noqa: E402
-from statusboard.config import parse  # noqa: E402
+from statusboard.kinds import parse  # noqa: E402
 from statusboard.daemon import Runner  # noqa: E402
 from statusboard.display.base import Frame  # noqa: E402
 from tests.broker import Mosquitto  # noqa: E402

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from statusboard.checks.ping import PingCheck  # noqa: E402
-from statusboard.config import parse  # noqa: E402
+from statusboard.kinds.ping import PingCheck  # noqa: E402
+from statusboard.kinds import parse  # noqa: E402
 
 HOSTS = [f"127.0.0.{i + 1}" for i in range(64)]
 

@@ -20,10 +20,12 @@ from typing import List, Sequence, Tuple
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.world import World  # noqa: E402
-from statusboard.checks import make_checks  # noqa: E402
-from statusboard.config import DEFAULT_CONCURRENCY, Target, parse  # noqa: E402
+from statusboard.kinds import make_checks  # noqa: E402
+from statusboard.config.board import DEFAULT_CONCURRENCY
+from statusboard.kinds import parse
+from statusboard.model import Target  # noqa: E402
 from statusboard.scheduler import Scheduler  # noqa: E402
-from statusboard.state import StateTable  # noqa: E402
+from statusboard.table import StateTable  # noqa: E402
 
 
 def targets_for(endpoints: Sequence[Tuple[int, str]], timeout: float) -> List[Target]:

@@ -16,7 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from statusboard.display import light  # noqa: E402
 from statusboard.render import STALE_DIM  # noqa: E402
-from statusboard.states import RGB, STATES  # noqa: E402
+from statusboard.kinds import STATES  # noqa: E402
+from statusboard.vocabulary import RGB  # noqa: E402
 
 CELL, LED = 40, 28
 BOARD: RGB = (22, 22, 22)

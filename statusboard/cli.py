@@ -10,7 +10,7 @@ import sys
 from typing import Any, Dict, List, Optional
 
 from statusboard import __version__
-from statusboard.config import Board, default_config_path, load
+from statusboard.config import Board, default_config_path
 from statusboard.errors import ConfigError, StatusboardError
 from statusboard.text import printable
 
@@ -96,7 +96,7 @@ def layout_text(board: Board) -> str:
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate the config file and print its layout."""
     _setup_logging(args.verbose, quiet=False)
-    board = load(args.config)
+    board = _load(args.config)
     width, height = board.shape
     count = len(board.targets)
     print(f"{board.path}: OK, {count} target{'s' if count != 1 else ''} on a {board.display.layout} board "
@@ -107,6 +107,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     for line in topic_notes(board):
         print(line)
     return EXIT_OK
+
+
+def _load(path: str) -> Board:
+    """The config, read with every kind of target the board knows."""
+    from statusboard.kinds import load
+    return load(path)
 
 
 def topic_notes(board: Board) -> List[str]:
@@ -126,8 +132,8 @@ def topic_notes(board: Board) -> List[str]:
 def palette_warnings(board: Board) -> List[str]:
     """Palette colours the HAT would show dark, or the same as another colour, at the day or night brightness."""
     from statusboard.display.light import palette_warnings as check_palette
-    from statusboard.states import STALE, STATES
-    colours = {state: board.colour(state) for state in STATES if state != STALE or STALE in board.palette}
+    from statusboard.vocabulary import STALE
+    colours = {state: board.colour(state) for state in board.states if state != STALE or STALE in board.palette}
     levels = [("", board.display.brightness)]
     if board.display.night is not None:
         levels.append(("night ", board.display.night.brightness))
@@ -141,7 +147,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from statusboard.notify import Notifier
     from statusboard.report import report
 
-    board = load(args.config)
+    board = _load(args.config)
     name = args.display or board.display.driver
     # Log lines would break a board redrawn in place on this terminal: keep to warnings there.
     _setup_logging(args.verbose, quiet=name == "terminal" and sys.stdout.isatty() and not args.json)
@@ -172,8 +178,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_push(args: argparse.Namespace) -> int:
     """Publish one state for an mqtt target."""
-    from statusboard.mqtt.push import push
-    board = load(args.config)
+    from statusboard.cli_push import push
+    board = _load(args.config)
     code, line = push(board, args.target, args.state, args.detail)
     print(line, file=sys.stdout if code == 0 else sys.stderr)
     return code

@@ -24,7 +24,7 @@ def _quiet(verbose: bool) -> None:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print the running board's state file; exit 1 when no board runs."""
-    from statusboard.statefile import status_candidates
+    from statusboard.files import status_candidates
     _quiet(args.verbose)
     for path in status_candidates():
         if path.exists():
@@ -60,7 +60,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def not_running(doc: Dict[str, Any]) -> Optional[str]:
     """None when the board that wrote the state file still runs, else why it does not. The process is named by
     its pid and start time, which stay comparable inside a container and its sandbox (a boot id may not)."""
-    from statusboard.statefile import boot_id, process_start
+    from statusboard.files import boot_id, process_start
     pid = doc.get("pid")
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
         return "the state file names no process (an older version wrote it)"
@@ -106,7 +106,7 @@ def stale_for(doc: Dict[str, Any]) -> Optional[float]:
 
 def _read_state() -> Optional[Dict[str, Any]]:
     """The running board's state file, or None when there is none (or it cannot be read as one)."""
-    from statusboard.statefile import status_candidates
+    from statusboard.files import status_candidates
     for path in status_candidates():
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))

@@ -8,8 +8,8 @@ from typing import List, Mapping, Optional
 from statusboard.config import Board
 from statusboard.controls import NIGHT, Adjustments
 from statusboard.display.base import Frame, LegendEntry
-from statusboard.state import Status
-from statusboard.states import RGB, STALE, Severity
+from statusboard.table import Status
+from statusboard.vocabulary import RGB, STALE, Severity
 
 OFF: RGB = (0, 0, 0)
 BLINK_HZ = 1.0

@@ -7,7 +7,7 @@ from typing import Any, Dict, Mapping, Optional
 
 from statusboard.config import Board
 from statusboard.render import colour_of
-from statusboard.state import Status
+from statusboard.table import Status
 
 
 def iso(stamp: Optional[float]) -> Optional[str]:

@@ -1,126 +1,25 @@
-"""When each target is checked: its own interval, a bounded number at once, and a round for --once."""
+"""When each polled target is checked: its own interval, a bounded number at once, and a round for --once."""
 
 from __future__ import annotations
 
 import heapq
 import logging
-import queue
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from statusboard.checks import Check
-from statusboard.config import Target
-from statusboard.observation import Observation
-from statusboard.states import UNKNOWN
+from statusboard.kinds import KINDS
+from statusboard.kinds.kind import Check, Kind
+from statusboard.model import Observation, Target
+from statusboard.vocabulary import BOARD_STATES, UNKNOWN
+from statusboard.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
 SPREAD = 1.0     # the first checks are spread over this many seconds
 GRACE = 2.0      # how long past its timeout a round waits for a check before giving up on it
 MIN_SHARE = 0.5  # the least share of its timeout a check gets, however late it starts
-
-
-STARVED_WINDOW = 300.0   # seconds a wait for a worker longer than the interval keeps being reported
-
-
-class WorkerPool:
-    """At most `size` daemon threads running submitted calls, for the board's whole life (across reloads);
-    threads start only as they are needed. It also knows which jobs are in flight, so a job is never run twice
-    at once, even by two schedulers around a reload, and notices when jobs wait longer than their interval."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._queue: "queue.SimpleQueue[Optional[Callable[[], None]]]" = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._threads: List[threading.Thread] = []
-        self._idle = 0
-        self._in_flight: Set[str] = set()
-        self._late: Set[str] = set()   # jobs that came due while still running: run again when they end
-        self.starved_at: Optional[float] = None   # time.monotonic() of the last wait longer than an interval
-        self.starved_wait = 0.0
-
-    def submit(self, call: Callable[[], None]) -> None:
-        """Run call on a worker thread as soon as one is free."""
-        with self._lock:
-            grow = False
-            if self._idle <= 0:   # only then can a new thread be needed; the dead ones are counted out first
-                self._threads = [t for t in self._threads if t.is_alive()]
-                grow = len(self._threads) < self.size
-            if not grow:
-                self._idle -= 1
-        if grow:
-            thread = threading.Thread(target=self._work, name=f"check-{len(self._threads)}", daemon=True)
-            try:
-                thread.start()
-            except RuntimeError as exc:   # "can't start new thread": queue it for the workers there are
-                with self._lock:
-                    if not self._threads:
-                        raise
-                    self._idle -= 1
-                log.warning("cannot start another check thread (%s); %d run the checks", exc, len(self._threads))
-            else:
-                with self._lock:
-                    self._threads.append(thread)
-        self._queue.put(call)
-
-    def _work(self) -> None:
-        while True:
-            call = self._queue.get()
-            if call is None:
-                return
-            try:
-                call()
-            except Exception:  # noqa: BLE001 - a worker outlives whatever one call does
-                log.exception("a check worker caught an error")
-            finally:
-                with self._lock:
-                    self._idle += 1
-
-    def claim(self, name: str) -> bool:
-        """Mark a job in flight; False (and it runs again when it ends) when it already is."""
-        with self._lock:
-            if name in self._in_flight:
-                self._late.add(name)
-                return False
-            self._in_flight.add(name)
-            return True
-
-    def release(self, name: str) -> bool:
-        """A job ended; True when it came due again meanwhile (it stays claimed and should run again now)."""
-        with self._lock:
-            if name in self._late:
-                self._late.discard(name)
-                return True
-            self._in_flight.discard(name)
-            return False
-
-    def waited(self, seconds: float, interval: float) -> None:
-        """Note how long a job waited for a worker; say so once when jobs wait longer than their interval."""
-        if seconds <= interval:
-            return
-        with self._lock:
-            now = time.monotonic()
-            quiet = self.starved_at is None or now - self.starved_at > STARVED_WINDOW
-            self.starved_at, self.starved_wait = now, max(seconds, self.starved_wait if not quiet else 0.0)
-        if quiet:
-            log.warning("checks wait %.0f s for a free worker, longer than their interval: %d run at once "
-                        "(concurrency) and some are slow or hung; raise concurrency or shorten timeouts",
-                        seconds, self.size)
-
-    def starving(self) -> Optional[str]:
-        """A line for people while checks have waited longer than their interval in the last few minutes."""
-        with self._lock:
-            if self.starved_at is None or time.monotonic() - self.starved_at > STARVED_WINDOW:
-                return None
-            return (f"checks waited up to {self.starved_wait:.0f} s for a free worker (concurrency {self.size}): "
-                    "raise concurrency or shorten timeouts")
-
-    def stop(self) -> None:
-        """Ask every worker to end after its current call (daemon threads never hold up exit)."""
-        for _ in self._threads:
-            self._queue.put(None)
 
 
 @dataclass(frozen=True)
@@ -142,14 +41,17 @@ class Job:
         return max(t.timeout for t in self.targets)
 
 
-def make_jobs(targets: Sequence[Target], checks: Mapping[str, Check]) -> List[Job]:
-    """One job per target, except that a batched check's targets are grouped (EC2: per profile and region)."""
+def make_jobs(targets: Sequence[Target], checks: Mapping[str, Check], kinds: Mapping[str, Kind]) -> List[Job]:
+    """One job per polled target, except that a batched kind's targets are grouped (EC2: per profile and
+    region); a pushed kind's targets have no job (their source writes to the table itself)."""
     jobs: List[Job] = []
     groups: Dict[Tuple[str, object], List[Target]] = {}
     for target in targets:
-        check = checks[target.kind]
-        if getattr(check, "batched", False):
-            groups.setdefault((target.kind, check.group(target)), []).append(target)  # type: ignore[attr-defined]
+        kind = kinds[target.kind]
+        if kind.pushed:
+            continue
+        if kind.batched:
+            groups.setdefault((target.kind, checks[target.kind].group(target)), []).append(target)  # type: ignore
         else:
             jobs.append(Job(target.name, target.kind, (target,)))
     for (kind, key), members in groups.items():
@@ -163,9 +65,11 @@ class Scheduler:
 
     def __init__(self, targets: Sequence[Target], checks: Mapping[str, Check],
                  record: Callable[[Observation], None], concurrency: int = 64,
-                 clock: Callable[[], float] = time.time, pool: Optional[WorkerPool] = None) -> None:
+                 clock: Callable[[], float] = time.time, pool: Optional[WorkerPool] = None,
+                 kinds: Mapping[str, Kind] = KINDS) -> None:
         self.checks = checks
-        self.jobs = make_jobs(targets, checks)
+        self.kinds = kinds
+        self.jobs = make_jobs(targets, checks, kinds)
         self.record = record
         self.clock = clock
         self.pool = pool or WorkerPool(concurrency)
@@ -173,17 +77,8 @@ class Scheduler:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: Optional[threading.Thread] = None
-        self._urgent: Set[str] = set()
         self.on_death: Optional[Callable[[], None]] = None   # told if the scheduling thread ever ends early
         self._ended = False
-        for kind, check in checks.items():
-            if hasattr(check, "on_news"):   # a check fed by pushed messages (mqtt) asks to run at once
-                check.on_news = lambda kind=kind: self.run_now(kind)  # type: ignore[attr-defined]
-
-    def run_now(self, kind: str) -> None:
-        """Run the jobs of this kind as soon as they are free (safe from any thread)."""
-        self._urgent.add(kind)
-        self._wake.set()
 
     def _submit(self, job: Job, due: float, done: Optional[Callable[[], None]] = None) -> None:
         """Queue one job that was due at `due` (a time.monotonic() value); it is claimed already."""
@@ -203,15 +98,15 @@ class Scheduler:
         deadline = max(due + job.timeout, started + job.timeout * MIN_SHARE)
         check = self.checks[job.kind]
         try:
-            if len(job.targets) > 1 or getattr(check, "batched", False):
+            if self.kinds[job.kind].batched:
                 results = check.observe_batch(job.targets, deadline)  # type: ignore[attr-defined]
             else:
                 results = [check.observe(job.targets[0], deadline)]
         except Exception as exc:  # a bug in a check must not take the board down
             log.exception("check %s failed", job.name)
             now = self.clock()
-            results = [Observation.of(t.name, UNKNOWN, f"the check itself failed: {type(exc).__name__}: {exc}", now)
-                       for t in job.targets]
+            results = [Observation.of(t.name, UNKNOWN, f"the check itself failed: {type(exc).__name__}: {exc}", now,
+                                      BOARD_STATES) for t in job.targets]
         try:
             if not self._stop.is_set():
                 for obs in results:
@@ -277,7 +172,10 @@ class Scheduler:
         due: List[Tuple[float, int]] = [(start + SPREAD * i / count, i) for i in range(len(self.jobs))]
         heapq.heapify(due)
         try:
-            while not self._stop.is_set() and due:
+            while not self._stop.is_set():
+                if not due:   # every target is pushed: nothing to schedule until the board stops
+                    self._stop.wait()
+                    continue
                 try:
                     self._turn(due)
                 except Exception:  # noqa: BLE001 - the loop outlives a bad turn; the board must not freeze
@@ -290,11 +188,6 @@ class Scheduler:
 
     def _turn(self, due: List[Tuple[float, int]]) -> None:
         """Wait for the next due job, or start it."""
-        while self._urgent:
-            kind = self._urgent.pop()
-            for job in self.jobs:
-                if job.kind == kind and self.pool.claim(job.name):
-                    self._submit(job, time.monotonic())
         when, index = due[0]
         now = time.monotonic()
         if when > now:

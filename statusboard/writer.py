@@ -8,11 +8,11 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
-from statusboard import statefile
+from statusboard import files
 from statusboard.report import iso
 
 KEEP_EVERY = 60.0     # seconds between writes of the kept observations
-PUBLISH_EVERY = 1.0   # seconds between rewrites of the state file while results keep arriving
+WRITE_EVERY = 1.0   # seconds between rewrites of the state file while results keep arriving
 HEARTBEAT = 30.0      # seconds between rewrites when nothing changed (tmpfs: no card is worn)
 STALE_AFTER = 3 * HEARTBEAT   # a state file not rewritten for this long is not being kept up to date
 
@@ -20,12 +20,12 @@ STALE_AFTER = 3 * HEARTBEAT   # a state file not rewritten for this long is not 
 class StateWriter:
     """Decides when the state file and the kept observations are written, and writes them."""
 
-    def __init__(self, files: statefile.Files, clock: Callable[[], float] = time.time) -> None:
-        self.files = files
+    def __init__(self, disk: files.Files, clock: Callable[[], float] = time.time) -> None:
+        self.files = disk
         self.clock = clock
-        self._published_at = -PUBLISH_EVERY
-        self._unpublished = False                  # a change the state file has not had yet
-        self._published_from: Optional[Tuple[Any, ...]] = None
+        self._written_at = -WRITE_EVERY
+        self._unwritten = False                  # a change the state file has not had yet
+        self._written_from: Optional[Tuple[Any, ...]] = None
         self._attempted_at = time.monotonic()     # the last write of the state file tried
         self._last_doc: Optional[Dict[str, Any]] = None
         self._kept_at = time.monotonic()
@@ -39,40 +39,38 @@ class StateWriter:
         self._kept = latest
         self.files.keep(board, latest)
 
-    def publish(self, source: Tuple[Any, ...], document: Callable[[], Dict[str, Any]],
-                changed: Callable[[], None], force: bool = False) -> None:
+    def write_state(self, source: Tuple[Any, ...], document: Callable[[], Dict[str, Any]],
+                    force: bool = False) -> None:
         """Write the state file (made by `document`) unless `source`, what it is made of, is what was written
-        last; `changed` is called when its content changed. Writes are spaced PUBLISH_EVERY apart, and the file
-        is written again every HEARTBEAT even when nothing changed, so a reader can tell it is kept up to date."""
+        last. Writes are spaced WRITE_EVERY apart, and the file is written again every HEARTBEAT even when
+        nothing changed, so a reader can tell it is kept up to date."""
         now = time.monotonic()
         if self.files.state_path is None:
             return
         beat = self._last_doc is not None and now - self._attempted_at >= HEARTBEAT
-        if not force and not beat and now - self._published_at < PUBLISH_EVERY:
-            self._unpublished = True
+        if not force and not beat and now - self._written_at < WRITE_EVERY:
+            self._unwritten = True
             return
-        self._published_at = now
-        self._unpublished = False
+        self._written_at = now
+        self._unwritten = False
         previous = self._last_doc
-        fresh = force or source != self._published_from
+        fresh = force or source != self._written_from
         doc = document() if fresh or previous is None else previous
         if doc == previous and not force and not beat:
-            self._published_from = source   # the same document, written already
+            self._written_from = source   # the same document, written already
             return
         self._attempted_at = now
         stamped = {**doc, "written_at": iso(self.clock()), "written_mono": round(now, 3)}
         if self.files.write(self.files.state_path, stamped):
             self._last_doc = doc
-            self._published_from = source   # a failed write is tried again at the next turn
-        if doc != previous or force:
-            changed()
+            self._written_from = source   # a failed write is tried again at the next turn
 
     def next_write(self) -> Optional[float]:
         """Seconds until a write of the state file is due: a spaced one waiting, or the heartbeat (None: none)."""
         now = time.monotonic()
         waits = []
-        if self._unpublished:
-            waits.append(PUBLISH_EVERY - (now - self._published_at))
+        if self._unwritten:
+            waits.append(WRITE_EVERY - (now - self._written_at))
         if self._last_doc is not None:
             waits.append(HEARTBEAT - (now - self._attempted_at))
         return max(0.0, min(waits)) if waits else None

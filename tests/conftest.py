@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Iterator, List
 
 import pytest
 
-from statusboard.config import Board, parse
+from statusboard.config import Board
+from statusboard.kinds import parse
 from tests import servers
 
 if TYPE_CHECKING:

@@ -67,6 +67,21 @@ class Namespace:
         self.exec("sysctl", "-qw", "net.ipv4.icmp_echo_ignore_all=1")
         return f"{subnet}.2"
 
+    def silent_host6(self) -> str:
+        """Like silent_host, over IPv6: a unique local prefix that exists only between us and this test netns,
+        its addresses usable at once (no duplicate detection), the namespace ignoring echo requests."""
+        host_if, ns_if = f"sbh6{self.n}", f"sbn6{self.n}"
+        _ip("link", "add", host_if, "type", "veth", "peer", "name", ns_if)
+        self.links.append(host_if)
+        _ip("link", "set", ns_if, "netns", self.name)
+        prefix = f"fd00:251:{self.n}"
+        _ip("-6", "addr", "add", f"{prefix}::1/64", "dev", host_if, "nodad")
+        _ip("link", "set", host_if, "up")
+        self.exec("ip", "-6", "addr", "add", f"{prefix}::2/64", "dev", ns_if, "nodad")
+        self.exec("ip", "link", "set", ns_if, "up")
+        self.exec("sysctl", "-qw", "net.ipv6.icmp.echo_ignore_all=1")
+        return f"{prefix}::2"
+
     def etc(self, name: str, text: str) -> None:
         """A file that replaces /etc/NAME for programs run in this namespace (ip netns exec bind-mounts it)."""
         folder = Path("/etc/netns") / self.name

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 # System tools the tests use: ip (network namespaces), setpriv, openssl (a self-signed certificate),
 # Xvfb and Tk (the window display), debootstrap and systemd-nspawn (the appliance booted in a container),
-# Mosquitto (the MQTT broker the MQTT tests start). The benches compare against fping and blackbox_exporter
-# where they are installed (not needed by the tests): sudo apt install fping prometheus-blackbox-exporter
+# Mosquitto (the MQTT broker the MQTT tests start), iputils' ping (a system ping flooding beside the board's).
+# The benches compare against fping and blackbox_exporter where they are installed (not needed by the tests):
+# sudo apt install fping prometheus-blackbox-exporter
 need=()
 command -v Xvfb >/dev/null || need+=(xvfb)
 command -v debootstrap >/dev/null || need+=(debootstrap)
@@ -17,6 +18,7 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v openssl >/dev/null || need+=(openssl)
 command -v mosquitto >/dev/null || need+=(mosquitto)
+command -v ping >/dev/null || need+=(iputils-ping)   # a system ping beside the board's own (ping cross-talk)
 python=${PYTHON:-python3}
 "$python" -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)   # Debian splits venv out of python3
 "$python" -c 'import tkinter' 2>/dev/null || need+=(python3-tk)

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from statusboard.config import load, parse
 from statusboard.errors import ConfigError
-from statusboard.targets import AlarmSpec, Ec2Spec, HttpSpec, PingSpec
+from statusboard.kinds import load, parse
+from statusboard.kinds.cloudwatch import AlarmSpec
+from statusboard.kinds.ec2 import Ec2Spec
+from statusboard.kinds.http import HttpSpec
+from statusboard.kinds.ping import PingSpec
 from tests.conftest import ROOT, board_from
 
 

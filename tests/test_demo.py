@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from statusboard.states import STATES
+from statusboard.kinds import STATES
 from tests import netns
 from tests.conftest import ROOT
 

@@ -16,7 +16,7 @@ import pytest
 
 pytest.importorskip("paho.mqtt", reason="paho-mqtt is not installed (the test extra installs it)")
 
-from statusboard.config import parse  # noqa: E402
+from statusboard.kinds import parse  # noqa: E402
 from statusboard.daemon import Runner  # noqa: E402
 from statusboard.display.fake import FakeDisplay  # noqa: E402
 from tests.broker import Listener, Mosquitto, TestCA  # noqa: E402

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from statusboard.render import render
-from statusboard.state import Status
-from statusboard.states import Severity, severity_of
+from statusboard.table import Status
+from statusboard.kinds import STATES
+from statusboard.vocabulary import Severity, severity_in
 from tests.conftest import board_from
 
 BOARD = board_from("""
@@ -18,7 +19,7 @@ BOARD = board_from("""
 
 
 def st(state, detail="d"):
-    return Status(state, severity_of(state), detail, 0.0)
+    return Status(state, severity_in(STATES, state), detail, 0.0)
 
 
 def test_colours_palette_and_unused_pixels_off():
@@ -67,7 +68,7 @@ def test_legend_in_reading_order_with_details():
 def test_render_is_pure():
     states = {"a": st("up"), "b": st("running"), "c": st("down")}
     assert render(BOARD, states, 5.0) == render(BOARD, states, 5.0)
-    assert Severity.TRANSITIONAL is severity_of("stopping")
+    assert Severity.TRANSITIONAL is severity_in(STATES, "stopping")
 
 
 def test_night_hours_dim_the_board_in_local_time(monkeypatch):

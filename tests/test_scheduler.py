@@ -6,9 +6,9 @@ import threading
 import time
 from collections import Counter
 
-from statusboard.checks import make_checks
+from statusboard.kinds import make_checks
 from statusboard.scheduler import Scheduler
-from statusboard.state import StateTable
+from statusboard.table import StateTable
 from tests.conftest import board_from
 
 

@@ -151,7 +151,7 @@ def test_status_without_a_running_board(python, tmp_path):
 
 
 def test_a_reload_whose_display_cannot_open_changes_nothing(tmp_path, web):
-    from statusboard.config import load
+    from statusboard.kinds import load
     from statusboard.daemon import Runner
     from statusboard.display.registry import open_display
     from statusboard.errors import DisplayError

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from statusboard.observation import Observation
-from statusboard.state import StateTable
-from statusboard.states import Severity
+from statusboard.kinds import STATES
+from statusboard.model import Observation
+from statusboard.table import StateTable
+from statusboard.vocabulary import Severity
 from tests.conftest import board_from
 
 BOARD = board_from("""
@@ -17,7 +18,7 @@ BOARD = board_from("""
 
 def obs(name, state, detail, at):
     """An observation seen at `at` on the test's clock, which stands for both the wall and monotonic clocks."""
-    return Observation.of(name, state, detail, at, mono=at)
+    return Observation.of(name, state, detail, at, STATES, mono=at)
 
 
 def test_unknown_until_first_check(clock):
@@ -80,27 +81,27 @@ def test_old_data_goes_stale_never_keeping_a_healthy_colour(clock):
     assert table.status("api", clock()).state == "up"
 
 
-def test_record_sets_changed_and_ignores_strangers(clock):
-    table = StateTable(BOARD.targets)
+def test_the_listener_hears_every_result_and_no_strangers(clock):
+    heard = []
+    table = StateTable(BOARD.targets, heard.append)
     table.record(obs("nobody", "up", "", clock()))
-    assert not table.changed.is_set()
+    assert heard == []
     table.record(obs("api", "up", "", clock()))
-    assert table.changed.is_set()
+    assert heard == [True]
 
 
-def test_visible_is_set_when_a_pixel_would_change_not_for_a_detail(clock):
+def test_the_listener_is_told_when_a_pixel_would_change_not_for_a_detail(clock):
     """The main loop draws a change a person can see at once, and batches results that change only details."""
-    table = StateTable(BOARD.targets)
+    heard = []
+    table = StateTable(BOARD.targets, heard.append)
     table.record(obs("api", "up", "HTTP 200 in 3 ms", clock()))
-    assert table.visible.is_set(), "the first result lights the pixel"
-    table.visible.clear()
+    assert heard == [True], "the first result lights the pixel"
     clock.step(10)
     table.record(obs("api", "up", "HTTP 200 in 4 ms", clock()))
     table.record(obs("api", "down", "HTTP 503 in 4 ms", clock()))   # held: still up
-    assert not table.visible.is_set() and table.changed.is_set()
+    assert heard[1:] == [False, False]
     table.record(obs("api", "down", "HTTP 503 in 5 ms", clock()))
-    assert table.visible.is_set(), "held no more: red"
-    table.visible.clear()
+    assert heard[-1] is True, "held no more: red"
     clock.step(100)   # older than stale_after (3 intervals): the pixel shows stale until this result
     table.record(obs("api", "down", "HTTP 503 in 5 ms", clock()))
-    assert table.visible.is_set(), "stale to fresh"
+    assert heard[-1] is True, "stale to fresh"

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from statusboard.config import parse
+from statusboard.kinds import parse
 from statusboard.daemon import Runner, handle_signals
 from statusboard.demo.web import DemoWeb
 from statusboard.display.geometry import PHYSICAL
@@ -80,7 +80,7 @@ def _fill(web: DemoWeb, fleet: bool, layout: str, taken: Set[Tuple[int, int]], p
 
 def _may_ping() -> bool:
     """Whether this user may send ICMP echoes (root, CAP_NET_RAW, or net.ipv4.ping_group_range); says so if not."""
-    from statusboard.checks.ping import probe_mode
+    from statusboard.net.echo import probe_mode
     if probe_mode() is not None:
         return True
     log.warning("demo: this user may not ping (not root, and not in net.ipv4.ping_group_range): the localhost "

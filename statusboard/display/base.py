@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Protocol, Tuple
 
-from statusboard.states import RGB
+from statusboard.vocabulary import RGB
 
 
 @dataclass(frozen=True)

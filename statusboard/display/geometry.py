@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Tuple
 
+from statusboard.config.display import PHYSICAL
 from statusboard.display.base import Frame
 
-# layout -> (width, height) of its LED grid, as the board's library draws it at its own rotation 0.
-PHYSICAL = {"hat": (8, 8), "phat": (8, 4), "hd": (16, 16), "mini": (17, 7)}
+__all__ = ["PHYSICAL", "physical_pixels", "physical_shape", "to_physical"]
 
 
 def physical_shape(layout: str) -> Tuple[int, int]:

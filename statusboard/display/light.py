@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from typing import Dict, Iterable, List, Mapping, Tuple
 
-from statusboard.states import RGB
+from statusboard.vocabulary import RGB
 
 LIBRARY_SCALE = 128          # unicornhat: brightness(b) hands int(b * 128) to the C library (half power)
 FULL = 255 * ((LIBRARY_SCALE + 1) / 256) ** 2.2   # ~56: the library's level for a full channel at brightness 1

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
+from statusboard.config.display import DRIVER_NAMES, DisplaySettings
 from statusboard.errors import DisplayError
 
 if TYPE_CHECKING:
-    from statusboard.display.settings import DisplaySettings
     from statusboard.display.base import Display
 
-# name -> "module:Class"; the module is imported only when its driver is chosen.
+# name (config.display.DRIVER_NAMES) -> "module:Class"; the module is imported only when its driver is chosen.
 DRIVERS: Dict[str, str] = {
     "unicornhat": "statusboard.display.unicornhat:UnicornHatDisplay",
     "unicornhathd": "statusboard.display.unicornhathd:UnicornHatHdDisplay",
@@ -20,10 +20,9 @@ DRIVERS: Dict[str, str] = {
     "window": "statusboard.display.window:WindowDisplay",
     "fake": "statusboard.display.fake:FakeDisplay",
 }
-DRIVER_NAMES: Tuple[str, ...] = tuple(DRIVERS)
 
 
-def open_display(name: str, settings: "DisplaySettings", record: Optional[str] = None,
+def open_display(name: str, settings: DisplaySettings, record: Optional[str] = None,
                  **options: Any) -> "Display":
     """Open the named display for a board; with record, every frame shown is also appended to that file."""
     if name not in DRIVERS:

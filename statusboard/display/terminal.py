@@ -11,7 +11,7 @@ from typing import Any, List, Optional, TextIO, Tuple
 
 from statusboard.display import light
 from statusboard.display.base import Frame
-from statusboard.states import RGB
+from statusboard.vocabulary import RGB
 from statusboard.text import printable
 
 EMPTY_CELL = (28, 28, 28)   # an unlit LED: darker than the dimmest lit one (light.screen of level 1 is ~40)

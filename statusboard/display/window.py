@@ -18,7 +18,7 @@ from statusboard.display import light
 from statusboard.display.base import Frame, LegendEntry
 from statusboard.display.geometry import physical_shape, to_physical
 from statusboard.errors import DisplayError
-from statusboard.states import RGB
+from statusboard.vocabulary import RGB
 
 T = TypeVar("T")
 CELL = 44          # pixels per LED

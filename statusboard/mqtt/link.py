@@ -10,7 +10,7 @@ import threading
 from collections import defaultdict
 from typing import Callable, DefaultDict, List, Optional
 
-from statusboard.mqtt.settings import MqttSettings, credentials
+from statusboard.config.mqtt import MqttSettings, credentials
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from statusboard.checks.alarm_summary import Alarm, age, request, summarise
-from statusboard.targets import AlarmSpec
+from statusboard.kinds.cloudwatch import Alarm, age, request, summarise
+from statusboard.kinds.cloudwatch import AlarmSpec
 
 NOW = 1_800_000_000.0
 

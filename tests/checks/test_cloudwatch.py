@@ -7,10 +7,10 @@ from typing import Dict
 
 import boto3
 
-from statusboard.checks import make_checks
+from statusboard.kinds import make_checks
 from statusboard.demo.awsfront import AwsFront
 from statusboard.scheduler import Scheduler
-from statusboard.state import StateTable
+from statusboard.table import StateTable
 from tests.conftest import board_from
 
 REASON = ("Threshold Crossed: 1 out of the last 1 datapoints [950.0 (23/11/26 10:00:00)] was greater than the "

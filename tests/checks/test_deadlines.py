@@ -12,8 +12,8 @@ from typing import Iterator
 
 import pytest
 
-from statusboard.checks import make_checks
-from statusboard.checks.ping import PingCheck, probe_mode
+from statusboard.kinds import make_checks
+from statusboard.kinds.ping import PingCheck; from statusboard.net.icmp import probe_mode
 from tests import aws, netns
 from tests.conftest import board_from
 
@@ -31,8 +31,8 @@ class V6(ThreadingHTTPServer):
     address_family = socket.AF_INET6
 web = V6(("::1", 8080), Handler)
 threading.Thread(target=web.serve_forever, daemon=True).start()
-from statusboard.config import parse
-from statusboard.checks import make_checks
+from statusboard.kinds import parse
+from statusboard.kinds import make_checks
 board = parse({config!r})
 target = board.targets[0]
 check = make_checks([target.kind], aws=board.aws)[target.kind]
@@ -80,8 +80,8 @@ MANY = """
 import json, socket, threading, time
 silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 silent.bind(("127.0.0.1", 53))
-from statusboard.config import parse
-from statusboard.checks import make_checks
+from statusboard.kinds import parse
+from statusboard.kinds import make_checks
 names = ["never.test"] * 40 + [f"n{i}.never.test" for i in range(40)]
 board = parse("targets:\\n" + "".join(f"  t{i}: {{pixel: [{i % 16}, {i // 16}], timeout: 0.1s, interval: 1s, "
               f"http: 'http://{name}/'}}\\n" for i, name in enumerate(names)) + "display: {layout: hd}\\n")
@@ -103,7 +103,7 @@ def test_a_resolver_that_never_answers_holds_a_bounded_number_of_threads(world):
 LOCAL_NAMES = """
 import json, socket, threading, time
 from concurrent.futures import ThreadPoolExecutor
-from statusboard.checks.connect import resolve
+from statusboard.net.connect import resolve
 silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 silent.bind(("127.0.0.1", 53))
 def never(name):
@@ -188,7 +188,7 @@ def test_an_aws_endpoint_that_drips_its_answer_over_tls_ends_in_time(tmp_path, m
 
 
 def test_an_http_target_that_drips_its_answer_over_tls_ends_in_time(tmp_path, monkeypatch):
-    from statusboard.checks.http import HttpCheck
+    from statusboard.kinds.http import HttpCheck
     from tests import servers
     with servers.DrippingTLS(tmp_path) as drip:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(drip.cert))

@@ -12,11 +12,11 @@ from typing import Dict
 
 import boto3
 
-from statusboard.checks import make_checks
+from statusboard.kinds import make_checks
 from statusboard.config import AwsSettings
 from statusboard.demo.awsfront import AwsFront
 from statusboard.scheduler import Scheduler
-from statusboard.state import StateTable
+from statusboard.table import StateTable
 from tests import aws
 from tests.conftest import ROOT, board_from
 
@@ -117,7 +117,7 @@ def test_aws_errors_are_unknown_with_the_code_and_logged_once(cloud, monkeypatch
     try:
         front.error = (403, "UnauthorizedOperation", "You are not authorized to perform this operation.")
         run = round_of(board({"a": "i-0123456789abcdef0", "b": "{name: web}"}))
-        with caplog.at_level(logging.WARNING, logger="statusboard.checks.ec2"):
+        with caplog.at_level(logging.WARNING, logger="statusboard.kinds.ec2"):
             first, second = run(), run()
         assert first["a"].state == "unknown" and first["b"].state == "unknown"
         assert first["a"].detail == ("AWS error UnauthorizedOperation: the board's AWS identity needs "
@@ -159,7 +159,7 @@ def test_one_failing_group_never_blanks_another(cloud):
 
 def test_a_board_without_ec2_never_loads_boto3(web):
     code = (
-        "import sys, json; from statusboard.config import parse; from statusboard.daemon import Runner;"
+        "import sys, json; from statusboard.kinds import parse; from statusboard.daemon import Runner;"
         "from statusboard.display.registry import open_display;"
         f"b = parse(\"targets: {{a: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}}}\");"
         "d = open_display('fake', b.display); r = Runner(b, d); s = r.once();"
@@ -186,7 +186,7 @@ def test_an_unreachable_endpoint_is_unknown_and_says_so(cloud, monkeypatch, refu
 
 
 def test_credentials_added_after_the_start_are_used_after_a_reload(cloud, tmp_path, monkeypatch):
-    from statusboard.config import load
+    from statusboard.kinds import load
     from statusboard.daemon import Runner
     from statusboard.display.fake import FakeDisplay
     (instance,) = aws.launch(ec2(), 1)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from statusboard.checks.ec2_summary import Health, Instance, request_filters, summarise
-from statusboard.targets import Ec2Spec
+from statusboard.kinds.ec2 import Health, Instance, request_filters, summarise
+from statusboard.kinds.ec2 import Ec2Spec
 
 WEB = [Instance("i-1", "running", {"Name": "web", "Role": "web"}),
        Instance("i-2", "running", {"Name": "web", "Role": "web"}),

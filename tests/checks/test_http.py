@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from statusboard.checks.http import HttpCheck
+from statusboard.kinds.http import HttpCheck
 from tests.conftest import board_from
 
 
@@ -400,7 +400,7 @@ def tls_app(tmp_path, monkeypatch):
 
 
 def test_https_checks_keep_their_connection_for_a_while_then_open_a_new_one(tls_app, monkeypatch):
-    from statusboard.checks import httppool
+    from statusboard.net import httppool
     t = target(f"https://localhost:{tls_app.port}/ok", contains='"ok"')
     check = HttpCheck()
     assert all(check.observe(t).state == "up" for _ in range(10))

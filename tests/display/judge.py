@@ -7,8 +7,9 @@ from typing import Dict, Sequence, Tuple
 
 from statusboard.display.base import Frame, blank
 from statusboard.render import colour_of
-from statusboard.state import Status
-from statusboard.states import STALE, STATES, UNKNOWN, Severity
+from statusboard.table import Status
+from statusboard.kinds import STATES
+from statusboard.vocabulary import STALE, UNKNOWN, Severity
 
 LED = Tuple[int, int]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from statusboard.display.settings import DisplaySettings
+from statusboard.config.display import DisplaySettings
 from statusboard.display.geometry import physical_shape, to_physical
 
 

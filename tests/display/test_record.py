@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from statusboard.display.settings import DisplaySettings
+from statusboard.config.display import DisplaySettings
 from statusboard.display.base import Frame, blank
 from statusboard.display.registry import open_display
 from statusboard.errors import DisplayError

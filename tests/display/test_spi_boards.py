@@ -15,9 +15,9 @@ from typing import Dict, Tuple
 import pytest
 
 from statusboard.display.geometry import to_physical
-from statusboard.display.settings import DisplaySettings
-from statusboard.state import Status
-from statusboard.states import Severity
+from statusboard.config.display import DisplaySettings
+from statusboard.table import Status
+from statusboard.vocabulary import Severity
 from tests.conftest import ROOT, board_from, wait_for
 from tests.display.judge import frame_of, judge_states, states_frame
 
@@ -239,7 +239,7 @@ def _global(spidev) -> int:
 def test_mini_buttons_change_brightness_night_and_find_critical_pixels(mini, web, refused_port):
     """A and B step the brightness, X turns night mode on and off, Y flashes every critical pixel for a few
     seconds; all seen on the wire, pressed through the GPIO stand-in as a finger would."""
-    from statusboard.config import parse
+    from statusboard.kinds import parse
     from statusboard.daemon import Runner
     from statusboard.display.unicornhatmini import UnicornHatMiniDisplay
     lib, spidev, gpio = mini

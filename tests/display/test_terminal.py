@@ -6,7 +6,7 @@ import io
 import logging
 import re
 
-from statusboard.display.settings import DisplaySettings
+from statusboard.config.display import DisplaySettings
 from statusboard.display import light
 from statusboard.display.base import Frame, LegendEntry, blank
 from statusboard.display.terminal import TerminalDisplay
@@ -139,7 +139,7 @@ def test_a_full_hat_board_fits_an_80x24_terminal_with_its_log_under_it(monkeypat
                                       f"detail of target {n} " + "x" * 60, (0, 255, 0)))
         frame = Frame(tuple(tuple(r) for r in rows), 0.4, tuple(legend))
         term.show(frame)
-        logging.getLogger("statusboard.checks.ec2").warning("EC2 (profile far): throttled by AWS")
+        logging.getLogger("statusboard.kinds.ec2").warning("EC2 (profile far): throttled by AWS")
         term.show(frame)
         term.close()
         last = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue().rsplit("\x1b[H", 1)[1])
@@ -147,7 +147,7 @@ def test_a_full_hat_board_fits_an_80x24_terminal_with_its_log_under_it(monkeypat
         assert len(lines) <= 23, f"{len(lines)} lines: the top would scroll out of an 80x24 terminal"
         assert all(len(line) <= 80 for line in lines)
         assert all(f"target-{n} " in last for n in range(16)), "every target is in the legend"
-        assert lines[-1] == "WARNING statusboard.checks.ec2: EC2 (profile far): throttled by AWS"
+        assert lines[-1] == "WARNING statusboard.kinds.ec2: EC2 (profile far): throttled by AWS"
         assert err.getvalue() == "", "nothing is written across the board"
         logging.getLogger("statusboard").warning("after the board")
         assert "after the board" in err.getvalue(), "once it is closed, the log goes to the terminal again"

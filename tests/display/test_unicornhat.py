@@ -13,7 +13,7 @@ from typing import Dict, Iterator, Tuple
 
 import pytest
 
-from statusboard.display.settings import DisplaySettings
+from statusboard.config.display import DisplaySettings
 from statusboard.display import light
 from statusboard.display.geometry import to_physical
 from statusboard.display.unicornhat import UnicornHatDisplay, explain

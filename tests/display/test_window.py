@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from statusboard.display.settings import DisplaySettings
+from statusboard.config.display import DisplaySettings
 from statusboard.display import light
 from statusboard.display.base import Frame, LegendEntry, blank
 from statusboard.display.geometry import to_physical
@@ -120,7 +120,7 @@ def test_hover_names_target_state_detail_and_age(window):
 
 
 def test_closing_the_window_stops_the_board(window, web):
-    from statusboard.config import parse
+    from statusboard.kinds import parse
     from statusboard.daemon import Runner
     board = parse(f"targets: {{a: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}}}\n")
     display = window(board.display)

@@ -1,0 +1,124 @@
+"""The `mqtt:` section of config.yaml: the broker, the topics, and where the credentials come from (a file or
+the environment: never config.yaml itself)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import socket
+from dataclasses import dataclass
+from typing import Any, Optional, Tuple
+from urllib.parse import urlsplit
+
+from statusboard.config import values
+from statusboard.readfile import read_small
+from statusboard.config.schema import Section
+from statusboard.config.values import Invalid
+
+TOPIC_LEVEL = re.compile(r"^[A-Za-z0-9_.-]+$")
+CREDENTIALS_BYTES = 4096   # a user name and a password
+SECRETS = ("username", "user", "password", "pass", "passwd", "secret", "token")
+ENV_USER, ENV_PASSWORD = "STATUSBOARD_MQTT_USERNAME", "STATUSBOARD_MQTT_PASSWORD"
+
+
+@dataclass(frozen=True)
+class MqttSettings:
+    """Where the broker is, how the board is named there, and what it publishes."""
+
+    host: str
+    port: int
+    tls: bool = False
+    ca_file: Optional[str] = None
+    client_id: str = ""
+    prefix: str = "statusboard"
+    board: str = "statusboard"
+    credentials: Optional[str] = None       # a file: username on the first line, password on the second
+    publish: bool = True
+    discovery: bool = True
+    discovery_prefix: str = "homeassistant"
+
+    @property
+    def url(self) -> str:
+        """The broker as people write it."""
+        return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
+
+    def topic(self, target: str) -> str:
+        """Where a target's state is published."""
+        return f"{self.prefix}/{self.board}/{level(target)}"
+
+    @property
+    def availability(self) -> str:
+        """Where the board says online or offline."""
+        return f"{self.prefix}/{self.board}/availability"
+
+
+def level(name: str) -> str:
+    """A name as one topic level: itself when it is letters, digits, '_', '.' and '-'; else those characters
+    kept, the others made '_', and a short hash of the name added, so `a+b`, `a#b` and `a/b` stay apart."""
+    if TOPIC_LEVEL.match(name):
+        return name
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+    return f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}-{digest}"
+
+
+def broker_url(value: Any) -> Tuple[str, int, bool]:
+    """mqtt://host[:port] or mqtts://host[:port] -> (host, port, tls)."""
+    text = values.text(value).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+        raise Invalid(f"expected a broker URL like mqtt://host:1883 or mqtts://host:8883, got {value!r}")
+    if parts.username or parts.password:
+        raise Invalid("config.yaml never holds MQTT credentials: use mqtt.credentials (a file) or "
+                      f"{ENV_USER} and {ENV_PASSWORD}")
+    try:
+        port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
+    except ValueError:
+        raise Invalid(f"expected a port from 1 to 65535 in {value!r}") from None
+    return parts.hostname, port, parts.scheme == "mqtts"
+
+
+def topic_level(value: Any) -> str:
+    """One topic level: letters, digits, '_', '.', '-'."""
+    text = values.text(value).strip()
+    if not TOPIC_LEVEL.match(text):
+        raise Invalid(f"expected one topic level (letters, digits, _ . -), got {value!r}")
+    return text
+
+
+def parse_mqtt(sec: Section) -> Optional[MqttSettings]:
+    """The mqtt section, or None where there is none."""
+    if not sec.mapping:
+        return None
+    for key in SECRETS:
+        if sec.has(key):
+            sec.used.add(key)
+            sec.report(f"config.yaml never holds MQTT credentials: use mqtt.credentials (a file) or "
+                       f"{ENV_USER} and {ENV_PASSWORD}", key)
+    url = sec.take("url", broker_url)
+    board = sec.take("board", topic_level, level(socket.gethostname()))
+    settings = MqttSettings(
+        host=url[0] if url else "", port=url[1] if url else 0, tls=bool(url and url[2]),
+        ca_file=sec.take("ca_file", values.text, None),
+        client_id=sec.take("client_id", values.text, None) or f"statusboard-{board}",
+        prefix=sec.take("prefix", topic_level, "statusboard"),
+        board=board,
+        credentials=sec.take("credentials", values.text, None),
+        publish=sec.take("publish", values.boolean, True),
+        discovery=sec.take("discovery", values.boolean, True),
+        discovery_prefix=sec.take("discovery_prefix", topic_level, "homeassistant"),
+    )
+    sec.finish()
+    return settings if url else None
+
+
+def credentials(settings: MqttSettings) -> Tuple[Optional[str], Optional[str]]:
+    """(username, password) from the credentials file, else the environment; (None, None) for none.
+    OSError when the file cannot be read (or is not a small regular file)."""
+    if settings.credentials:
+        try:
+            lines = read_small(settings.credentials, CREDENTIALS_BYTES).decode("utf-8").splitlines()
+        except UnicodeDecodeError:
+            raise OSError("not UTF-8 text") from None
+        return (lines[0].strip() if lines else None), (lines[1] if len(lines) > 1 else None)
+    return os.environ.get(ENV_USER), os.environ.get(ENV_PASSWORD)

@@ -1,0 +1,92 @@
+"""What a kind of target declares in its one module: its config key and parser, its states, its check (polled
+or pushed, one target or a batch), the library it needs, and how a reload treats it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Hashable, List, Optional, Protocol, Sequence, Tuple
+
+from statusboard.config import AwsSettings
+from statusboard.config.schema import Section
+from statusboard.model import Observation, Target
+from statusboard.vocabulary import BOARD_STATES, States
+
+Clock = Callable[[], float]
+Record = Callable[[Observation], None]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check may be given when it is made: the clock for people's times, every state of the board, the
+    board's AWS defaults, and its MQTT link (None without an mqtt section)."""
+
+    clock: Clock = time.time
+    states: States = field(default_factory=lambda: dict(BOARD_STATES))
+    aws: AwsSettings = AwsSettings()
+    link: Optional[Any] = None
+
+
+class Check(Protocol):
+    """A polled check: observe one target, never raise, finish by its deadline.
+
+    `deadline` is a time.monotonic() value: when the check was due plus the target's timeout. A check that
+    waited for a free worker has that much less time, so a round never outlasts its slowest timeout. None
+    means the full timeout from now.
+    """
+
+    def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
+        """Check the target once and say what was seen."""
+
+
+class BatchCheck(Check, Protocol):
+    """A polled check that answers for many targets at once (EC2: one conversation per profile and region)."""
+
+    def group(self, target: Target) -> Hashable:
+        """Targets with the same group are observed together."""
+
+    def observe_batch(self, targets: Sequence[Target], deadline: Optional[float] = None) -> List[Observation]:
+        """Observe every target of one group, in the same order."""
+
+
+class Source(Protocol):
+    """A pushed kind's feed: it writes each target's observations to the table itself, as they come."""
+
+    def serve(self, targets: Sequence[Target], record: Record) -> None:
+        """From now on, observations of these targets go to `record` (and none to an earlier one)."""
+
+    def stop(self) -> None:
+        """Record nothing more."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of target, declared whole by its module."""
+
+    key: str                                        # its key in a target of config.yaml
+    parse: Callable[[Section, str, States], Any]    # (the target's section, key, every state) -> its spec
+    make: Callable[[Context], Any]                  # its Check, BatchCheck or Source (imports its libraries)
+    states: States = field(default_factory=dict)    # the states it adds, with colours and letters
+    batched: bool = False                           # its check is a BatchCheck
+    pushed: bool = False                            # its check is a Source: no scheduler, no worker
+    library: Optional[Tuple[str, str]] = None       # (module it imports, how to install it) beyond the base
+    fresh_on_reload: bool = False                   # a reload makes its check anew (AWS: fresh sessions)
+    fail_after: Optional[int] = None                # its default fail_after; None: the board's
+    needs: Optional[Tuple[str, str]] = None         # (a top-level section it needs, what to say without it)
+
+
+def long_form(parent: Section, key: str) -> Optional[Section]:
+    """None when the value is the short (scalar) form, else the section of its long form."""
+    value = parent.raw(key)
+    if isinstance(value, dict):
+        return parent.sub(key)
+    return None
+
+
+def one_of(sec: Section, keys: Tuple[str, str, str]) -> List[str]:
+    """The selector keys present; a problem unless there is exactly one."""
+    chosen = [k for k in keys if sec.has(k)]
+    if len(chosen) != 1:
+        sec.report(f"give exactly one of {keys[0]}, {keys[1]} or {keys[2]}"
+                   + (f" (found {' and '.join(chosen)})" if chosen else ""))
+    return chosen

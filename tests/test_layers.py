@@ -1,0 +1,25 @@
+"""The house's shape: no import circle, and no arrow back up (tests/layers.py reads the imports)."""
+
+from __future__ import annotations
+
+from tests import layers
+
+
+def test_every_room_is_placed():
+    rooms = {layers.room(m) for m in layers.modules() if m != "statusboard"}
+    assert rooms == set(layers.ROOMS), f"place these in layers.ROOMS: {rooms ^ set(layers.ROOMS)}"
+
+
+def test_no_room_imports_a_room_above_it():
+    order = layers.ROOMS.index
+    upward = sorted((a, b) for a, targets in layers.room_graph().items() for b in targets if order(b) > order(a))
+    assert upward == []
+
+
+def test_no_import_circle_between_modules():
+    assert layers.circles(layers.imports()) == []
+
+
+def test_config_sits_at_the_bottom_and_knows_no_kind():
+    graph = layers.room_graph()
+    assert graph["config"] <= {"text", "errors", "readfile", "vocabulary", "model"}
