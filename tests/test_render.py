@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from statusboard.render import render
 from statusboard.table import Status
 from statusboard.kinds import STATES
-from statusboard.vocabulary import Severity, severity_in
+from statusboard.vocabulary import Severity, StateInfo, merge, severity_in
 from tests.conftest import board_from
 
 BOARD = board_from("""
@@ -65,10 +67,13 @@ def test_legend_in_reading_order_with_details():
     assert frame.legend[0].detail == "HTTP 200 in 3 ms"
 
 
-def test_render_is_pure():
-    states = {"a": st("up"), "b": st("running"), "c": st("down")}
-    assert render(BOARD, states, 5.0) == render(BOARD, states, 5.0)
+def test_every_state_of_every_kind_has_a_letter_of_its_own_and_kinds_agree_on_shared_ones():
+    letters = [info.letter for info in STATES.values()]
+    assert len(set(letters)) == len(letters), "the plain-text board tells every state apart"
     assert Severity.TRANSITIONAL is severity_in(STATES, "stopping")
+    other = StateInfo(Severity.OK, (1, 2, 3), "q")
+    with pytest.raises(ValueError, match="'absent' is declared twice"):
+        merge(STATES, {"absent": other})
 
 
 def test_night_hours_dim_the_board_in_local_time(monkeypatch):

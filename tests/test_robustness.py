@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from statusboard.display.fake import FakeDisplay
 from statusboard.kinds import STATES
 from statusboard.model import Observation
 from statusboard.files import process_start
+from statusboard.outputs import status_line
 from statusboard.table import StateTable
 from tests.conftest import ROOT, Clock, board_from, wait_for
 
@@ -146,16 +148,25 @@ def test_the_state_file_is_retried_after_a_failure_with_one_warning(tmp_path, we
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where the runtime directory's parent should be")
     monkeypatch.setenv("RUNTIME_DIRECTORY", str(blocker / "run"))
-    path = board_file(tmp_path, f"targets: {{api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}}}\n")
+    path = board_file(tmp_path, f"targets: {{api: {{pixel: [0, 0], interval: 0.2s, timeout: 0.2s, "
+                                f"http: 'http://127.0.0.1:{web.port}/ok'}}}}\n")
     runner = runner_for(path, keep=True)
-    statuses = runner.once()
+    cannot = lambda: [r for r in caplog.records if "cannot write" in r.getMessage()]  # noqa: E731
     with caplog.at_level(logging.WARNING):
-        runner._send(statuses, force=True)
-        runner._send(statuses, force=True)
-    assert len([r for r in caplog.records if "cannot write" in r.getMessage()]) == 1
-    blocker.unlink()
-    runner._send(statuses, force=True)
-    assert json.loads((blocker / "run" / "state.json").read_text())["targets"][0]["state"] == "up"
+        thread = in_thread(runner)
+        try:
+            wait_for(lambda: runner.table.latest().get("api") is not None, what="the first result")
+            first = web.accepted
+            wait_for(lambda: web.accepted >= first + 10, what="more rounds, each a state file that cannot be written")
+            assert len(cannot()) == 1, [r.getMessage() for r in caplog.records]
+            blocker.unlink()
+            state = blocker / "run" / "state.json"
+            wait_for(state.exists, what="the state file written once its directory can be made")
+            assert json.loads(state.read_text())["targets"][0]["state"] == "up"
+            assert len(cannot()) == 1
+        finally:
+            runner.stop()
+            thread.join(timeout=10)
 
 
 def _status(python, doc) -> subprocess.CompletedProcess:
@@ -174,10 +185,9 @@ def test_status_tells_a_board_that_has_died(python):
     done = _status(python, doc)
     assert done.returncode == 1
     assert "not running (last seen 2026-11-23T10:05:00Z): its process" in done.stderr
-    me = {**doc, "pid": os.getpid(), "pid_start": process_start(os.getpid()), "written_at": None}
-    assert _status(python, me).returncode == 0, "a process that runs, named by its pid and start time"
-    other = _status(python, {**me, "pid_start": (me["pid_start"] or 0) + 1})
-    assert other.returncode == 1 and "not running" in other.stderr, "the pid taken over by another process"
+    # This test's own process runs, but it is no board: its number belongs to another program.
+    other = _status(python, {**doc, "pid": os.getpid(), "pid_start": process_start(os.getpid())})
+    assert other.returncode == 1 and "belongs to another program" in other.stderr, other.stderr
 
 
 @pytest.mark.parametrize("doc", ["[]", "null", '{"targets": 5}', "{broken", '{"targets": [5, {"name": 3}]}',
@@ -225,32 +235,37 @@ def test_a_dead_scheduler_stops_the_board_so_systemd_restarts_it(tmp_path, web):
     path = board_file(tmp_path, f"targets: {{api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}}}\n")
     runner = runner_for(path)
 
-    def die(_due):
-        raise SystemExit("the thread ends here")
-    runner.scheduler._turn = die   # what an uncaught error in the scheduling thread would do
+    def die(_call):
+        raise SystemExit("the scheduling thread ends here")   # no `except Exception` catches this
+    runner.pool.submit = die   # the workers refusing a job in a way nothing expects
     thread = in_thread(runner)
     thread.join(timeout=10)
     assert not thread.is_alive() and runner.failed
 
 
-def test_a_bad_turn_of_the_scheduler_is_logged_and_the_board_goes_on(tmp_path, web, caplog):
+def test_a_job_that_cannot_be_started_is_logged_and_the_board_goes_on(tmp_path, web, caplog):
     path = board_file(tmp_path, f"targets: {{api: {{pixel: [0, 0], interval: 0.2s, timeout: 0.2s, "
                                 f"http: 'http://127.0.0.1:{web.port}/ok'}}}}\n")
     runner = runner_for(path)
-    real, calls = runner.scheduler._turn, []
+    real, calls = runner.pool.submit, []
 
-    def flaky(due):
+    def flaky(call):
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("can't start new thread")
-        return real(due)
-    runner.scheduler._turn = flaky
+        return real(call)
+    runner.pool.submit = flaky
     with caplog.at_level(logging.ERROR):
         thread = in_thread(runner)
-        wait_for(lambda: len(calls) > 10, what="the scheduler going on")
-        runner.stop()
-        thread.join(timeout=10)
-    assert not runner.failed and any("a turn failed" in r.getMessage() for r in caplog.records)
+        try:
+            wait_for(lambda: len(calls) > 3, what="the scheduler going on")
+            after = runner.table.latest()["api"].mono
+            wait_for(lambda: runner.table.latest()["api"].mono > after, what="a check after the failure")
+        finally:
+            runner.stop()
+            thread.join(timeout=10)
+    assert not runner.failed and any("could not be started" in r.getMessage() for r in caplog.records)
+    assert runner.draw()["api"].state == "up"
 
 
 def test_reloads_with_hung_checks_keep_one_bound_on_threads(tmp_path, silent_port):
@@ -259,21 +274,27 @@ def test_reloads_with_hung_checks_keep_one_bound_on_threads(tmp_path, silent_por
     path = board_file(tmp_path, "\n".join(lines) + "\n")
     runner = runner_for(path)
     before = threading.active_count()
+    earlier = set(threading.enumerate())
     thread = in_thread(runner)
     try:
-        time.sleep(1.2)
-        for _ in range(8):
+        workers = lambda: [t for t in set(threading.enumerate()) - earlier  # noqa: E731
+                           if re.fullmatch(r"check-\d+", t.name)]
+        wait_for(lambda: len(workers()) == 4, what="four workers, each held by a hung check")
+        for n in range(1, 9):
             runner.request_reload()
-            time.sleep(0.4)
-        workers = [t for t in runner.pool._threads if t.is_alive()]
-        assert len(workers) == 4, "every scheduler since the start shares the four workers"
+            wait_for(lambda: runner.last_reload is not None and runner.last_reload["n"] == n, what=f"reload {n}")
+        assert len(workers()) == 4, "every scheduler since the start shares the four workers"
         # The board's own threads: its loop, its scheduler, the four workers, and perhaps the deadline reaper.
         assert threading.active_count() - before <= 7, threading.enumerate()
-        assert len(runner.pool._in_flight) <= 8
         assert runner.reloads == 8 and runner.last_reload["ok"]
     finally:
         runner.stop()
         thread.join(timeout=10)
+
+
+def systemd_line(runner: Runner) -> str:
+    """What `systemctl status` would show for the board now."""
+    return status_line(runner.snapshot(runner.draw()))
 
 
 def test_checks_starved_of_workers_are_reported_once(tmp_path, web, silent_port, caplog):
@@ -286,8 +307,8 @@ targets:
     with caplog.at_level(logging.WARNING):
         thread = in_thread(runner)
         try:
-            line = wait_for(lambda: "waited" in runner.status_line(runner.draw()) and runner.status_line(
-                runner.draw()), timeout=15, what="the starvation notice")
+            line = wait_for(lambda: "waited" in systemd_line(runner) and systemd_line(runner), timeout=15,
+                            what="the starvation notice")
         finally:
             runner.stop()
             thread.join(timeout=10)
@@ -392,13 +413,12 @@ def test_status_says_stale_when_the_board_has_not_written_its_state_for_minutes(
 
 
 def test_the_state_file_is_rewritten_on_a_heartbeat_when_nothing_changes(tmp_path, monkeypatch):
-    from statusboard import statefile, writer
+    from statusboard import files, writer
     monkeypatch.setattr(writer, "HEARTBEAT", 0.3)
     monkeypatch.setenv("RUNTIME_DIRECTORY", str(tmp_path))
-    files = statefile.Files(keep=True)
-    out = writer.StateWriter(files)
-    out.publish(("same",), lambda: {"targets": []}, lambda: None, force=True)
+    out = writer.StateWriter(files.Files(keep=True))
+    out.write_state(("same",), lambda: {"targets": []}, force=True)
     first = json.loads((tmp_path / "state.json").read_text())["written_mono"]
     time.sleep(out.next_write() + 0.05)
-    out.publish(("same",), lambda: {"targets": []}, lambda: None)
+    out.write_state(("same",), lambda: {"targets": []})
     assert json.loads((tmp_path / "state.json").read_text())["written_mono"] > first

@@ -8,9 +8,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+from tests import servers
 from tests.conftest import ROOT, wait_for  # noqa: F401 - test_reload takes it from here
 
 
@@ -116,7 +118,6 @@ def test_kept_observations_show_at_once_dimmed_after_a_restart(tmp_path, web):
     assert json.loads(kept.read_text())["observations"][0]["state"] == "up"
     assert kept.stat().st_mode & 0o777 == 0o600, "they hold the targets' URLs: the board's alone"
     assert state_file().stat().st_mode & 0o777 == 0o644, "the state file is for `statusboard status`, by anyone"
-    time.sleep(3.2)   # longer than stale_after (3 intervals)
     again = tmp_path / "second.jsonl"
     proc = start(config, again)
     try:
@@ -129,13 +130,27 @@ def test_kept_observations_show_at_once_dimmed_after_a_restart(tmp_path, web):
         stop(proc)
 
 
-def test_sigterm_writes_the_last_frame_all_off_and_exits_zero(tmp_path, silent_port):
+class Holder(servers.Acceptor):
+    """A server that takes each connection and never answers; `came` is set once one is held."""
+
+    def __init__(self) -> None:
+        self.came = threading.Event()
+        self.held: list = []
+        super().__init__()
+
+    def handle(self, conn) -> None:
+        self.held.append(conn)
+        self.came.set()
+
+
+def test_sigterm_writes_the_last_frame_all_off_and_exits_zero(tmp_path):
+    holder = Holder()
     config = tmp_path / "config.yaml"
-    config.write_text(f"targets:\n  hung: {{pixel: [0, 0], timeout: 20s, http: 'http://127.0.0.1:{silent_port}/'}}\n")
+    config.write_text(f"targets:\n  hung: {{pixel: [0, 0], timeout: 20s, http: 'http://127.0.0.1:{holder.port}/'}}\n")
     record = tmp_path / "frames.jsonl"
     proc = start(config, record)
     wait_for(lambda: state_file().exists(), what="the state file")
-    time.sleep(0.5)   # the check is in flight now, and will not answer
+    assert holder.came.wait(15), "the check is in flight now, and will not be answered"
     began = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 0

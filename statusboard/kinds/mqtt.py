@@ -153,12 +153,13 @@ class MqttSource:
 
     def serve(self, targets: Sequence[Target], record: Record) -> None:
         """From now on these targets' observations go to `record`; each gets one at once."""
+        prefix = getattr(getattr(self.link, "settings", None), "prefix", "statusboard")
         with self._lock:
             self._targets = list(targets)
             self._record = record
-            prefix = getattr(getattr(self.link, "settings", None), "prefix", "statusboard")
-            for target in self._targets:
-                self._watch(target.spec, availability_of(target.spec, prefix))
+            new = [name for t in self._targets for name in self._watch(t.spec, availability_of(t.spec, prefix))]
+        for name in new:   # outside the lock: the link's thread may be handing us a message meanwhile
+            self.link.subscribe(name, self._message)
         self._refresh()
 
     def stop(self) -> None:
@@ -185,17 +186,16 @@ class MqttSource:
             return Observation.of(target.name, UNKNOWN, f"no message on {spec.topic} yet", now, self.states)
         return Observation.of(target.name, heard.state or UNKNOWN, heard.detail, heard.wall, self.states, heard.mono)
 
-    def _watch(self, spec: MqttSpec, availability: Optional[str]) -> None:
-        """Subscribe, once, to the target's topic and its publisher's availability."""
+    def _watch(self, spec: MqttSpec, availability: Optional[str]) -> List[str]:
+        """Note the target's topic and its publisher's availability; the ones not subscribed to yet."""
         self._specs[spec.topic] = spec
         if availability:
             self._availability.add(availability)
         if self.link is None:
-            return
-        for name in (spec.topic, availability):
-            if name and name not in self._watched:
-                self._watched.add(name)
-                self.link.subscribe(name, self._message)
+            return []
+        new = [name for name in dict.fromkeys((spec.topic, availability)) if name and name not in self._watched]
+        self._watched.update(new)
+        return new
 
     def _message(self, name: str, payload: bytes) -> None:
         """From the link's thread: remember what came, and write what it changes."""

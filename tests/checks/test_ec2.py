@@ -169,13 +169,14 @@ def test_a_board_without_ec2_never_loads_boto3(web):
     assert json.loads(done.stdout) == ["up", False, False], done.stderr
 
 
-def test_one_client_per_profile_and_region(cloud):
+def test_one_conversation_per_profile_and_region_each_round(cloud):
     aws.launch(ec2(), 1)
+    cloud.reset_counts()
     check = make_checks(["ec2"], aws=AwsSettings(region="eu-west-1"))["ec2"]
     b = board({"a": "{name: x}", "b": "{name: y}", "c": "{name: z, region: us-east-1}"})
     for _ in range(3):
         Scheduler(b.targets, {"ec2": check}, lambda obs: None).run_once()
-    assert len(check._clients) == 2
+    assert cloud.regions == {("eu-west-1", "DescribeInstances"): 3, ("us-east-1", "DescribeInstances"): 3}
 
 
 def test_an_unreachable_endpoint_is_unknown_and_says_so(cloud, monkeypatch, refused_port):

@@ -275,12 +275,9 @@ def test_mini_buttons_change_brightness_night_and_find_critical_pixels(mini, web
         wait_for(lambda: _global(spidev) == day, what="X again: day")
         start = len(spidev.transfers)
         press(24)
-        time.sleep(2.0)
-        seen = []
-        for t in spidev.transfers[start:]:
-            if t.data[:2] == b"\x80\x00":
-                seen.append(t)
-        assert len(seen) >= 6, "the flashing pixel is redrawn several times a second"
+        flashes = lambda: [t for t in spidev.transfers[start:] if t.data[:2] == b"\x80\x00"]  # noqa: E731
+        seen = wait_for(lambda: len(flashes()) >= 6 and flashes(), timeout=3,
+                        what="the flashing pixel redrawn several times a second")
         critical_on, healthy_on = set(), set()
         replay = [t for t in spidev.transfers[:start] if t.data[:1] == b"\x37"][-2:]
         for i in range(0, len(seen) - 1, 2):

@@ -16,6 +16,7 @@ from statusboard.display import light
 from statusboard.display.base import Frame, LegendEntry, blank
 from statusboard.display.geometry import to_physical
 from statusboard.errors import DisplayError
+from tests.conftest import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +128,8 @@ def test_closing_the_window_stops_the_board(window, web):
     runner = Runner(board, display)
     thread = threading.Thread(target=runner.run)
     thread.start()
-    time.sleep(0.5)
-    display.in_window(display._close_clicked)   # what the window manager's close button calls
+    wait_for(lambda: display.shown is not None, what="the board drawn")
+    # What Tk does when the window manager's close button is pressed: run the WM_DELETE_WINDOW protocol.
+    display.in_window(lambda: display.root.tk.eval(display.root.protocol("WM_DELETE_WINDOW")))
     thread.join(timeout=5)
     assert not thread.is_alive(), "closing the window stopped the board"
