@@ -105,11 +105,8 @@ class Runner:
         self._changed.set()
 
     def _attach(self, display: Display) -> None:
-        """A display that can be closed by a person (a window) stops the board when it is."""
-        if hasattr(display, "on_close"):
-            display.on_close = self.stop  # type: ignore[attr-defined]
-        if hasattr(display, "on_button"):   # a board with buttons (the Unicorn HAT Mini)
-            display.on_button = self.press  # type: ignore[attr-defined]
+        """A display a person closes (a window) stops the board; its buttons (the Mini's) reach the board."""
+        display.listen(self.stop, self.press)
 
     def press(self, button: str) -> None:
         """A button on the board was pressed (safe from the button's own thread)."""

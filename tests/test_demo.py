@@ -15,6 +15,8 @@ from statusboard.kinds import STATES
 from tests import netns
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow   # each runs a whole install or demo, 10 s or more
+
 
 def test_demo_shows_every_state_and_stops_cleanly(tmp_path):
     pytest.importorskip("moto", reason="the demo's EC2 fleet needs the demo extra (moto)")

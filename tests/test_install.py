@@ -13,6 +13,8 @@ import pytest
 
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow   # each runs a whole install or demo, 10 s or more
+
 
 def install(stage: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", str(ROOT / "install.sh"), "--root", str(stage), "--no-hat", *extra],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Protocol, Tuple
+from typing import Callable, Optional, Protocol, Tuple
 
 from statusboard.vocabulary import RGB
 
@@ -55,3 +55,14 @@ class Display(Protocol):
 
     def close(self) -> None:
         """Turn every LED off and release the device."""
+
+    def listen(self, on_close: Callable[[], None], on_button: Callable[[str], None]) -> None:
+        """How to reach the board when a person closes the display (a window) or presses one of its buttons
+        (the Unicorn HAT Mini's A, B, X, Y)."""
+
+
+class NoControls:
+    """A display a person can neither close nor press: it has nothing to tell the board."""
+
+    def listen(self, on_close: Callable[[], None], on_button: Callable[[str], None]) -> None:
+        """Nothing here is ever closed or pressed."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, List, Tuple
 
-from statusboard.display.base import Frame, blank
+from statusboard.display.base import Frame, NoControls, blank
 
 
-class FakeDisplay:
+class FakeDisplay(NoControls):
     """Records every frame shown; close() records the all-off frame."""
 
     def __init__(self, settings: Any, **_: Any) -> None:

@@ -37,6 +37,10 @@ class Recorder:
             self._write(frame)
             self.last = frame
 
+    def listen(self, on_close: Callable[[], None], on_button: Callable[[str], None]) -> None:
+        """What the recorded display tells, it tells the board."""
+        self.inner.listen(on_close, on_button)
+
     def close(self) -> None:
         """Close the inner display and record the all-off frame as the last line."""
         if self.file.closed:

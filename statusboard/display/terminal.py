@@ -10,7 +10,7 @@ from collections import deque
 from typing import Any, List, Optional, TextIO, Tuple
 
 from statusboard.display import light
-from statusboard.display.base import Frame
+from statusboard.display.base import Frame, NoControls
 from statusboard.vocabulary import RGB
 from statusboard.text import printable
 
@@ -71,7 +71,7 @@ class LogNotes(logging.Handler):
         self._moved = []
 
 
-class TerminalDisplay:
+class TerminalDisplay(NoControls):
     """Draws frames on a terminal in colour, or as plain text when the output is not a terminal."""
 
     def __init__(self, settings: Any, stream: Optional[TextIO] = None, title: str = "statusboard",

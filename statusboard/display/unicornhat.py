@@ -10,7 +10,7 @@ from types import ModuleType
 from typing import Any, Optional, Tuple
 
 from statusboard.display import light
-from statusboard.display.base import Frame
+from statusboard.display.base import Frame, NoControls
 from statusboard.display.geometry import physical_pixels, physical_shape
 from statusboard.display.pi import board_model
 from statusboard.errors import DisplayError
@@ -56,7 +56,7 @@ def _disarm(exc: BaseException) -> None:
         tb = tb.tb_next
 
 
-class UnicornHatDisplay:
+class UnicornHatDisplay(NoControls):
     """Drives the LEDs with exactly the levels of the shared light model; layout set explicitly (never
     auto-detected); rotation done by our own geometry, the same the window display uses."""
 

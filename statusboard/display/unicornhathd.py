@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any, Optional, Tuple
 
 from statusboard.display import light
-from statusboard.display.base import Frame
+from statusboard.display.base import Frame, NoControls
 from statusboard.display.geometry import physical_pixels, physical_shape
 from statusboard.display.pi import board_model, explain_spi
 from statusboard.errors import DisplayError
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 SCALE = 255 / light.FULL   # the HD's full level (255 at its brightness 1) over the HAT's
 
 
-class UnicornHatHdDisplay:
+class UnicornHatHdDisplay(NoControls):
     """Drives the HD's 256 LEDs with the shared light model; rotation by our own geometry."""
 
     def __init__(self, settings: Any, module: Optional[ModuleType] = None, **_: Any) -> None:

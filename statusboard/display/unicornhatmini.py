@@ -125,6 +125,10 @@ class UnicornHatMiniDisplay:
         self.mini.show()
         self._last = frame
 
+    def listen(self, on_close: Callable[[], None], on_button: Callable[[str], None]) -> None:
+        """Its buttons go to the board (it cannot be closed)."""
+        self.on_button = on_button
+
     def close(self) -> None:
         """Turn every LED off and stop reading the buttons."""
         self.mini.clear()

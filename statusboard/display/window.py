@@ -160,6 +160,10 @@ class WindowDisplay:
         if not self._closed.is_set():
             self._inbox.put(frame)
 
+    def listen(self, on_close: Callable[[], None], on_button: Callable[[str], None]) -> None:
+        """Closing the window stops the board (it has no buttons)."""
+        self.on_close = on_close
+
     def close(self) -> None:
         """Close the window (the LEDs of a window need no turning off)."""
         if not self._closed.is_set():

@@ -16,7 +16,7 @@ from statusboard.config import values
 from statusboard.config.aws import region
 from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
-from statusboard.kinds.kind import Context, Kind, long_form, one_of
+from statusboard.kinds.kind import Kind, aws_check, long_form, one_of
 from statusboard.model import Target
 from statusboard.vocabulary import Severity, StateInfo, States
 
@@ -210,12 +210,6 @@ def summarise_target(target: Target, answer: Any, region_name: str) -> Tuple[str
     return summarise(target.spec, alarms, now, region_name)
 
 
-def make_check(context: Context) -> Any:
-    """The batched CloudWatch check (this imports boto3)."""
-    from statusboard.net.aws import AwsCheck
-    return AwsCheck(context, service="cloudwatch", label="CloudWatch", iam="cloudwatch", converse=converse,
-                    summarise=summarise_target, states=STATES)
-
-
-KIND = Kind(key="cloudwatch", parse=parse_cloudwatch, make=make_check, states=STATES, batched=True,
+KIND = Kind(key="cloudwatch", parse=parse_cloudwatch, states=STATES, batched=True,
+            make=aws_check("cloudwatch", "CloudWatch", converse, summarise_target, STATES),
             library=("boto3", INSTALL), fresh_on_reload=True)

@@ -15,7 +15,7 @@ from statusboard.config import values
 from statusboard.config.aws import region
 from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
-from statusboard.kinds.kind import Context, Kind, long_form, one_of
+from statusboard.kinds.kind import Kind, aws_check, long_form, one_of
 from statusboard.model import Target
 from statusboard.vocabulary import RGB, Severity, StateInfo, States
 
@@ -226,12 +226,6 @@ def summarise_target(target: Target, answer: Any, region_name: str) -> Tuple[str
     return summarise(target.spec, instances, health, region_name)
 
 
-def make_check(context: Context) -> Any:
-    """The batched EC2 check (this imports boto3)."""
-    from statusboard.net.aws import AwsCheck
-    return AwsCheck(context, service="ec2", label="EC2", iam="ec2", converse=converse,
-                    summarise=summarise_target, states=STATES)
-
-
-KIND = Kind(key="ec2", parse=parse_ec2, make=make_check, states=STATES, batched=True,
+KIND = Kind(key="ec2", parse=parse_ec2, make=aws_check("ec2", "EC2", converse, summarise_target, STATES),
+            states=STATES, batched=True,
             library=("boto3", INSTALL), fresh_on_reload=True)

@@ -120,12 +120,14 @@ def test_hover_names_target_state_detail_and_age(window):
     assert display.in_window(lambda: display.tip.cget("text")) == "", "an unused LED says nothing"
 
 
-def test_closing_the_window_stops_the_board(window, web):
-    from statusboard.kinds import parse
+@pytest.mark.parametrize("recorded", [False, True], ids=["window", "window-recorded"])
+def test_closing_the_window_stops_the_board(window, web, tmp_path, recorded):
     from statusboard.daemon import Runner
+    from statusboard.display.record import Recorder
+    from statusboard.kinds import parse
     board = parse(f"targets: {{a: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}}}\n")
     display = window(board.display)
-    runner = Runner(board, display)
+    runner = Runner(board, Recorder(display, str(tmp_path / "frames.jsonl")) if recorded else display)
     thread = threading.Thread(target=runner.run)
     thread.start()
     wait_for(lambda: display.shown is not None, what="the board drawn")
