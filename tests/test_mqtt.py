@@ -162,6 +162,26 @@ def test_a_payload_map_a_json_field_staleness_and_push(tmp_path):
         broker.stop()
 
 
+def test_a_topic_that_never_spoke_says_so_and_is_never_stale(tmp_path):
+    """"No message yet" and "no broker" are facts of now, said again every interval: never a result grown old
+    (a stale unknown is dark on the LEDs)."""
+    broker = Mosquitto(tmp_path)
+    try:
+        text = board_text(broker.port, "quiet: {pixel: [0, 0], interval: 0.3s, timeout: 0.3s, mqtt: never/said}")
+        with Running(text) as runner:
+            wait_for(lambda: state_of(runner, "quiet").detail == "no message on never/said yet", what="subscribed")
+            time.sleep(1.5)   # longer than stale_after (3 intervals: 0.9 s), with no message: that is the point
+            assert (state_of(runner, "quiet").state, state_of(runner, "quiet").detail) == (
+                "unknown", "no message on never/said yet")
+            broker.stop()
+            wait_for(lambda: "was lost" in state_of(runner, "quiet").detail, timeout=5, what="the broker gone")
+            time.sleep(1.5)
+            gone = state_of(runner, "quiet")
+            assert gone.state == "unknown" and "MQTT broker" in gone.detail, gone
+    finally:
+        broker.stop()
+
+
 def test_credentials_from_a_file_and_a_refusal_that_says_why(tmp_path, web):
     broker = Mosquitto(tmp_path, users={"board": "s3cret"})
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from statusboard.config import values
@@ -187,6 +186,7 @@ def fetch_alarms(client: Any, specs: Sequence[Any]) -> Tuple[List[Alarm], float]
 
 def _server_time(page: Any) -> Optional[float]:
     """The Date header of AWS's answer, in seconds since the epoch; None when it has none."""
+    from email.utils import parsedate_to_datetime   # here, not at start: 9 ms a board without alarms never needs
     date = page.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
     try:
         return parsedate_to_datetime(date).timestamp() if date else None

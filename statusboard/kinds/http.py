@@ -1,7 +1,7 @@
 """`http:` targets: an HTTP(S) endpoint's status, body content and slowness, within a total deadline.
 
-The HTTP client (net/httpget.py, on urllib3) is imported at the first check, on a worker, not before the
-board's first frame.
+The HTTP client (net/, on urllib3) is imported at the first check, on a worker, not before the board's first
+frame.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
 from statusboard.kinds.kind import Context, Kind, long_form
 from statusboard.model import Observation, Target
-from statusboard.net.deadline import Deadline
-from statusboard.net.httpfail import failure_detail
 from statusboard.text import printable, redact
 from statusboard.vocabulary import DOWN, PROBE_STATES, SLOW, UP, States
 
@@ -114,7 +112,8 @@ class HttpCheck:
 
         from urllib3.exceptions import HTTPError
 
-        from statusboard.net.httpfail import CheckError
+        from statusboard.net.deadline import Deadline
+        from statusboard.net.httpfail import CheckError, failure_detail
         from statusboard.net.httpget import get
         spec: HttpSpec = target.spec
         start = time.monotonic()

@@ -81,6 +81,7 @@ def aws_check(service: str, label: str, converse: Callable[[Any, Sequence[Target
     service and its prefix in IAM actions, `label` its name for people, `converse(client, targets)` what one
     conversation asks, `summarise(target, answer, region)` one target's (state, detail) from the answer."""
     def make(context: Context) -> Any:
+        """The check, made with the board's AWS defaults."""
         from statusboard.net.aws import AwsCheck
         return AwsCheck(context, service=service, label=label, iam=service, converse=converse,
                         summarise=summarise, states=states)

@@ -134,7 +134,8 @@ def availability_of(spec: MqttSpec, prefix: str) -> Optional[str]:
 
 class MqttSource:
     """Writes every MQTT target's observation to the table when its topic speaks, its publisher comes or goes,
-    or the broker is found or lost."""
+    or the broker is found or lost; and, every interval, again for a target no message speaks for (no broker,
+    no message yet, its publisher offline): that is a fact of now, not a result that grows old."""
 
     def __init__(self, context: Context = Context()) -> None:
         self.clock = context.clock
@@ -148,6 +149,7 @@ class MqttSource:
         self._watched: Set[str] = set()
         self._specs: Dict[str, MqttSpec] = {}
         self._availability: Set[str] = set()
+        self._ticking: Optional[threading.Event] = None   # set to end the thread that says it again
         if self.link is not None:   # the broker found or lost: the pixels say so at once
             self.link.when_changed(self._refresh)
 
@@ -158,6 +160,9 @@ class MqttSource:
             self._targets = list(targets)
             self._record = record
             new = [name for t in self._targets for name in self._watch(t.spec, availability_of(t.spec, prefix))]
+            if self._ticking is None:
+                self._ticking = threading.Event()
+                threading.Thread(target=self._tick, args=(self._ticking,), name="mqtt-again", daemon=True).start()
         for name in new:   # outside the lock: the link's thread may be handing us a message meanwhile
             self.link.subscribe(name, self._message)
         self._refresh()
@@ -166,9 +171,25 @@ class MqttSource:
         """Record nothing more (a reload handed the targets to another table)."""
         with self._lock:
             self._record = None
+            if self._ticking is not None:
+                self._ticking.set()
+                self._ticking = None
+
+    def _tick(self, stopped: threading.Event) -> None:
+        """Every interval, say again what is known of the targets no message speaks for."""
+        while True:
+            with self._lock:
+                every = min((t.interval for t in self._targets), default=30.0)
+            if stopped.wait(every):
+                return
+            self._refresh(unheard_only=True)
 
     def observe(self, target: Target) -> Observation:
         """What the target's topic last said; unknown with the reason where it says nothing usable."""
+        return self._observe(target)[0]
+
+    def _observe(self, target: Target) -> Tuple[Observation, bool]:
+        """The target's observation, and whether a message said it (else it is a fact of now)."""
         spec: MqttSpec = target.spec
         link = self.link
         prefix = getattr(getattr(link, "settings", None), "prefix", "statusboard")
@@ -176,15 +197,17 @@ class MqttSource:
         now = self.clock()
         if link is None or not link.connected.is_set():
             why = getattr(link, "problem", None) or "no MQTT broker"
-            return Observation.of(target.name, UNKNOWN, why, now, self.states)
+            return Observation.of(target.name, UNKNOWN, why, now, self.states), False
         with self._lock:
             heard = self._heard.get(spec.topic)
             online = self._online.get(availability, True) if availability else True
         if not online:
-            return Observation.of(target.name, UNKNOWN, f"the publisher is offline ({availability})", now, self.states)
+            offline = f"the publisher is offline ({availability})"
+            return Observation.of(target.name, UNKNOWN, offline, now, self.states), False
         if heard is None:
-            return Observation.of(target.name, UNKNOWN, f"no message on {spec.topic} yet", now, self.states)
-        return Observation.of(target.name, heard.state or UNKNOWN, heard.detail, heard.wall, self.states, heard.mono)
+            return Observation.of(target.name, UNKNOWN, f"no message on {spec.topic} yet", now, self.states), False
+        said = Observation.of(target.name, heard.state or UNKNOWN, heard.detail, heard.wall, self.states, heard.mono)
+        return said, True
 
     def _watch(self, spec: MqttSpec, availability: Optional[str]) -> List[str]:
         """Note the target's topic and its publisher's availability; the ones not subscribed to yet."""
@@ -209,8 +232,9 @@ class MqttSource:
                 self._heard[name] = Heard(state, detail, time.monotonic(), self.clock())
         self._refresh(name)
 
-    def _refresh(self, name: Optional[str] = None) -> None:
-        """Write the observation of every target (or of those a topic concerns) to the table."""
+    def _refresh(self, name: Optional[str] = None, unheard_only: bool = False) -> None:
+        """Write the observation of every target (or of those a topic concerns, or of those no message speaks
+        for) to the table."""
         with self._lock:
             record = self._record
             if record is None:
@@ -218,7 +242,9 @@ class MqttSource:
             prefix = getattr(getattr(self.link, "settings", None), "prefix", "statusboard")
             for target in self._targets:
                 if name is None or name in (target.spec.topic, availability_of(target.spec, prefix)):
-                    record(self.observe(target))
+                    obs, heard = self._observe(target)
+                    if not (unheard_only and heard):
+                        record(obs)
 
 
 KIND = Kind(key="mqtt", parse=parse_mqtt_target, make=MqttSource, states=PROBE_STATES, pushed=True,

@@ -1,4 +1,5 @@
-"""`ping:` targets: echo requests to a host, judged by loss and round-trip time (net/icmp.py sends them)."""
+"""`ping:` targets: echo requests to a host, judged by loss and round-trip time (net/icmp.py sends them; it is
+imported at the first ping, on a worker, not before the board's first frame)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
 from statusboard.kinds.kind import Context, Kind, long_form
 from statusboard.model import Observation, Target
-from statusboard.net import icmp
 from statusboard.vocabulary import BOARD_STATES, DOWN, PROBE_STATES, SLOW, UNKNOWN, UP, States, merge
 
 log = logging.getLogger(__name__)
 _HOST = re.compile(r"^[A-Za-z0-9_.:-]+$")
 STATES = merge(BOARD_STATES, PROBE_STATES)
+NOT_ALLOWED = ("ICMP not allowed: run as root (or through the service), or allow ping sockets with "
+               "sysctl net.ipv4.ping_group_range='0 2147483647'")
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class PingCheck:
     """Pings hosts; the ICMP mode is probed once, on first use, and the choice logged."""
 
     def __init__(self, context: Context = Context(), mode: Optional[bool] = None,
-                 probe: Callable[[], Optional[bool]] = icmp.probe_mode) -> None:
+                 probe: Optional[Callable[[], Optional[bool]]] = None) -> None:
         self.clock = context.clock
         self._mode = mode
         self._probed = mode is not None
@@ -75,10 +77,11 @@ class PingCheck:
         """The ICMP mode in use (probing it the first time)."""
         with self._lock:
             if not self._probed:
-                self._mode = self._probe()
+                from statusboard.net.icmp import probe_mode
+                self._mode = (self._probe or probe_mode)()
                 self._probed = True
                 if self._mode is None:
-                    log.warning("ping: %s", icmp.NOT_ALLOWED)
+                    log.warning("ping: %s", NOT_ALLOWED)
                 else:
                     log.info("ping: using %s ICMP sockets", "raw (privileged)" if self._mode else "unprivileged")
             return self._mode
@@ -93,9 +96,10 @@ class PingCheck:
 
     def observe_batch(self, targets: Sequence[Target], deadline: Optional[float] = None) -> List[Observation]:
         """Ping every target's host in one sweep (one ICMP socket per address family) within the deadline."""
+        from statusboard.net import icmp
         mode = self.mode()
         if mode is None:
-            return [Observation.of(t.name, UNKNOWN, icmp.NOT_ALLOWED, self.clock(), STATES) for t in targets]
+            return [Observation.of(t.name, UNKNOWN, NOT_ALLOWED, self.clock(), STATES) for t in targets]
         timeout = max(t.timeout for t in targets)
         at = time.monotonic() + timeout if deadline is None else deadline
         hosts = [icmp.Host(t.spec.host, t.spec.count) for t in targets]
@@ -104,7 +108,7 @@ class PingCheck:
             icmp.sweep(hosts, at, mode)
         except icmp.NotAllowed:
             for one in hosts:
-                one.failure = one.failure or (UNKNOWN, icmp.NOT_ALLOWED)
+                one.failure = one.failure or (UNKNOWN, NOT_ALLOWED)
         except OSError as exc:
             for one in hosts:
                 one.failure = one.failure or (DOWN, f"ping failed: {exc.strerror or exc}")

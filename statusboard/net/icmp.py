@@ -25,8 +25,6 @@ log = logging.getLogger(__name__)
 
 INTERVAL = 0.2   # seconds between echo requests to one host
 FILL = bytes(range(48))   # the usual 56 bytes of payload: 8 of them this phase's own, then these
-NOT_ALLOWED = ("ICMP not allowed: run as root (or through the service), or allow ping sockets with "
-               "sysctl net.ipv4.ping_group_range='0 2147483647'")
 probe_mode = echo.probe_mode
 NotAllowed = echo.NotAllowed
 

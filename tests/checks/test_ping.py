@@ -11,9 +11,8 @@ from typing import Iterator
 
 import pytest
 
-from statusboard.kinds.ping import PingCheck, judge
-from statusboard.net.icmp import NOT_ALLOWED, probe_mode
-from statusboard.kinds.ping import PingSpec
+from statusboard.kinds.ping import NOT_ALLOWED, PingCheck, PingSpec, judge
+from statusboard.net.icmp import probe_mode
 from tests import netns
 from tests.conftest import board_from
 
