@@ -33,13 +33,13 @@ sys.path.insert(0, str(ROOT))
 from bench.footprint import board_cpu, config  # noqa: E402
 from statusboard.kinds import parse  # noqa: E402
 from statusboard.daemon import Runner  # noqa: E402
-from statusboard.display.base import Frame  # noqa: E402
+from statusboard.display.base import Frame, NoControls  # noqa: E402
 from tests.broker import Mosquitto  # noqa: E402
 
 TARGETS = 16
 
 
-class Stamping:
+class Stamping(NoControls):
     """A display that notes, for each pixel, when it took each colour (time.monotonic())."""
 
     def __init__(self, settings: Any) -> None:

@@ -66,7 +66,8 @@ def render(board: Board, statuses: Mapping[str, Status], now: float,
         if finding and status.severity is Severity.CRITICAL:
             shown = colour if flash_on else OFF
         grid[y][x] = shown
-        legend.append(LegendEntry(x, y, target.name, status.state, status.detail, colour, status.checked_at))
+        letter = board.states[status.state].letter if status.state in board.states else "#"
+        legend.append(LegendEntry(x, y, target.name, status.state, status.detail, colour, status.checked_at, letter))
     legend.sort(key=lambda e: (e.y, e.x))
     return Frame(tuple(tuple(row) for row in grid), brightness_at(board, now, adjust), tuple(legend))
 

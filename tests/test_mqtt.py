@@ -164,7 +164,7 @@ def test_a_payload_map_a_json_field_staleness_and_push(tmp_path):
 
 def test_a_topic_that_never_spoke_says_so_and_is_never_stale(tmp_path):
     """"No message yet" and "no broker" are facts of now, said again every interval: never a result grown old
-    (a stale unknown is dark on the LEDs)."""
+    ("stale: no result for 2 min; last unknown" would say something false about the topic)."""
     broker = Mosquitto(tmp_path)
     try:
         text = board_text(broker.port, "quiet: {pixel: [0, 0], interval: 0.3s, timeout: 0.3s, mqtt: never/said}")

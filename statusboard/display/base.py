@@ -19,6 +19,7 @@ class LegendEntry:
     detail: str
     colour: RGB
     checked_at: Optional[float] = None
+    letter: str = "#"   # the state in one character, for plain text (each kind declares its states' letters)
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,6 @@ from statusboard.vocabulary import RGB
 from statusboard.text import printable
 
 EMPTY_CELL = (28, 28, 28)   # an unlit LED: darker than the dimmest lit one (light.screen of level 1 is ~40)
-# One letter per state for plain-text output (no colours), so a log or a pipe can still be read.
-LETTERS = {"up": "U", "slow": "S", "down": "D", "unknown": "?", "stale": "~", "running": "R",
-           "pending": "P", "stopping": "s", "stopped": "X", "shutting-down": "x", "terminated": "T",
-           "absent": "A", "impaired": "I", "initializing": "i", "ok": "O", "alarm": "!", "insufficient-data": "n"}
 
 
 def cell_colour(rgb: RGB, brightness: float) -> RGB:
@@ -143,11 +139,10 @@ class TerminalDisplay(NoControls):
         return out
 
     def _show_plain(self, frame: Frame) -> None:
-        states = {(e.x, e.y): e.state for e in frame.legend}
+        letters = {(e.x, e.y): e.letter for e in frame.legend}
         rows = []
         for y, row in enumerate(frame.pixels):
-            rows.append(" ".join(LETTERS.get(states[(x, y)], "#") if (x, y) in states else "."
-                                 for x in range(len(row))))
+            rows.append(" ".join(letters.get((x, y), ".") for x in range(len(row))))
         legend = [f"[{e.x},{e.y}] {e.name:<16} {e.state:<17} {e.detail}" for e in frame.legend]
         text = "\n".join(rows + legend)
         if text == self._last_plain:

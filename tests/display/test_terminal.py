@@ -10,6 +10,7 @@ from statusboard.config.display import DisplaySettings
 from statusboard.display import light
 from statusboard.display.base import Frame, LegendEntry, blank
 from statusboard.display.terminal import TerminalDisplay
+from statusboard.kinds import STATES
 
 
 def bg(rgb, brightness):
@@ -34,7 +35,7 @@ def test_cells_follow_brightness_and_night_as_the_hat_does():
 def sample(colour=(0, 255, 0), state="up"):
     rows = [list(r) for r in blank((8, 4)).pixels]
     rows[1][2] = colour
-    legend = (LegendEntry(2, 1, "api", state, "HTTP 200 in 3 ms", colour),)
+    legend = (LegendEntry(2, 1, "api", state, "HTTP 200 in 3 ms", colour, letter=STATES[state].letter),)
     return Frame(tuple(tuple(r) for r in rows), 0.4, legend)
 
 
@@ -108,7 +109,7 @@ def test_the_hd_and_mini_shapes_in_plain_text():
         term = TerminalDisplay(DisplaySettings(layout=layout, rotation=rotation, driver="terminal"), stream=out)
         rows = [list(r) for r in blank((width, height)).pixels]
         rows[height - 1][width - 1] = (0, 255, 0)
-        legend = (LegendEntry(width - 1, height - 1, "edge", "up", "HTTP 200 in 3 ms", (0, 255, 0)),)
+        legend = (LegendEntry(width - 1, height - 1, "edge", "up", "HTTP 200 in 3 ms", (0, 255, 0), letter="U"),)
         term.show(Frame(tuple(tuple(r) for r in rows), 0.4, legend))
         grid = out.getvalue().splitlines()[1:1 + height]
         assert [len(line.split()) for line in grid] == [width] * height, layout
