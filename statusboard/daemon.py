@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import threading
 import time
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
@@ -27,6 +26,7 @@ from statusboard.report import iso
 from statusboard.runtime import OpenDisplay, Runtime
 from statusboard.table import Status
 from statusboard.vocabulary import STALE
+from statusboard.waker import Waker
 from statusboard.workers import WorkerPool
 from statusboard.writer import StateWriter
 
@@ -58,11 +58,9 @@ class Runner:
         self.kinds = kinds
         self.notifier = notifier or Notifier("")
         self.open_display = open_display
-        self._changed = threading.Event()   # a result came
-        self._visible = threading.Event()   # ... and it changes what a pixel shows
-        self._stop = threading.Event()
-        self._reload = threading.Event()
-        self._hurry = threading.Event()     # a stop or a reload: no waiting for more results first
+        self.waker = Waker()         # no lock: a signal handler wakes the loop too
+        self.stopping = False        # set by stop(), read by the loop
+        self.reload_asked = False    # set by request_reload(), read by the loop
         self.controls = Controls(on_change=lambda: self._wake())
         self.pool = WorkerPool(board.concurrency)   # one bound on checks in flight for the board's whole life
         self.runtime = Runtime(board, display, kinds, self.pool, self._result, clock)
@@ -100,9 +98,7 @@ class Runner:
 
     def _result(self, visible: bool) -> None:
         """A result came (from any thread): the loop turns, at once when a pixel changes."""
-        if visible:
-            self._visible.set()
-        self._changed.set()
+        self.waker.wake(visible=visible)
 
     def _attach(self, display: Display) -> None:
         """A display a person closes (a window) stops the board; its buttons (the Mini's) reach the board."""
@@ -149,19 +145,16 @@ class Runner:
 
     def _wake(self) -> None:
         """Turn the main loop now, without waiting for more results (from any thread)."""
-        self._visible.set()
-        self._changed.set()
+        self.waker.wake(visible=True, hurry=True)
 
     def stop(self) -> None:
-        """Make run() return promptly (safe from a signal handler or another thread)."""
-        self._stop.set()
-        self._hurry.set()
+        """Make run() return promptly (safe from a signal handler or another thread: no lock is taken)."""
+        self.stopping = True
         self._wake()
 
     def request_reload(self) -> None:
-        """Re-read the config file at the next turn of the loop (safe from a signal handler)."""
-        self._reload.set()
-        self._hurry.set()
+        """Re-read the config file at the next turn of the loop (safe from a signal handler: no lock is taken)."""
+        self.reload_asked = True
         self._wake()
 
     def run(self) -> None:
@@ -171,38 +164,36 @@ class Runner:
         statuses = self.draw()
         self.notifier.ready(status_line(self._send(statuses, force=True)))
         try:
-            while not self._stop.is_set():
+            while not self.stopping:
                 # Cleared before anything is looked at: what comes meanwhile wakes the wait below at once.
-                self._hurry.clear()
-                self._changed.clear()
-                self._visible.clear()
-                if self._reload.is_set():
-                    self._reload.clear()
+                self.waker.clear()
+                if self.reload_asked:
+                    self.reload_asked = False
                     self.reload()
                 statuses = self.draw()
                 self._send(statuses)
-                if not self.scheduler.alive() and not self._stop.is_set():
+                if not self.scheduler.alive() and not self.stopping:
                     # Without its scheduler the board would show stale pixels for ever while the watchdog
                     # stays fed: stop, so that systemd (Restart=on-failure) starts it afresh.
                     log.critical("the scheduler thread has died: stopping the board so that it is restarted")
                     self.failed = True
                     break
                 self.notifier.watchdog(time.monotonic())
-                if self._changed.wait(self._next_wake(statuses)):
+                if self.waker.wait(self._next_wake(statuses)):
                     self._gather()
         finally:
             self.notifier.stopping()
             self.runtime.stop()
             self.pool.stop()
             self.writer.keep(self.board, self.table.latest(), force=True)
+            self.waker.close()
 
     def _gather(self) -> None:
         """After a result: results that change only details are gathered for COALESCE, so a round costs one
         frame, unless a change a person can see comes (or a button, a stop, a reload); that is drawn once the
         results that came with it are in (QUIET)."""
-        if not self._visible.is_set():
-            self._visible.wait(COALESCE)
-        self._hurry.wait(QUIET)
+        self.waker.wait(COALESCE, lambda: self.waker.visible)
+        self.waker.wait(QUIET, lambda: self.waker.hurry)
 
     def _next_wake(self, statuses: Mapping[str, Status]) -> float:
         """Seconds the loop may sleep: until the next thing that can change a pixel (a result wakes it at once;
@@ -233,7 +224,7 @@ class Runner:
         text = config.read(path)
         give_up = time.monotonic() + SETTLE_LIMIT
         while True:
-            if self._stop.wait(SETTLE):
+            if self.waker.wait(SETTLE, lambda: self.stopping):
                 raise _Cancelled()
             again = config.read(path)
             if again == text:

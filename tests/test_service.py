@@ -12,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests import servers
 from tests.conftest import ROOT, wait_for  # noqa: F401 - test_reload takes it from here
 
@@ -157,6 +159,29 @@ def test_sigterm_writes_the_last_frame_all_off_and_exits_zero(tmp_path):
     assert time.monotonic() - began < 2.0
     last = json.loads(record.read_text().splitlines()[-1])
     assert all(px == [0, 0, 0] for row in last["pixels"] for px in row)
+
+
+def test_a_signal_never_hangs_the_board_whatever_it_interrupts(tmp_path, web):
+    """A signal handler runs between two bytecodes of the main loop, which may hold the lock of what it waits on;
+    the handler must take no lock, or SIGTERM hangs the board with its LEDs on until systemd kills it. Results
+    come 640 times a second here, so the loop is often in its wait when the signal lands."""
+    config = tmp_path / "config.yaml"
+    config.write_text("targets:\n" + "".join(
+        f"  t{i}: {{pixel: [{i % 8}, {i // 8}], interval: 0.1s, timeout: 0.1s, http: 'http://127.0.0.1:{web.port}/ok'}}\n"
+        for i in range(64)))
+    for attempt in range(16):
+        record = tmp_path / f"frames-{attempt}.jsonl"
+        proc = start(config, record)
+        wait_for(lambda: record.exists() and len(record.read_text().splitlines()) >= 2, what="the board running")
+        time.sleep(0.05 * (attempt % 4))   # at different moments of its loop
+        began = time.monotonic()
+        proc.send_signal(signal.SIGTERM if attempt % 2 else signal.SIGINT)
+        try:
+            code = proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            pytest.fail(f"attempt {attempt}: the board did not stop within 5 s of the signal")
+        assert code == 0 and time.monotonic() - began < 3, (attempt, code)
 
 
 def test_status_without_a_running_board(python, tmp_path):
