@@ -3,6 +3,7 @@ read back (writer.py decides when)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -104,11 +105,25 @@ def write_atomic(path: Path, doc: Dict[str, Any], mode: int = 0o644) -> None:
         raise
 
 
+# Fields specs gained after version 1: a file of that time never named them (they are at their defaults there).
+ADDED_SINCE_V1 = ("json",)
+
+
 def legacy_ids(target: Target) -> Tuple[str, str]:
     """How the releases before version 2 named a target's check: the repr of (kind, spec), and (in the last of
-    them) its sha256; a file they wrote is read where the spec still has the same repr."""
-    text = repr(target.check_key)
+    them) its sha256; a file they wrote is read where the spec, as those releases wrote it, is the same."""
+    spec = target.spec
+    shown = [f"{f.name}={getattr(spec, f.name)!r}" for f in dataclasses.fields(spec)
+             if f.name not in ADDED_SINCE_V1 or getattr(spec, f.name) != f.default]
+    text = repr((target.kind, _Repr(f"{type(spec).__name__}({', '.join(shown)})")))
     return text, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+class _Repr(str):
+    """A string whose repr is itself (a spec's repr, inside the tuple's)."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def observations_doc(board: Board, observations: Mapping[str, Observation]) -> Dict[str, Any]:

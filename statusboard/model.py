@@ -26,6 +26,7 @@ class Spec(Protocol):
 
 
 # The fields of a spec that say which thing is checked; the others (thresholds, verify) say how it is judged.
+# A spec class may name its own in a class attribute `identity`.
 IDENTITY = ("url", "host", "instance_id", "name", "tags", "prefix", "names", "topic", "region", "profile")
 
 
@@ -52,8 +53,9 @@ class Target:
     def stable_key(self) -> str:
         """Which thing this target watches, made of its kind and its spec's identity fields (the selector, the
         region, the profile) as JSON: the same across releases, whatever the spec class looks like in code."""
+        identity = getattr(self.spec, "identity", IDENTITY)   # a spec may name its own
         chosen = {f.name: getattr(self.spec, f.name) for f in fields(self.spec)
-                  if f.name in IDENTITY and getattr(self.spec, f.name) is not None}
+                  if f.name in identity and getattr(self.spec, f.name) is not None}
         return json.dumps([self.kind, chosen], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     @property

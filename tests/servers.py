@@ -17,6 +17,7 @@ from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator, List, Optional, Tuple, Union
+from urllib.parse import parse_qs, urlsplit
 
 PAGE = b"<html>" + b"filler " * 2000 + b"needle</html>"
 WANDERS = itertools.count()
@@ -31,7 +32,7 @@ def bomb() -> bytes:
 
 
 class Handler(BaseHTTPRequestHandler):
-    """Routes: /ok /fail /notfound /slow /drip /drip-headers /loop /redirect /big /gzip /deflate /rawdeflate
+    """Routes: /ok /echo /fail /notfound /slow /drip /drip-headers /loop /redirect /big /gzip /deflate /rawdeflate
     /badgzip /bomb /chunked /hangup /cut /two-lengths /gzip-gzip /multigzip /notdeflate /wander /away /auth."""
 
     protocol_version = "HTTP/1.1"
@@ -57,6 +58,10 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if path == "/ok":
                 self._send(200, b'{"status": "ok"}')
+            elif path == "/echo":   # the body (and status) the query asks for: /echo?status=500&body=...
+                asked = parse_qs(urlsplit(self.path).query)
+                self._send(int(asked.get("status", ["200"])[0]), asked.get("body", [""])[0].encode(),
+                           (("Content-Type", "application/json"),))
             elif path == "/fail":
                 self._send(500, b"broken")
             elif path == "/notfound":

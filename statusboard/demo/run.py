@@ -35,6 +35,8 @@ def board_text(web: DemoWeb, speed: float, fleet: bool, layout: str = "hat", pin
         f"  shop:      {{pixel: [2, 0], http: {{url: 'http://127.0.0.1:{web.port}/shop', contains: ok}}}}",
         f"  silent:    {{pixel: [3, 0], http: 'http://127.0.0.1:{web.silent_port}/'}}",
         "  localhost: {pixel: [4, 0], ping: 127.0.0.1}",
+        f"  viewers:   {{pixel: [5, 0], http: {{url: 'http://127.0.0.1:{web.port}/stats', "
+        "json: {path: stream.viewers, above: {warn: 800, critical: 950}, unit: viewers}}}",
     ]
     if fleet:
         from statusboard.demo.fleet import FAR, NO_KEYS, PROFILE, REGION

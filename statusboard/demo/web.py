@@ -1,12 +1,14 @@
-"""The demo's HTTP endpoints on 127.0.0.1, which go up, slow and down on a schedule; and a port that never answers."""
+"""The demo's HTTP endpoints on 127.0.0.1, which go up, slow and down on a schedule; a JSON statistics page
+whose number climbs and falls; and a port that never answers."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Dict, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 CYCLE = 60.0   # seconds, before the speed-up
 
@@ -28,10 +30,25 @@ def shop(t: float) -> Tuple[int, float]:
     return (500, 0.0) if 6 <= t % CYCLE < 30 else (200, 0.0)
 
 
+def stats(t: float) -> Dict[str, Any]:
+    """/stats at t seconds into the cycle: a live stream's viewers climb past the thresholds (800 warning, 950
+    critical), the count goes missing for a while (null: no data), then comes back."""
+    t %= CYCLE
+    viewers: Optional[int] = 420
+    if 12 <= t < 24:
+        viewers = 870
+    elif 24 <= t < 36:
+        viewers = 990
+    elif 36 <= t < 44:
+        viewers = None
+    return {"stream": {"live": viewers is not None, "viewers": viewers}}
+
+
 ROUTES: Dict[str, Callable[[float], Tuple[int, float]]] = {
     "/web": lambda t: (200, 0.0),
     "/api": api,
     "/shop": shop,
+    "/stats": lambda t: (200, 0.0),
 }
 
 
@@ -58,6 +75,8 @@ class DemoWeb(ThreadingHTTPServer):
                     status, delay = route(server.elapsed())
                 time.sleep(delay / server.speed)
                 body = b'{"status": "ok"}' if status == 200 else b'{"status": "failing"}'
+                if self.path.split("?")[0] == "/stats":
+                    body = json.dumps(stats(server.elapsed())).encode()
                 try:
                     self.send_response(status)
                     self.send_header("Content-Length", str(len(body)))

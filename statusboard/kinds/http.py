@@ -6,7 +6,9 @@ frame.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import re
 import threading
 import time
@@ -17,16 +19,50 @@ from urllib.parse import urlsplit
 from statusboard.config import values
 from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
+from statusboard.kinds import jsonpath, numbers
 from statusboard.kinds.kind import Context, Kind, long_form
 from statusboard.model import Observation, Target
 from statusboard.text import printable, redact
-from statusboard.vocabulary import DOWN, PROBE_STATES, SLOW, UP, States
+from statusboard.vocabulary import BOARD_STATES, DOWN, PROBE_STATES, SLOW, UNKNOWN, UP, States, merge
 
 if TYPE_CHECKING:
     from statusboard.net.httpget import Answer, Environment
 
 log = logging.getLogger(__name__)
 _URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")   # what urlsplit would silently drop or a server misread
+OWN_STATES = merge(PROBE_STATES, numbers.STATES)   # up, slow, down; and a JSON value's ok, warning, critical, no-data
+STATES = merge(BOARD_STATES, OWN_STATES)
+BODY_LIMIT = 1024 * 1024   # net/httpget.py reads at most this much of a body
+
+
+@dataclass(frozen=True)
+class JsonRule:
+    """A value in a JSON answer, judged by thresholds or mapped to states by what it equals."""
+
+    path: Tuple[jsonpath.Step, ...]
+    thresholds: Optional[numbers.Thresholds] = None
+    equals: Optional[Tuple[Tuple[str, str], ...]] = None
+
+    def judge(self, document: Any) -> Tuple[str, str]:
+        """(state, detail) from the answer's JSON document."""
+        where = jsonpath.show(self.path)
+        try:
+            value = jsonpath.find(document, self.path)
+        except jsonpath.Missing as exc:
+            return UNKNOWN, str(exc)
+        if value is None:
+            return numbers.NO_DATA, f"{where} is null: no value yet"
+        if self.equals is not None:
+            said = printable(json.dumps(value) if not isinstance(value, str) else value, 60)
+            for text, state in self.equals:
+                if said == text:
+                    return state, f"{where} is {said}"
+            return UNKNOWN, f"{where} is {said}, which the target's equals does not map"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return UNKNOWN, f"{where} is {printable(json.dumps(value), 60)}, not a number"
+        if self.thresholds is None:   # parse_json gives one of equals and thresholds
+            return UNKNOWN, f"{where} is {value}, and the target says nothing of how to judge it"
+        return self.thresholds.judge(float(value))
 
 
 @dataclass(frozen=True)
@@ -38,10 +74,11 @@ class HttpSpec:
     contains: Optional[str] = None
     slow: Optional[float] = None
     verify: bool = True
+    json: Optional[JsonRule] = None
 
     def describe(self) -> str:
         """A short form for people (a password in the URL shown as ***)."""
-        return redact(self.url)
+        return redact(self.url) + (f" {jsonpath.show(self.json.path)}" if self.json else "")
 
 
 def url(value: Any) -> str:
@@ -69,8 +106,33 @@ def status_codes(value: Any) -> Tuple[int, ...]:
     return tuple(values.integer(v, 100, 599) for v in items)
 
 
-def parse_http(parent: Section, key: str, _states: States = PROBE_STATES) -> Optional[HttpSpec]:
-    """`http: URL` or `http: {url, status, contains, slow, verify}`."""
+def parse_json(sec: Section, states: States) -> Optional[JsonRule]:
+    """`json: {path, above | below | equals, unit}`: a value in the answer and how it is judged."""
+    path = sec.take("path", jsonpath.parse_path)
+    if sec.has("equals"):
+        def equals(value: Any) -> Tuple[Tuple[str, str], ...]:
+            if not isinstance(value, dict) or not value:
+                raise Invalid(f"expected a mapping of values to states, like {{ok: up, degraded: slow}}, got {value!r}")
+            out = []
+            for said, state in value.items():
+                if str(state) not in states:
+                    raise Invalid(f"{said!r}: unknown state {state!r}; states are {', '.join(states)}")
+                out.append((json.dumps(said) if not isinstance(said, str) else said, str(state)))
+            return tuple(out)
+        mapped = sec.take("equals", equals)
+        for other in ("above", "below", "unit"):
+            if sec.has(other):
+                sec.used.add(other)
+                sec.report("give equals or thresholds (above/below), not both", other)
+        sec.finish()
+        return JsonRule(path, equals=mapped) if path and mapped else None
+    thresholds = numbers.parse_thresholds(sec)
+    sec.finish()
+    return JsonRule(path, thresholds=thresholds) if path and thresholds else None
+
+
+def parse_http(parent: Section, key: str, states: States = STATES) -> Optional[HttpSpec]:
+    """`http: URL` or `http: {url, status, contains, slow, verify, json}`."""
     sec = long_form(parent, key)
     if sec is None:
         got = parent.take(key, url)
@@ -81,9 +143,10 @@ def parse_http(parent: Section, key: str, _states: States = PROBE_STATES) -> Opt
         contains=sec.take("contains", values.text, None),
         slow=sec.take("slow", values.duration, None),
         verify=sec.take("verify", values.boolean, True),
+        json=parse_json(sec.sub("json"), states) if sec.has("json") else None,
     )
     sec.finish()
-    return spec if spec.url else None
+    return spec if spec.url and (spec.json is not None or not sec.has("json")) else None
 
 
 def _ms(seconds: float) -> str:
@@ -120,14 +183,14 @@ class HttpCheck:
         at = deadline if deadline is not None else start + target.timeout
         with Deadline(at) as watch:
             try:
-                answer = get(spec.url, watch, self.env(), spec.verify, bool(spec.contains))
+                answer = get(spec.url, watch, self.env(), spec.verify, bool(spec.contains) or spec.json is not None)
                 state, detail = judge(spec, answer, time.monotonic() - start)
                 if watch.expired:  # a cut-off answer can look complete (EOF ends a body without a length)
                     state, detail = DOWN, failure_detail(TimeoutError(), spec.url, target.timeout, True)
             except (CheckError, HTTPError, OSError, http.client.HTTPException, ValueError, UnicodeError) as exc:
                 log.debug("%s: %s", target.name, exc)
                 state, detail = DOWN, failure_detail(exc, spec.url, target.timeout, watch.expired)
-        return Observation.of(target.name, state, detail, self.clock(), PROBE_STATES)
+        return Observation.of(target.name, state, detail, self.clock(), STATES)
 
 
 def judge(spec: HttpSpec, answer: "Answer", elapsed: float) -> Tuple[str, str]:
@@ -141,9 +204,17 @@ def judge(spec: HttpSpec, answer: "Answer", elapsed: float) -> Tuple[str, str]:
         return DOWN, f"{said} (expected {want})"
     if spec.contains and spec.contains not in answer.text():
         return DOWN, f"{said}, but the body lacks {spec.contains!r}"
+    if spec.json is not None:
+        if len(answer.body) >= BODY_LIMIT:
+            return UNKNOWN, f"{said}: an answer over {BODY_LIMIT // 1024 // 1024} MB is not read as JSON"
+        try:
+            document = json.loads(answer.text(), parse_constant=lambda name: math.nan)
+        except (ValueError, RecursionError):
+            return UNKNOWN, f"{said}, not JSON"
+        return spec.json.judge(document)
     if spec.slow is not None and elapsed > spec.slow:
         return SLOW, f"{said} (slow: over {_ms(spec.slow)})"
     return UP, said
 
 
-KIND = Kind(key="http", parse=parse_http, make=HttpCheck, states=PROBE_STATES)
+KIND = Kind(key="http", parse=parse_http, make=HttpCheck, states=OWN_STATES)
