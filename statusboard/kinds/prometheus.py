@@ -1,0 +1,158 @@
+"""`prometheus:` targets: a PromQL instant query against a Prometheus server's HTTP API (/api/v1/query), its
+value judged by thresholds; of several series, the worst is shown and named. Asked through the HTTP check's
+client (net/), so its deadline, TLS, proxies and 1 MB cap hold here too."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, ClassVar, List, Optional, Tuple
+from urllib.parse import urlencode
+
+from statusboard.config import values
+from statusboard.config.schema import Section
+from statusboard.config.values import Invalid
+from statusboard.kinds import numbers
+from statusboard.kinds.http import BODY_LIMIT, url
+from statusboard.kinds.kind import Context, Kind
+from statusboard.model import Observation, Target
+from statusboard.text import printable, redact
+from statusboard.vocabulary import BOARD_STATES, UNKNOWN, States, merge
+
+log = logging.getLogger(__name__)
+STATES = merge(BOARD_STATES, numbers.STATES)
+MAX_QUERY = 4000
+
+
+@dataclass(frozen=True)
+class PrometheusSpec:
+    """A PromQL query to a Prometheus server, and the thresholds its value is judged by."""
+
+    url: str
+    query: str
+    thresholds: numbers.Thresholds
+    verify: bool = True
+    identity: ClassVar[Tuple[str, ...]] = ("url", "query")   # what it watches, for the kept observations
+
+    def describe(self) -> str:
+        """A short form for people (a password in the URL shown as ***)."""
+        return f"{redact(self.url)} {printable(self.query, 60)}"
+
+
+def query(value: Any) -> str:
+    """A PromQL expression (not checked here: the server says what it cannot read)."""
+    text = values.text(value).strip()
+    if not text or len(text) > MAX_QUERY:
+        raise Invalid(f"expected a PromQL query of at most {MAX_QUERY} characters, like "
+                      f"'sum(rate(http_requests_total[5m]))', got {printable(repr(value), 60)}")
+    return text
+
+
+def parse_prometheus(parent: Section, key: str, _states: States = STATES) -> Optional[PrometheusSpec]:
+    """`prometheus: {url, query, above | below, unit, verify}`."""
+    sec = parent.sub(key)
+    if not sec.ok:
+        return None
+    server = sec.take("url", url)
+    asked = sec.take("query", query)
+    thresholds = numbers.parse_thresholds(sec)
+    verify = sec.take("verify", values.boolean, True)
+    sec.finish()
+    if not server or not asked or thresholds is None:
+        return None
+    return PrometheusSpec(server, asked, thresholds, verify)
+
+
+def read_answer(spec: PrometheusSpec, status: int, body: bytes) -> Tuple[str, str]:
+    """(state, detail) from what /api/v1/query answered."""
+    if len(body) >= BODY_LIMIT:
+        return UNKNOWN, f"an answer over {BODY_LIMIT // 1024 // 1024} MB (HTTP {status}): not read"
+    try:
+        doc = json.loads(body.decode("utf-8", "replace"))
+    except (ValueError, RecursionError):
+        return UNKNOWN, f"HTTP {status}, not Prometheus' JSON (is the url the server's, like http://host:9090?)"
+    if not isinstance(doc, dict) or doc.get("status") != "success":
+        error = doc.get("error") if isinstance(doc, dict) else None
+        kind = doc.get("errorType") if isinstance(doc, dict) else None
+        return UNKNOWN, f"Prometheus refused the query ({printable(kind or status, 20)}): {printable(error, 160)}"
+    data = doc.get("data") if isinstance(doc.get("data"), dict) else {}
+    kind, result = data.get("resultType"), data.get("result")
+    series: List[Tuple[str, Any]] = []
+    if kind == "scalar" and isinstance(result, list) and len(result) == 2:
+        series = [("", result[1])]
+    elif kind == "vector" and isinstance(result, list):
+        series = [(_labels(item.get("metric")), item.get("value", [None, None])[1])
+                  for item in result if isinstance(item, dict)]
+    elif kind == "matrix":
+        return UNKNOWN, "the query gives a range of points: ask for one value (no [5m] at the end)"
+    else:
+        return UNKNOWN, f"the query gives a {printable(kind, 20)}, not a number"
+    if not series:
+        return numbers.NO_DATA, "no series: the query matched nothing now"
+    judged = [(name, _number(raw)) for name, raw in series]
+    name, value = judged[0]
+    for other, number in judged[1:]:
+        if spec.thresholds.worst(number, value):
+            name, value = other, number
+    state, detail = spec.thresholds.judge(value)
+    if len(judged) > 1:
+        detail += f"; the worst of {len(judged)} series: {printable(name, 80)}"
+    return state, detail
+
+
+def _labels(metric: Any) -> str:
+    """A series' labels as PromQL writes them: {job="api", instance="a:9100"}."""
+    if not isinstance(metric, dict):
+        return "{}"
+    return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(metric.items()) if k != "__name__") + "}"
+
+
+def _number(raw: Any) -> float:
+    """Prometheus writes sample values as strings: "1.5", "NaN", "+Inf"."""
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+class PrometheusCheck:
+    """Asks each target's query once per check, within its timeout."""
+
+    def __init__(self, context: Context = Context()) -> None:
+        self.clock = context.clock
+        self._env: Any = None
+        self._lock = threading.Lock()
+
+    def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
+        """Ask the query and judge its value."""
+        import http.client
+
+        from urllib3.exceptions import HTTPError
+
+        from statusboard.net.deadline import Deadline
+        from statusboard.net.httpfail import CheckError, failure_detail
+        from statusboard.net.httpget import Environment, get
+        with self._lock:
+            if self._env is None:
+                self._env = Environment()
+        spec: PrometheusSpec = target.spec
+        asked = f"{spec.url.rstrip('/')}/api/v1/query?{urlencode({'query': spec.query})}"
+        at = deadline if deadline is not None else time.monotonic() + target.timeout
+        with Deadline(at) as watch:
+            try:
+                answer = get(asked, watch, self._env, spec.verify, keep_body=True)
+                state, detail = read_answer(spec, answer.status, answer.body)
+                if watch.expired:
+                    state, detail = UNKNOWN, failure_detail(TimeoutError(), spec.url, target.timeout, True)
+            except (CheckError, HTTPError, OSError, http.client.HTTPException, ValueError, UnicodeError) as exc:
+                log.debug("%s: %s", target.name, exc)
+                state, detail = UNKNOWN, "Prometheus: " + failure_detail(exc, spec.url, target.timeout,
+                                                                          watch.expired)
+        return Observation.of(target.name, state, detail, self.clock(), STATES)
+
+
+KIND = Kind(key="prometheus", parse=parse_prometheus, make=PrometheusCheck, states=numbers.STATES)
