@@ -22,7 +22,8 @@ from statusboard.vocabulary import RGB  # noqa: E402
 CELL, LED = 40, 28
 BOARD: RGB = (22, 22, 22)
 ORDER = ["up", "slow", "down", "running", "pending", "stopping", "stopped", "shutting-down", "terminated",
-         "absent", "impaired", "initializing", "ok", "alarm", "insufficient-data", "unknown", "stale"]
+         "absent", "impaired", "initializing", "ok", "alarm", "insufficient-data", "warning", "critical", "no-data",
+         "unknown", "stale"]
 BRIGHTNESSES = (0.4, 0.05)
 
 
@@ -59,5 +60,8 @@ def png(rows: List[List[RGB]]) -> bytes:
 
 if __name__ == "__main__":
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent / "states.png"
+    missing = sorted(set(STATES) - set(ORDER))
+    if missing:   # a kind added states: they belong in the README's table, and here in its order
+        sys.exit(f"docs/states.py: place these states in ORDER: {', '.join(missing)}")
     out.write_bytes(png(picture(ORDER)))
     print(f"wrote {out}")

@@ -17,28 +17,24 @@ from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
 from statusboard.kinds.kind import Kind, aws_check, long_form, one_of
 from statusboard.model import Target
-from statusboard.vocabulary import RGB, Severity, StateInfo, States
+from statusboard.vocabulary import Severity, StateInfo, States
 
 PAGE = 1000
 _INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 INSTALL = "sudo ./install.sh installs it, or: pip install 'statusboard[ec2]'"
 
 
-def _state(severity: Severity, colour: RGB, letter: str) -> StateInfo:
-    return StateInfo(severity, colour, letter)
-
-
 # EC2 instance states, and the board's reading of them (transitional states blink).
 STATES: Dict[str, StateInfo] = {
-    "pending": _state(Severity.TRANSITIONAL, (0, 255, 0), "P"),
-    "running": _state(Severity.OK, (0, 0, 255), "R"),
-    "stopping": _state(Severity.TRANSITIONAL, (192, 128, 32), "s"),
-    "stopped": _state(Severity.CRITICAL, (255, 0, 0), "X"),
-    "shutting-down": _state(Severity.TRANSITIONAL, (255, 60, 0), "x"),
-    "terminated": _state(Severity.CRITICAL, (120, 0, 0), "T"),
-    "absent": _state(Severity.CRITICAL, (255, 0, 160), "A"),
-    "impaired": _state(Severity.CRITICAL, (255, 0, 255), "I"),
-    "initializing": _state(Severity.TRANSITIONAL, (0, 160, 255), "i"),
+    "pending": StateInfo(Severity.TRANSITIONAL, (0, 255, 0), "P"),
+    "running": StateInfo(Severity.OK, (0, 0, 255), "R"),
+    "stopping": StateInfo(Severity.TRANSITIONAL, (192, 128, 32), "s"),
+    "stopped": StateInfo(Severity.CRITICAL, (255, 0, 0), "X"),
+    "shutting-down": StateInfo(Severity.TRANSITIONAL, (255, 60, 0), "x"),
+    "terminated": StateInfo(Severity.CRITICAL, (120, 0, 0), "T"),
+    "absent": StateInfo(Severity.CRITICAL, (255, 0, 160), "A"),
+    "impaired": StateInfo(Severity.CRITICAL, (255, 0, 255), "I"),
+    "initializing": StateInfo(Severity.TRANSITIONAL, (0, 160, 255), "i"),
 }
 
 

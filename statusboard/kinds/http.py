@@ -1,4 +1,5 @@
-"""`http:` targets: an HTTP(S) endpoint's status, body content and slowness, within a total deadline.
+"""`http:` targets: an HTTP(S) endpoint's status, body content and slowness, or a value in its JSON answer
+(`json:`, judged by kinds/numbers.py), within a total deadline.
 
 The HTTP client (net/, on urllib3) is imported at the first check, on a worker, not before the board's first
 frame.

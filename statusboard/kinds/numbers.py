@@ -15,7 +15,7 @@ from statusboard.vocabulary import Severity, StateInfo
 OK, WARNING, CRITICAL, NO_DATA = "ok", "warning", "critical", "no-data"
 STATES: Dict[str, StateInfo] = {
     OK: StateInfo(Severity.OK, (0, 255, 0), "O"),
-    WARNING: StateInfo(Severity.WARNING, (255, 140, 0), "W"),
+    WARNING: StateInfo(Severity.WARNING, (255, 170, 0), "W"),   # amber, as slow
     CRITICAL: StateInfo(Severity.CRITICAL, (255, 0, 0), "C"),
     # The source has no point in the window: not healthy, not an error; a colour of its own.
     NO_DATA: StateInfo(Severity.UNKNOWN, (40, 60, 160), "_"),
