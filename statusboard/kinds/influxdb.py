@@ -1,0 +1,174 @@
+"""`influxdb:` targets: an InfluxQL query (InfluxDB 1.x's HTTP /query), the last value of its first series
+judged by thresholds. Credentials come from a file or the environment, never config.yaml. Asked through the
+HTTP check's client (net/), so its deadline, TLS, proxies and 1 MB cap hold here too."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, ClassVar, Optional, Tuple
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+
+from statusboard.config import values
+from statusboard.config.schema import Section
+from statusboard.config.values import Invalid
+from statusboard.kinds import numbers
+from statusboard.kinds.http import BODY_LIMIT, url
+from statusboard.kinds.kind import Context, Kind
+from statusboard.model import Observation, Target
+from statusboard.readfile import read_small
+from statusboard.text import printable, redact
+from statusboard.vocabulary import BOARD_STATES, UNKNOWN, States, merge
+
+log = logging.getLogger(__name__)
+STATES = merge(BOARD_STATES, numbers.STATES)
+ENV_USER, ENV_PASSWORD = "STATUSBOARD_INFLUXDB_USERNAME", "STATUSBOARD_INFLUXDB_PASSWORD"
+SECRETS = ("username", "user", "password", "pass", "token")
+MAX_QUERY = 4000
+
+
+@dataclass(frozen=True)
+class InfluxSpec:
+    """An InfluxQL query to one database, the thresholds its value is judged by, and where its credentials are."""
+
+    url: str
+    database: str
+    query: str
+    thresholds: numbers.Thresholds
+    credentials: Optional[str] = None   # a file: the user name on its first line, the password on its second
+    verify: bool = True
+    identity: ClassVar[Tuple[str, ...]] = ("url", "database", "query")
+
+    def describe(self) -> str:
+        """A short form for people."""
+        return f"{redact(self.url)} {self.database}: {printable(self.query, 60)}"
+
+
+def query(value: Any) -> str:
+    """An InfluxQL SELECT (not checked here: the server says what it cannot read)."""
+    text = values.text(value).strip()
+    if not text or len(text) > MAX_QUERY:
+        raise Invalid(f"expected an InfluxQL query of at most {MAX_QUERY} characters, like 'SELECT mean(latency) "
+                      f"FROM network_delays WHERE time > now() - 5m', got {printable(repr(value), 60)}")
+    return text
+
+
+def parse_influxdb(parent: Section, key: str, _states: States = STATES) -> Optional[InfluxSpec]:
+    """`influxdb: {url, database, query, above | below, unit, credentials, verify}`."""
+    sec = parent.sub(key)
+    if not sec.ok:
+        return None
+    for secret in SECRETS:
+        if sec.has(secret):
+            sec.used.add(secret)
+            sec.report(f"config.yaml never holds InfluxDB credentials: use credentials (a file) or {ENV_USER} and "
+                       f"{ENV_PASSWORD}", secret)
+    server = sec.take("url", url)
+    if server and urlsplit(server).username:
+        sec.report("config.yaml never holds InfluxDB credentials, not even in the url: use credentials (a file)",
+                   "url")
+    database = sec.take("database", values.text)
+    asked = sec.take("query", query)
+    thresholds = numbers.parse_thresholds(sec)
+    credentials = sec.take("credentials", values.text, None)
+    verify = sec.take("verify", values.boolean, True)
+    sec.finish()
+    if not server or not database or not asked or thresholds is None:
+        return None
+    return InfluxSpec(server, database, asked, thresholds, credentials, verify)
+
+
+def login(spec: InfluxSpec) -> Tuple[Optional[str], Optional[str]]:
+    """(user, password) from the credentials file, else the environment; OSError when the file cannot be read."""
+    if spec.credentials:
+        try:
+            lines = read_small(spec.credentials, 4096).decode("utf-8").splitlines()
+        except UnicodeDecodeError:
+            raise OSError("not UTF-8 text") from None
+        return (lines[0].strip() if lines else None), (lines[1] if len(lines) > 1 else None)
+    return os.environ.get(ENV_USER), os.environ.get(ENV_PASSWORD)
+
+
+def asked_url(spec: InfluxSpec, user: Optional[str], password: Optional[str]) -> str:
+    """The /query URL, the credentials in its userinfo (sent as Basic, never shown: the client strips them)."""
+    parts = urlsplit(spec.url.rstrip("/"))
+    netloc = parts.netloc
+    if user:
+        netloc = f"{quote(user, safe='')}:{quote(password or '', safe='')}@{netloc}"
+    params = urlencode({"db": spec.database, "q": spec.query, "epoch": "s"})
+    return urlunsplit((parts.scheme, netloc, parts.path + "/query", params, ""))
+
+
+def read_answer(spec: InfluxSpec, status: int, body: bytes) -> Tuple[str, str]:
+    """(state, detail) from what /query answered: the last value of the first series."""
+    if len(body) >= BODY_LIMIT:
+        return UNKNOWN, f"an answer over {BODY_LIMIT // 1024 // 1024} MB (HTTP {status}): not read"
+    try:
+        doc = json.loads(body.decode("utf-8", "replace"))
+    except (ValueError, RecursionError):
+        return UNKNOWN, f"HTTP {status}, not InfluxDB's JSON (is the url the server's, like http://host:8086?)"
+    if status == 401:
+        return UNKNOWN, "InfluxDB refused the credentials (HTTP 401): see influxdb.credentials"
+    results = doc.get("results") if isinstance(doc, dict) else None
+    first = results[0] if isinstance(results, list) and results and isinstance(results[0], dict) else {}
+    error = (doc.get("error") if isinstance(doc, dict) else None) or first.get("error")
+    if error or status >= 400:
+        return UNKNOWN, f"InfluxDB refused the query (HTTP {status}): {printable(error or 'no reason given', 160)}"
+    series = first.get("series")
+    if not isinstance(series, list) or not series or not isinstance(series[0], dict):
+        return numbers.NO_DATA, "no points: the query found nothing in its time range"
+    rows, columns = series[0].get("values") or [], series[0].get("columns") or []
+    if not rows or not isinstance(rows[-1], list) or len(rows[-1]) < 2:
+        return numbers.NO_DATA, "no points: the query found nothing in its time range"
+    value = rows[-1][1]
+    if value is None:
+        return numbers.NO_DATA, f"{printable(columns[1] if len(columns) > 1 else 'the value', 40)} is null"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return UNKNOWN, f"the value is {printable(json.dumps(value), 60)}, not a number"
+    return spec.thresholds.judge(float(value))
+
+
+class InfluxCheck:
+    """Asks each target's query once per check, within its timeout."""
+
+    def __init__(self, context: Context = Context()) -> None:
+        self.clock = context.clock
+        self._env: Any = None
+        self._lock = threading.Lock()
+
+    def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
+        """Ask the query and judge the last value of its first series."""
+        import http.client
+
+        from urllib3.exceptions import HTTPError
+
+        from statusboard.net.deadline import Deadline
+        from statusboard.net.httpfail import CheckError, failure_detail
+        from statusboard.net.httpget import Environment, get
+        with self._lock:
+            if self._env is None:
+                self._env = Environment()
+        spec: InfluxSpec = target.spec
+        try:
+            user, password = login(spec)
+        except OSError as exc:
+            return Observation.of(target.name, UNKNOWN, f"cannot read the InfluxDB credentials file "
+                                  f"{spec.credentials}: {exc.strerror or exc}", self.clock(), STATES)
+        at = deadline if deadline is not None else time.monotonic() + target.timeout
+        with Deadline(at) as watch:
+            try:
+                answer = get(asked_url(spec, user, password), watch, self._env, spec.verify, keep_body=True)
+                state, detail = read_answer(spec, answer.status, answer.body)
+                if watch.expired:
+                    state, detail = UNKNOWN, failure_detail(TimeoutError(), spec.url, target.timeout, True)
+            except (CheckError, HTTPError, OSError, http.client.HTTPException, ValueError, UnicodeError) as exc:
+                log.debug("%s: %s", target.name, exc)
+                state, detail = UNKNOWN, "InfluxDB: " + failure_detail(exc, spec.url, target.timeout, watch.expired)
+        return Observation.of(target.name, state, detail, self.clock(), STATES)
+
+
+KIND = Kind(key="influxdb", parse=parse_influxdb, make=InfluxCheck, states=numbers.STATES)
