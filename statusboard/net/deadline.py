@@ -2,7 +2,7 @@
 
 Per-read timeouts never end a conversation with a server that drips a byte a second, and name resolution and
 each of a host's addresses get a timeout of their own. Here every connection a check makes while it holds a
-Deadline is resolved and connected within it (checks/connect.py, through which checks/urllib3_deadline.py
+Deadline is resolved and connected within it (net/connect.py, through which net/urllib3_deadline.py
 routes urllib3, the HTTP check's and botocore's), its socket is noted, and one reaper thread shuts those
 sockets when the deadline passes, which ends any read in progress at once. Wrapping a socket in TLS moves its
 descriptor to a new socket object: `watch_tls` makes every TLS socket note itself before its handshake, so

@@ -2,8 +2,8 @@
 
 urllib3 speaks the protocol: connections, TLS (SNI, IDNA 2008 names through the idna package), http, https
 and SOCKS proxies with CONNECT, request lines, framing and Content-Length. What stays ours:
-- how connections are kept from one check to the next, and when a check opens a new one (checks/httppool.py);
-- the check's Deadline around every socket it opens (checks/urllib3_deadline.py, checks/deadline.py);
+- how connections are kept from one check to the next, and when a check opens a new one (net/httppool.py);
+- the check's Deadline around every socket it opens (net/urllib3_deadline.py, net/deadline.py);
 - redirects, followed here (at most MAX_REDIRECTS; Authorization dropped when the host changes, as requests
   does; a redirect's body never read);
 - Basic credentials from the URL, in UTF-8;
@@ -85,7 +85,7 @@ class Environment:
 
     def manager(self, proxy: Optional[str], context: ssl.SSLContext) -> urllib3.PoolManager:
         """urllib3's pools, straight or through `proxy`, shared by every check (which connections they keep:
-        checks/httppool.py)."""
+        net/httppool.py)."""
         manager = self._managers.get((proxy, id(context)))   # made once; no lock to find it again
         if manager is None:
             with self._lock:
@@ -184,7 +184,7 @@ KEEP = 2      # connections kept per host and port, for checks of the same serve
 
 
 def _manager(proxy: Optional[str], context: ssl.SSLContext, ca: Optional[str]) -> urllib3.PoolManager:
-    """urllib3's pools, straight or through `proxy`, keeping connections as checks/httppool.py says."""
+    """urllib3's pools, straight or through `proxy`, keeping connections as net/httppool.py says."""
     manager = _pools(proxy, context, ca)
     manager.pool_classes_by_scheme = {scheme: kept(cls) for scheme, cls in manager.pool_classes_by_scheme.items()}
     return manager

@@ -1,5 +1,5 @@
 """SOCKS proxies for HTTP checks (urllib3's contrib.socks over PySocks), within the check's Deadline: the
-proxy's name resolved by checks/connect.py, and each socket watched from its creation, before the SOCKS
+proxy's name resolved by net/connect.py, and each socket watched from its creation, before the SOCKS
 handshake."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """urllib3's connections (the HTTP check's, and botocore's for EC2 and CloudWatch) made within the thread's
-Deadline when it has one: resolved and connected by checks/connect.py, and every socket watched, the TLS one
-too (checks/deadline.py watches a TLS socket from its handshake on)."""
+Deadline when it has one: resolved and connected by net/connect.py, and every socket watched, the TLS one
+too (net/deadline.py watches a TLS socket from its handshake on)."""
 
 from __future__ import annotations
 
