@@ -27,12 +27,16 @@ class Waker:
         self.hurry = False
 
     def wake(self, visible: bool = False, hurry: bool = False) -> None:
-        """Wake the loop (safe from any thread and from a signal handler)."""
+        """Wake the loop (safe from any thread and from a signal handler). A byte is sent only when a flag
+        turns on: the results of a round after the first wake nothing (the loop gathers them anyway)."""
+        news = not self.changed or (visible and not self.visible) or (hurry and not self.hurry)
         if visible:
             self.visible = True
         if hurry:
             self.hurry = True
         self.changed = True
+        if not news:
+            return
         try:
             self._write.send(b"\0")
         except OSError:   # full (the loop is far behind, and awake) or closed (the board is stopping)
