@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from pathlib import Path
 from typing import Optional
 
 import requests
 
-from tests.prometheus import free_port
+from tests.prometheus import free_port, ready
 
 ADMIN, PASSWORD = "board", "s3cret pass"
 
@@ -47,18 +46,7 @@ bind-address = "127.0.0.1:{rpc}"
 """)
         self.proc = subprocess.Popen(["influxd", "-config", str(config)], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE)
-        end = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"influxd ended: {self.proc.stderr.read().decode()[-500:]}")
-            try:
-                if requests.get(f"{self.url}/ping", timeout=1).status_code == 204:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > end:
-                raise RuntimeError("influxd was not ready within 60 s")
-            time.sleep(0.2)
+        ready(self.proc, f"{self.url}/ping", 204, "influxd")
         self.ask(f"CREATE USER {ADMIN} WITH PASSWORD '{PASSWORD}' WITH ALL PRIVILEGES")   # the first user: no login yet
         self.ask("CREATE DATABASE telemetry")
 

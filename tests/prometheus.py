@@ -28,6 +28,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def ready(proc: subprocess.Popen, url: str, status: int, name: str, limit: float = 60.0) -> None:
+    """Wait until a server the test started answers `url` with `status`; fail with its last words if it ends."""
+    end = time.monotonic() + limit
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} ended: {proc.stderr.read().decode()[-500:]}")
+        try:
+            if requests.get(url, timeout=1).status_code == status:
+                return
+        except requests.RequestException:
+            pass
+        if time.monotonic() > end:
+            raise RuntimeError(f"{name} was not ready within {limit:g} s")
+        time.sleep(0.2)
+
+
 class Exporter(ThreadingHTTPServer):
     """/metrics in Prometheus' text format: `samples` maps a series (name and labels) to its value."""
 
@@ -75,18 +91,7 @@ class Prometheus:
             ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={folder / 'data'}",
              f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=error"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        end = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"prometheus ended: {self.proc.stderr.read().decode()[-500:]}")
-            try:
-                if requests.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > end:
-                raise RuntimeError("prometheus was not ready within 60 s")
-            time.sleep(0.2)
+        ready(self.proc, f"{self.url}/-/ready", 200, "prometheus")
 
     def value(self, query: str) -> list:
         """What the server answers to a query now (its result list)."""

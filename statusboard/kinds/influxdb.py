@@ -5,10 +5,7 @@ HTTP check's client (net/), so its deadline, TLS, proxies and 1 MB cap hold here
 from __future__ import annotations
 
 import json
-import logging
 import os
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any, ClassVar, Optional, Tuple
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
@@ -24,7 +21,6 @@ from statusboard.readfile import read_small
 from statusboard.text import printable, redact
 from statusboard.vocabulary import BOARD_STATES, UNKNOWN, States, merge
 
-log = logging.getLogger(__name__)
 STATES = merge(BOARD_STATES, numbers.STATES)
 ENV_USER, ENV_PASSWORD = "STATUSBOARD_INFLUXDB_USERNAME", "STATUSBOARD_INFLUXDB_PASSWORD"
 SECRETS = ("username", "user", "password", "pass", "token")
@@ -136,39 +132,20 @@ class InfluxCheck:
     """Asks each target's query once per check, within its timeout."""
 
     def __init__(self, context: Context = Context()) -> None:
+        from statusboard.net.ask import Asker
         self.clock = context.clock
-        self._env: Any = None
-        self._lock = threading.Lock()
+        self.asker = Asker()
 
     def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
         """Ask the query and judge the last value of its first series."""
-        import http.client
-
-        from urllib3.exceptions import HTTPError
-
-        from statusboard.net.deadline import Deadline
-        from statusboard.net.httpfail import CheckError, failure_detail
-        from statusboard.net.httpget import Environment, get
-        with self._lock:
-            if self._env is None:
-                self._env = Environment()
         spec: InfluxSpec = target.spec
         try:
             user, password = login(spec)
         except OSError as exc:
             return Observation.of(target.name, UNKNOWN, f"cannot read the InfluxDB credentials file "
                                   f"{spec.credentials}: {exc.strerror or exc}", self.clock(), STATES)
-        at = deadline if deadline is not None else time.monotonic() + target.timeout
-        with Deadline(at) as watch:
-            try:
-                answer = get(asked_url(spec, user, password), watch, self._env, spec.verify, keep_body=True)
-                state, detail = read_answer(spec, answer.status, answer.body)
-                if watch.expired:
-                    state, detail = UNKNOWN, failure_detail(TimeoutError(), spec.url, target.timeout, True)
-            except (CheckError, HTTPError, OSError, http.client.HTTPException, ValueError, UnicodeError) as exc:
-                log.debug("%s: %s", target.name, exc)
-                state, detail = UNKNOWN, "InfluxDB: " + failure_detail(exc, spec.url, target.timeout, watch.expired)
+        answer, why = self.asker.get(asked_url(spec, user, password), spec.url, target.timeout, deadline, spec.verify)
+        state, detail = (UNKNOWN, f"InfluxDB: {why}") if why else read_answer(spec, answer.status, answer.body)
         return Observation.of(target.name, state, detail, self.clock(), STATES)
-
 
 KIND = Kind(key="influxdb", parse=parse_influxdb, make=InfluxCheck, states=numbers.STATES)

@@ -5,10 +5,7 @@ client (net/), so its deadline, TLS, proxies and 1 MB cap hold here too."""
 from __future__ import annotations
 
 import json
-import logging
 import math
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any, ClassVar, List, Optional, Tuple
 from urllib.parse import urlencode
@@ -23,7 +20,6 @@ from statusboard.model import Observation, Target
 from statusboard.text import printable, redact
 from statusboard.vocabulary import BOARD_STATES, UNKNOWN, States, merge
 
-log = logging.getLogger(__name__)
 STATES = merge(BOARD_STATES, numbers.STATES)
 MAX_QUERY = 4000
 
@@ -123,36 +119,16 @@ class PrometheusCheck:
     """Asks each target's query once per check, within its timeout."""
 
     def __init__(self, context: Context = Context()) -> None:
+        from statusboard.net.ask import Asker
         self.clock = context.clock
-        self._env: Any = None
-        self._lock = threading.Lock()
+        self.asker = Asker()
 
     def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
         """Ask the query and judge its value."""
-        import http.client
-
-        from urllib3.exceptions import HTTPError
-
-        from statusboard.net.deadline import Deadline
-        from statusboard.net.httpfail import CheckError, failure_detail
-        from statusboard.net.httpget import Environment, get
-        with self._lock:
-            if self._env is None:
-                self._env = Environment()
         spec: PrometheusSpec = target.spec
         asked = f"{spec.url.rstrip('/')}/api/v1/query?{urlencode({'query': spec.query})}"
-        at = deadline if deadline is not None else time.monotonic() + target.timeout
-        with Deadline(at) as watch:
-            try:
-                answer = get(asked, watch, self._env, spec.verify, keep_body=True)
-                state, detail = read_answer(spec, answer.status, answer.body)
-                if watch.expired:
-                    state, detail = UNKNOWN, failure_detail(TimeoutError(), spec.url, target.timeout, True)
-            except (CheckError, HTTPError, OSError, http.client.HTTPException, ValueError, UnicodeError) as exc:
-                log.debug("%s: %s", target.name, exc)
-                state, detail = UNKNOWN, "Prometheus: " + failure_detail(exc, spec.url, target.timeout,
-                                                                          watch.expired)
+        answer, why = self.asker.get(asked, spec.url, target.timeout, deadline, spec.verify)
+        state, detail = (UNKNOWN, f"Prometheus: {why}") if why else read_answer(spec, answer.status, answer.body)
         return Observation.of(target.name, state, detail, self.clock(), STATES)
-
 
 KIND = Kind(key="prometheus", parse=parse_prometheus, make=PrometheusCheck, states=numbers.STATES)

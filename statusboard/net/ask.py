@@ -1,0 +1,43 @@
+"""One GET for a kind that reads a server's answer (a query API: Prometheus, InfluxDB): through the HTTP check's
+client, within the check's deadline; the answer, or why there is none, in one line."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Optional, Tuple
+
+log = logging.getLogger(__name__)
+
+
+class Asker:
+    """Asks URLs for one kind's checks; what the environment says of proxies and CA bundles is read once."""
+
+    def __init__(self) -> None:
+        self._env: Any = None
+        self._lock = threading.Lock()
+
+    def get(self, url: str, shown: str, timeout: float, deadline: Optional[float],
+            verify: bool = True) -> Tuple[Any, Optional[str]]:
+        """(the answer, None), or (None, why there is none); `shown` is the URL as people may see it."""
+        import http.client
+
+        from urllib3.exceptions import HTTPError
+
+        from statusboard.net.deadline import Deadline
+        from statusboard.net.httpfail import CheckError, failure_detail
+        from statusboard.net.httpget import Environment, get
+        with self._lock:
+            if self._env is None:
+                self._env = Environment()
+        at = deadline if deadline is not None else time.monotonic() + timeout
+        with Deadline(at) as watch:
+            try:
+                answer = get(url, watch, self._env, verify, keep_body=True)
+            except (CheckError, HTTPError, OSError, http.client.HTTPException, ValueError, UnicodeError) as exc:
+                log.debug("%s: %s", shown, exc)
+                return None, failure_detail(exc, shown, timeout, watch.expired)
+            if watch.expired:   # a cut-off answer can look complete
+                return None, failure_detail(TimeoutError(), shown, timeout, True)
+        return answer, None
