@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Optional
+from typing import Optional, Tuple
 
 
 class NotAFile(OSError):
@@ -50,3 +50,19 @@ def unfit(info: os.stat_result, limit: int) -> Optional[str]:
 
 def _size(limit: int) -> str:
     return f"{limit // 1024} KB" if limit >= 1024 else f"{limit} bytes"
+
+
+CREDENTIALS_BYTES = 4096   # a user name and a password
+
+
+def login(path: Optional[str], env_user: str, env_password: str) -> Tuple[Optional[str], Optional[str]]:
+    """(user, password) from a credentials file (the user on its first line, the password on its second), else
+    from the two environment variables; (None, None) for none. OSError when the file cannot be read (or is not
+    a small regular file)."""
+    if path:
+        try:
+            lines = read_small(path, CREDENTIALS_BYTES).decode("utf-8").splitlines()
+        except UnicodeDecodeError:
+            raise OSError("not UTF-8 text") from None
+        return (lines[0].strip() if lines else None), (lines[1] if len(lines) > 1 else None)
+    return os.environ.get(env_user), os.environ.get(env_password)

@@ -4,7 +4,6 @@ the environment: never config.yaml itself)."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import socket
 from dataclasses import dataclass
@@ -12,12 +11,11 @@ from typing import Any, Optional, Tuple
 from urllib.parse import urlsplit
 
 from statusboard.config import values
-from statusboard.readfile import read_small
+from statusboard.readfile import login
 from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
 
 TOPIC_LEVEL = re.compile(r"^[A-Za-z0-9_.-]+$")
-CREDENTIALS_BYTES = 4096   # a user name and a password
 SECRETS = ("username", "user", "password", "pass", "passwd", "secret", "token")
 ENV_USER, ENV_PASSWORD = "STATUSBOARD_MQTT_USERNAME", "STATUSBOARD_MQTT_PASSWORD"
 
@@ -115,10 +113,4 @@ def parse_mqtt(sec: Section) -> Optional[MqttSettings]:
 def credentials(settings: MqttSettings) -> Tuple[Optional[str], Optional[str]]:
     """(username, password) from the credentials file, else the environment; (None, None) for none.
     OSError when the file cannot be read (or is not a small regular file)."""
-    if settings.credentials:
-        try:
-            lines = read_small(settings.credentials, CREDENTIALS_BYTES).decode("utf-8").splitlines()
-        except UnicodeDecodeError:
-            raise OSError("not UTF-8 text") from None
-        return (lines[0].strip() if lines else None), (lines[1] if len(lines) > 1 else None)
-    return os.environ.get(ENV_USER), os.environ.get(ENV_PASSWORD)
+    return login(settings.credentials, ENV_USER, ENV_PASSWORD)

@@ -5,7 +5,6 @@ HTTP check's client (net/), so its deadline, TLS, proxies and 1 MB cap hold here
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from typing import Any, ClassVar, Optional, Tuple
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
@@ -17,7 +16,7 @@ from statusboard.kinds import numbers
 from statusboard.kinds.http import BODY_LIMIT, url
 from statusboard.kinds.kind import Context, Kind
 from statusboard.model import Observation, Target
-from statusboard.readfile import read_small
+from statusboard import readfile
 from statusboard.text import printable, redact
 from statusboard.vocabulary import BOARD_STATES, UNKNOWN, States, merge
 
@@ -80,13 +79,7 @@ def parse_influxdb(parent: Section, key: str, _states: States = STATES) -> Optio
 
 def login(spec: InfluxSpec) -> Tuple[Optional[str], Optional[str]]:
     """(user, password) from the credentials file, else the environment; OSError when the file cannot be read."""
-    if spec.credentials:
-        try:
-            lines = read_small(spec.credentials, 4096).decode("utf-8").splitlines()
-        except UnicodeDecodeError:
-            raise OSError("not UTF-8 text") from None
-        return (lines[0].strip() if lines else None), (lines[1] if len(lines) > 1 else None)
-    return os.environ.get(ENV_USER), os.environ.get(ENV_PASSWORD)
+    return readfile.login(spec.credentials, ENV_USER, ENV_PASSWORD)
 
 
 def asked_url(spec: InfluxSpec, user: Optional[str], password: Optional[str]) -> str:
