@@ -1,13 +1,18 @@
 """A real AWS API for the tests: moto's server on 127.0.0.1, counting the requests it answers.
 
-Two things AWS's CloudWatch does that moto 5.2 does not are added to moto's own CloudWatch responder (its
-models and serializers still do the work): PutCompositeAlarm, which moto's responder meant to share with
-PutMetricAlarm but never registered, and DescribeAlarms' pages (MaxRecords, at most 100, and NextToken), in
-AWS's order, by alarm name.
+What AWS does that moto 5.2 does not is added to moto's own responders (its models and serializers still do
+the work):
+- CloudWatch's PutCompositeAlarm, which moto's responder meant to share with PutMetricAlarm but never
+  registered, and DescribeAlarms' pages (MaxRecords, at most 100, and NextToken), in AWS's order, by name;
+- GetMetricData's limit of 500 queries a request, and metric math over its queries (+ - * / and numbers; an
+  expression it cannot read is refused with a ValidationError, as AWS refuses a bad one);
+- IVS's ListStreams (moto models channels, not streams): the streams a test sets in `MotoServer.streams`,
+  served in IVS's own JSON, in pages (maxResults, nextToken), for botocore's own parser to read.
 """
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import threading
@@ -51,11 +56,84 @@ def _cloudwatch_as_aws() -> None:
     CloudWatchResponse.describe_alarms = describe_alarms
     CloudWatchResponse.put_composite_alarm = CloudWatchResponse.put_metric_alarm
     CloudWatchResponse._pages = True
+    _metric_math()
+
+
+def _returned(query: Dict[str, Any]) -> bool:
+    flag = query.get("ReturnData", True)
+    return flag if isinstance(flag, bool) else str(flag).lower() != "false"
+
+
+def _metric_math() -> None:
+    """GetMetricData as AWS answers it: at most 500 queries, and metric math evaluated point by point."""
+    from moto.cloudwatch.exceptions import ValidationError
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    whole = CloudWatchBackend.get_metric_data
+
+    def get_metric_data(self: Any, queries: List[Dict[str, Any]], start_time: Any, end_time: Any,
+                        scan_by: str = "TimestampAscending") -> List[Dict[str, Any]]:
+        if len(queries) > 500:
+            raise ValidationError("The collection MetricDataQueries must not have a size greater than 500.")
+        stats = [dict(q, ReturnData=True) for q in queries if "MetricStat" in q]
+        found = {r["id"]: r for r in (whole(self, stats, start_time, end_time, scan_by) if stats else [])}
+        out = [found[q["Id"]] for q in queries if "MetricStat" in q and _returned(q)]
+        for query in queries:
+            if "Expression" not in query:
+                continue
+            points = _evaluate(query["Id"], query["Expression"], found)
+            stamps = sorted(points, reverse=scan_by == "TimestampDescending")
+            out.append({"id": query["Id"], "label": query.get("Label") or query["Id"], "timestamps": stamps,
+                        "values": [points[t] for t in stamps], "status_code": "Complete"})
+        return out
+
+    CloudWatchBackend.get_metric_data = get_metric_data
+
+
+def _evaluate(qid: str, expression: str, found: Dict[str, Dict[str, Any]]) -> Dict[Any, float]:
+    """{time: value} of a metric math expression over the other queries' points (where all have one)."""
+    from moto.cloudwatch.exceptions import ValidationError
+    try:
+        tree = ast.parse(expression, mode="eval").body
+    except SyntaxError:
+        raise ValidationError(f"Error in expression '{qid}': Syntax error")
+    allowed = (ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub,
+               ast.Load)
+    if not all(isinstance(n, allowed) for n in ast.walk(tree)):
+        raise ValidationError(f"Error in expression '{qid}': Unsupported expression")
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    if any(n not in found for n in names):
+        raise ValidationError(f"Error in expression '{qid}': Unrecognized metric id")
+    series = {n: dict(zip(found[n]["timestamps"], found[n]["values"])) for n in names}
+    stamps = set.intersection(*(set(s) for s in series.values())) if series else set()
+    ops = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+           ast.Div: lambda a, b: a / b}
+
+    def at(node: ast.AST, t: Any) -> float:
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            return float(series[node.id][t])
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -at(node.operand, t)
+        if isinstance(node, ast.BinOp) and type(node.op) in ops:
+            return ops[type(node.op)](at(node.left, t), at(node.right, t))
+        raise ValidationError(f"Error in expression '{qid}': Unsupported expression")
+
+    out = {}
+    for t in stamps:
+        try:
+            out[t] = at(tree, t)
+        except ZeroDivisionError:
+            continue   # AWS leaves out a point it cannot compute
+    return out
 
 
 def action_of(environ: Dict[str, Any], body: bytes) -> str:
-    """The API action a request asks for, in any of AWS's protocols (query, JSON, CBOR)."""
+    """The API action a request asks for, in any of AWS's protocols (query, JSON, CBOR, REST JSON like IVS)."""
     path = environ.get("PATH_INFO", "")
+    if path[1:].isalpha() and path[1:2].isupper():   # IVS: POST /ListChannels
+        return path[1:]
     if "/operation/" in path:                        # smithy-rpc-v2-cbor: /service/NAME/operation/ACTION
         return path.rsplit("/", 1)[1]
     target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -76,6 +154,7 @@ class MotoServer:
         """latency: seconds the server waits before answering each API request, as a distant region would."""
         self.calls: Counter = Counter()
         self.regions: Counter = Counter()
+        self.streams: Dict[str, List[Dict[str, Any]]] = {}   # region -> IVS's live streams, as ListStreams says
         self._lock = threading.Lock()
         _cloudwatch_as_aws()
         app = DomainDispatcherApplication(create_backend_app)
@@ -85,6 +164,20 @@ class MotoServer:
                 start_response("200 OK", [("Content-Type", "application/json")])
                 with self._lock:
                     return [json.dumps(dict(self.calls)).encode()]
+            if environ.get("PATH_INFO") == "/ListStreams":   # IVS, beside moto's channels (see the docstring)
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                asked = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
+                auth = environ.get("HTTP_AUTHORIZATION", "")
+                with self._lock:
+                    self.calls["ListStreams"] += 1
+                    streams = list(self.streams.get(auth.split("/")[2] if auth.count("/") >= 3 else "?", []))
+                start = int(asked.get("nextToken") or 0)
+                size = int(asked.get("maxResults") or 50)
+                doc: Dict[str, Any] = {"streams": streams[start:start + size]}
+                if start + size < len(streams):
+                    doc["nextToken"] = str(start + size)
+                start_response("200 OK", [("Content-Type", "application/json")])
+                return [json.dumps(doc).encode()]
             if environ.get("PATH_INFO") == "/__reset_counts__":
                 self.reset_counts()
                 start_response("200 OK", [("Content-Type", "text/plain")])

@@ -12,7 +12,7 @@ from statusboard.kinds.kind import Context, Kind
 from statusboard.vocabulary import StateInfo
 
 # The registry: a kind's module declares KIND (kinds/kind.py says what a kind declares).
-MODULES = ("http", "ping", "ec2", "cloudwatch", "mqtt", "prometheus", "influxdb")
+MODULES = ("http", "ping", "ec2", "cloudwatch", "metric", "ivs", "mqtt", "prometheus", "influxdb")
 
 KINDS: Mapping[str, Kind] = {kind.key: kind for kind in (
     importlib.import_module(f"statusboard.kinds.{name}").KIND for name in MODULES)}

@@ -180,11 +180,11 @@ def fetch_alarms(client: Any, specs: Sequence[Any]) -> Tuple[List[Alarm], float]
     for page in paginator.paginate(**request(specs), PaginationConfig={"PageSize": PAGE}):
         for item in page.get("MetricAlarms", []) + page.get("CompositeAlarms", []):
             alarms.append(parse_alarm(item))
-        served = _server_time(page) or served
+        served = server_time(page) or served
     return alarms, served if served is not None else _latest(alarms)
 
 
-def _server_time(page: Any) -> Optional[float]:
+def server_time(page: Any) -> Optional[float]:
     """The Date header of AWS's answer, in seconds since the epoch; None when it has none."""
     from email.utils import parsedate_to_datetime   # here, not at start: 9 ms a board without alarms never needs
     date = page.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
