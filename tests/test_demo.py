@@ -122,3 +122,13 @@ def test_the_demo_in_an_80x24_terminal_fits_and_ends_quietly_at_ctrl_c():
     tail = text.rsplit("\x1b[J", 1)[1].split("\x1b[H")[0]   # a frame cut off as the pty ended is no writing after
     after = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", tail)
     assert after.strip() == "", f"written after the last frame: {after[:300]!r}"
+
+
+def test_the_demo_says_in_one_line_which_stores_it_left_out(tmp_path, monkeypatch):
+    """Where Prometheus or InfluxDB is not installed the demo runs without their pixels, and says why."""
+    from statusboard.demo import stores
+    monkeypatch.setattr(stores.shutil, "which", lambda name: None)
+    left = stores.Stores(tmp_path, 1, 1.0)
+    assert (left.prometheus, left.influxdb) == (None, None)
+    assert left.missing == ("Prometheus (no prometheus binary: sudo apt install prometheus); "
+                            "InfluxDB (no influxd binary: sudo apt install influxdb)")

@@ -1,15 +1,17 @@
 """An AWS endpoint on 127.0.0.1 in front of another, that forwards requests or answers with AWS's own error.
 
 The error is written in the protocol the request spoke: query XML (EC2), or JSON or CBOR (CloudWatch, by the
-botocore release).
+botocore release). It can also answer IVS's ListStreams itself, from the live streams it is given: moto models
+IVS channels, not streams.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import requests
 
@@ -40,12 +42,24 @@ def error_body(path: str, target: Optional[str], code: str, message: str) -> Tup
     return data, {"Content-Type": "text/xml"}
 
 
+def list_streams(streams: List[Dict[str, Any]]) -> bytes:
+    """IVS's ListStreams answer (REST JSON) for these streams, each {channelArn, health, viewerCount, startTime
+    (seconds since the epoch)}: every one is live."""
+    doc = {"streams": [{"channelArn": s["channelArn"], "streamId": "st-" + s["channelArn"].rsplit("/", 1)[1],
+                        "playbackUrl": "", "state": "LIVE", "health": s["health"], "viewerCount": s["viewerCount"],
+                        "startTime": datetime.fromtimestamp(s["startTime"], timezone.utc).isoformat()}
+                       for s in streams]}
+    return json.dumps(doc).encode()
+
+
 class AwsFront:
-    """Forwards to `upstream`; while `error` is (status, code, message), answers with that AWS error instead."""
+    """Forwards to `upstream`; while `error` is (status, code, message), answers with that AWS error instead;
+    answers IVS's ListStreams from `streams` (see list_streams) when it is not None."""
 
     def __init__(self, upstream: str) -> None:
         front = self
         self.error: Optional[Tuple[int, str, str]] = None
+        self.streams: Optional[List[Dict[str, Any]]] = None
         self.requests = 0
 
         class Handler(BaseHTTPRequestHandler):
@@ -58,6 +72,8 @@ class AwsFront:
                 if front.error:
                     status, code, message = front.error
                     data, headers = error_body(self.path, self.headers.get("X-Amz-Target"), code, message)
+                elif self.path == "/ListStreams" and front.streams is not None:
+                    status, data, headers = 200, list_streams(front.streams), {"Content-Type": "application/json"}
                 else:
                     sent = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
                     try:

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from statusboard.kinds import parse
 from statusboard.daemon import Runner, handle_signals
+from statusboard.demo.stores import Stores
 from statusboard.demo.web import DemoWeb
 from statusboard.display.geometry import PHYSICAL
 from statusboard.display.registry import open_display
@@ -19,9 +20,11 @@ from statusboard.display.registry import open_display
 log = logging.getLogger(__name__)
 
 
-def board_text(web: DemoWeb, speed: float, fleet: bool, layout: str = "hat", ping: bool = True) -> str:
-    """The demo's config.yaml: every kind of target, on a board of this layout; a board larger than the HAT
-    (hd, mini) is filled, every pixel a target (pinged ones only where this user may ping)."""
+def board_text(web: DemoWeb, speed: float, fleet: bool, layout: str = "hat", ping: bool = True,
+               stores: Optional[Stores] = None) -> str:
+    """The demo's config.yaml: every kind of target, on a board of this layout (Prometheus and InfluxDB where
+    `stores` runs them); a board larger than the HAT (hd, mini) is filled, every pixel a target (pinged ones
+    only where this user may ping)."""
     interval = max(0.25, 2.0 / speed)
     if layout in ("hd", "mini"):   # up to 256 targets, and the demo's own servers, on one laptop's cores
         interval = max(1.0, 4.0 / speed)
@@ -53,7 +56,19 @@ def board_text(web: DemoWeb, speed: float, fleet: bool, layout: str = "hat", pin
             "  lambda:    {pixel: [0, 2], cloudwatch: lambda-concurrency}",
             "  api-alarms: {pixel: [1, 2], cloudwatch: {prefix: api-}}",
             "  queue:     {pixel: [2, 2], cloudwatch: queue-age}",
+            "  concurrency: {pixel: [3, 2], metric: {namespace: AWS/Lambda, name: ConcurrentExecutions, "
+            "stat: Maximum, period: 1s, above: {warn: 800, critical: 950}, unit: 'of 1,000'}}",
+            "  ingest:    {pixel: [4, 2], metric: {namespace: AWS/IVS, name: IngestVideoBitrate, "
+            "dimensions: {Channel: main-stage}, period: 1s, below: {warn: 2500, critical: 1000}, unit: kbit/s}}",
+            "  stage:     {pixel: [5, 2], ivs: main-stage}",
         ]
+    if stores is not None and stores.prometheus:
+        lines.append(f"  orders:    {{pixel: [0, 3], prometheus: {{url: '{stores.prometheus}', query: "
+                     "'max(demo_queue_depth)', above: {warn: 100, critical: 500}, unit: messages}}")
+    if stores is not None and stores.influxdb:
+        lines.append(f"  delay:     {{pixel: [1, 3], influxdb: {{url: '{stores.influxdb}', database: demo, query: "
+                     "'SELECT mean(latency) FROM network_delays WHERE time > now() - 3s', "
+                     "above: {warn: 150, critical: 300}, unit: ms}}")
     if layout in ("hd", "mini"):
         lines += _fill(web, fleet, layout, {tuple(map(int, re.findall(r"pixel: \[(\d+), (\d+)\]", line)[0]))
                                             for line in lines if "pixel:" in line}, ping)
@@ -98,17 +113,22 @@ def run_demo(display_name: str = "terminal", speed: float = 1.0, seconds: Option
     work = Path(tempfile.mkdtemp(prefix="statusboard-demo-"))
     web = DemoWeb(speed)
     fleet = None
+    stores: Optional[Stores] = None
     try:
         try:
             from statusboard.demo.fleet import Fleet
             logging.getLogger("werkzeug").setLevel(logging.WARNING)   # moto's server logs every request
+            logging.getLogger("botocore").setLevel(logging.WARNING)   # and botocore where each endpoint came from
             fleet = Fleet(work, speed)
         except ImportError:
             log.warning("demo: moto is not installed, so the demo has no EC2 fleet "
                         "(pip install -e '.[demo]' adds it)")
         ping = _may_ping()
+        stores = Stores(work, web.port, speed)
+        if stores.missing:
+            log.warning("demo: left out %s", stores.missing)
         path = work / "demo.yaml"
-        path.write_text(board_text(web, speed, fleet is not None, layout, ping))
+        path.write_text(board_text(web, speed, fleet is not None, layout, ping, stores))
         board = parse(path.read_text(), str(path))
         display = open_display(display_name, board.display, record=record, **(options or {}))
         runner = Runner(board, display)
@@ -128,6 +148,8 @@ def run_demo(display_name: str = "terminal", speed: float = 1.0, seconds: Option
     finally:
         if fleet is not None:
             fleet.stop()
+        if stores is not None:
+            stores.stop()
         web.stop()
         shutil.rmtree(work, ignore_errors=True)   # its board file and its AWS profiles
         ours.setLevel(level)

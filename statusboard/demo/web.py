@@ -1,5 +1,6 @@
 """The demo's HTTP endpoints on 127.0.0.1, which go up, slow and down on a schedule; a JSON statistics page
-whose number climbs and falls; and a port that never answers."""
+whose number climbs and falls; /metrics for Prometheus, a queue that backs up and drains; and a port that never
+answers."""
 
 from __future__ import annotations
 
@@ -44,11 +45,24 @@ def stats(t: float) -> Dict[str, Any]:
     return {"stream": {"live": viewers is not None, "viewers": viewers}}
 
 
+def queue_depth(t: float) -> float:
+    """The demo's queue depth t seconds into the cycle: calm, backing up, overflowing, draining."""
+    t %= CYCLE
+    if t < 14:
+        return 12.0
+    if t < 28:
+        return 180.0
+    if t < 40:
+        return 640.0
+    return 40.0
+
+
 ROUTES: Dict[str, Callable[[float], Tuple[int, float]]] = {
     "/web": lambda t: (200, 0.0),
     "/api": api,
     "/shop": shop,
     "/stats": lambda t: (200, 0.0),
+    "/metrics": lambda t: (200, 0.0),
 }
 
 
@@ -77,6 +91,8 @@ class DemoWeb(ThreadingHTTPServer):
                 body = b'{"status": "ok"}' if status == 200 else b'{"status": "failing"}'
                 if self.path.split("?")[0] == "/stats":
                     body = json.dumps(stats(server.elapsed())).encode()
+                if self.path.split("?")[0] == "/metrics":   # Prometheus' text format
+                    body = f'demo_queue_depth{{queue="orders"}} {queue_depth(server.elapsed())}\n'.encode()
                 try:
                     self.send_response(status)
                     self.send_header("Content-Length", str(len(body)))
