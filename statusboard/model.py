@@ -7,7 +7,7 @@ import json
 import math
 import time
 from dataclasses import dataclass, field, fields
-from typing import Any, Optional, Protocol, Tuple
+from typing import Any, NamedTuple, Optional, Protocol, Tuple
 
 from statusboard.text import printable
 from statusboard.vocabulary import Severity, States, severity_in
@@ -64,6 +64,21 @@ class Target:
         return hashlib.sha256(self.stable_key.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
+class Reading(NamedTuple):
+    """A number a check read, with its unit: shown beside the state to Home Assistant and in the state file."""
+
+    value: float
+    unit: str = ""
+
+
+class Verdict(NamedTuple):
+    """What a check concludes: its state, a one-line detail, and the number it judged, if it judged one."""
+
+    state: str
+    detail: str
+    reading: Optional[Reading] = None
+
+
 @dataclass(frozen=True)
 class Observation:
     """One result of one check: the state, its severity, a one-line detail and when it was seen.
@@ -79,6 +94,7 @@ class Observation:
     detail: str
     observed_at: float
     mono: Optional[float] = field(default=None)
+    reading: Optional[Reading] = field(default=None)
 
     def __post_init__(self) -> None:
         # Details carry server bytes and error text: no escape sequence reaches a terminal or the journal.
@@ -88,7 +104,7 @@ class Observation:
 
     @classmethod
     def of(cls, target: str, state: str, detail: str, observed_at: float, states: States,
-           mono: Optional[float] = None) -> "Observation":
+           mono: Optional[float] = None, reading: Optional[Reading] = None) -> "Observation":
         """An observation whose severity is the state's own in `states`, seen now (or at `mono`)."""
         return cls(target, state, severity_in(states, state), detail, observed_at,
-                   time.monotonic() if mono is None else mono)
+                   time.monotonic() if mono is None else mono, reading)

@@ -31,5 +31,6 @@ def report(board: Board, statuses: Mapping[str, Status]) -> Dict[str, Any]:
             "colour": list(colour_of(board, status)),
             "detail": status.detail,
             "checked_at": iso(status.checked_at),
+            **({"value": status.reading.value, "unit": status.reading.unit} if status.reading else {}),
         })
     return {"targets": out}

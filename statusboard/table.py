@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, Optional, Tuple
 
-from statusboard.model import Observation, Target
+from statusboard.model import Observation, Reading, Target
 from statusboard.vocabulary import DOWN, STALE, UNKNOWN, Severity
 
 Listener = Callable[[bool], None]
@@ -24,6 +24,7 @@ class Status:
     detail: str
     checked_at: Optional[float]
     last: Optional[str] = None   # for a stale pixel: the state it showed before its data grew old
+    reading: Optional[Reading] = None   # the number the state was judged by, if any
 
 
 @dataclass
@@ -105,7 +106,7 @@ class StateTable:
         if shown is not latest:
             detail = f"{_plural(failures, 'failure')}, holding: {latest.detail}"
             return Status(shown.state, shown.severity, detail, latest.observed_at)
-        return Status(shown.state, shown.severity, shown.detail, shown.observed_at)
+        return Status(shown.state, shown.severity, shown.detail, shown.observed_at, reading=shown.reading)
 
     def adopt(self, old: "StateTable") -> None:
         """Take over the state of every target whose check is unchanged (after a reload)."""

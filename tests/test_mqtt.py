@@ -81,6 +81,26 @@ def test_states_go_out_retained_with_availability_and_discovery(tmp_path, web, r
         broker.stop()
 
 
+def test_a_judged_number_goes_out_as_the_sensors_value_and_unit_attributes(tmp_path, web):
+    broker = Mosquitto(tmp_path)
+    try:
+        stats = f"http://127.0.0.1:{web.port}/echo?body=%7B%22viewers%22%3A870%7D"   # {"viewers":870}
+        text = board_text(broker.port, f"api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}",
+                          f"viewers: {{pixel: [1, 0], http: {{url: '{stats}', json: {{path: viewers, "
+                          "above: {warn: 800, critical: 950}, unit: viewers}}}")
+        with Running(text):
+            watch = Listener(broker.port, "statusboard/#")
+            wait_for(lambda: b'"warning"' in (watch.get("statusboard/desk/viewers") or b"")
+                     and b'"up"' in (watch.get("statusboard/desk/api") or b""), what="both states published")
+            viewers = json.loads(watch.get("statusboard/desk/viewers"))
+            assert (viewers["value"], viewers["unit"]) == (870, "viewers")
+            assert viewers["detail"] == "870 viewers (over warning 800 viewers)"
+            assert "value" not in json.loads(watch.get("statusboard/desk/api")), "no number, no value"
+            watch.stop()
+    finally:
+        broker.stop()
+
+
 def test_the_last_will_says_offline_when_the_board_dies(tmp_path, web):
     broker = Mosquitto(tmp_path)
     config = tmp_path / "board.yaml"

@@ -22,7 +22,7 @@ from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
 from statusboard.kinds import jsonpath, numbers
 from statusboard.kinds.kind import Context, Kind, long_form
-from statusboard.model import Observation, Target
+from statusboard.model import Observation, Target, Verdict
 from statusboard.text import printable, redact
 from statusboard.vocabulary import BOARD_STATES, DOWN, PROBE_STATES, SLOW, UNKNOWN, UP, States, merge
 
@@ -44,25 +44,25 @@ class JsonRule:
     thresholds: Optional[numbers.Thresholds] = None
     equals: Optional[Tuple[Tuple[str, str], ...]] = None
 
-    def judge(self, document: Any) -> Tuple[str, str]:
-        """(state, detail) from the answer's JSON document."""
+    def judge(self, document: Any) -> Verdict:
+        """The state, detail and number from the answer's JSON document."""
         where = jsonpath.show(self.path)
         try:
             value = jsonpath.find(document, self.path)
         except jsonpath.Missing as exc:
-            return UNKNOWN, str(exc)
+            return Verdict(UNKNOWN, str(exc))
         if value is None:
-            return numbers.NO_DATA, f"{where} is null: no value yet"
+            return Verdict(numbers.NO_DATA, f"{where} is null: no value yet")
         if self.equals is not None:
             said = printable(json.dumps(value) if not isinstance(value, str) else value, 60)
             for text, state in self.equals:
                 if said == text:
-                    return state, f"{where} is {said}"
-            return UNKNOWN, f"{where} is {said}, which the target's equals does not map"
+                    return Verdict(state, f"{where} is {said}")
+            return Verdict(UNKNOWN, f"{where} is {said}, which the target's equals does not map")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return UNKNOWN, f"{where} is {printable(json.dumps(value), 60)}, not a number"
+            return Verdict(UNKNOWN, f"{where} is {printable(json.dumps(value), 60)}, not a number")
         if self.thresholds is None:   # parse_json gives one of equals and thresholds
-            return UNKNOWN, f"{where} is {value}, and the target says nothing of how to judge it"
+            return Verdict(UNKNOWN, f"{where} is {value}, and the target says nothing of how to judge it")
         return self.thresholds.judge(float(value))
 
 
@@ -185,37 +185,38 @@ class HttpCheck:
         with Deadline(at) as watch:
             try:
                 answer = get(spec.url, watch, self.env(), spec.verify, bool(spec.contains) or spec.json is not None)
-                state, detail = judge(spec, answer, time.monotonic() - start)
+                verdict = judge(spec, answer, time.monotonic() - start)
                 if watch.expired:  # a cut-off answer can look complete (EOF ends a body without a length)
-                    state, detail = DOWN, failure_detail(TimeoutError(), spec.url, target.timeout, True)
+                    verdict = Verdict(DOWN, failure_detail(TimeoutError(), spec.url, target.timeout, True))
             except (CheckError, HTTPError, OSError, http.client.HTTPException, ValueError, UnicodeError) as exc:
                 log.debug("%s: %s", target.name, exc)
-                state, detail = DOWN, failure_detail(exc, spec.url, target.timeout, watch.expired)
-        return Observation.of(target.name, state, detail, self.clock(), STATES)
+                verdict = Verdict(DOWN, failure_detail(exc, spec.url, target.timeout, watch.expired))
+        return Observation.of(target.name, verdict.state, verdict.detail, self.clock(), STATES,
+                              reading=verdict.reading)
 
 
-def judge(spec: HttpSpec, answer: "Answer", elapsed: float) -> Tuple[str, str]:
+def judge(spec: HttpSpec, answer: "Answer", elapsed: float) -> Verdict:
     """The state and detail an answer gives this target."""
     said = f"HTTP {answer.status} in {_ms(elapsed)}"
     expected = spec.status
     if expected is None and not 200 <= answer.status < 400:
-        return DOWN, said
+        return Verdict(DOWN, said)
     if expected is not None and answer.status not in expected:
         want = " or ".join(str(s) for s in expected)
-        return DOWN, f"{said} (expected {want})"
+        return Verdict(DOWN, f"{said} (expected {want})")
     if spec.contains and spec.contains not in answer.text():
-        return DOWN, f"{said}, but the body lacks {spec.contains!r}"
+        return Verdict(DOWN, f"{said}, but the body lacks {spec.contains!r}")
     if spec.json is not None:
         if len(answer.body) >= BODY_LIMIT:
-            return UNKNOWN, f"{said}: an answer over {BODY_LIMIT // 1024 // 1024} MB is not read as JSON"
+            return Verdict(UNKNOWN, f"{said}: an answer over {BODY_LIMIT // 1024 // 1024} MB is not read as JSON")
         try:
             document = json.loads(answer.text(), parse_constant=lambda name: math.nan)
         except (ValueError, RecursionError):
-            return UNKNOWN, f"{said}, not JSON"
+            return Verdict(UNKNOWN, f"{said}, not JSON")
         return spec.json.judge(document)
     if spec.slow is not None and elapsed > spec.slow:
-        return SLOW, f"{said} (slow: over {_ms(spec.slow)})"
-    return UP, said
+        return Verdict(SLOW, f"{said} (slow: over {_ms(spec.slow)})")
+    return Verdict(UP, said)
 
 
 KIND = Kind(key="http", parse=parse_http, make=HttpCheck, states=OWN_STATES)

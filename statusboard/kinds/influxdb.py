@@ -15,7 +15,7 @@ from statusboard.config.values import Invalid
 from statusboard.kinds import numbers
 from statusboard.kinds.http import BODY_LIMIT, url
 from statusboard.kinds.kind import Context, Kind
-from statusboard.model import Observation, Target
+from statusboard.model import Observation, Target, Verdict
 from statusboard import readfile
 from statusboard.text import printable, redact
 from statusboard.vocabulary import BOARD_STATES, UNKNOWN, States, merge
@@ -92,32 +92,32 @@ def asked_url(spec: InfluxSpec, user: Optional[str], password: Optional[str]) ->
     return urlunsplit((parts.scheme, netloc, parts.path + "/query", params, ""))
 
 
-def read_answer(spec: InfluxSpec, status: int, body: bytes) -> Tuple[str, str]:
+def read_answer(spec: InfluxSpec, status: int, body: bytes) -> Verdict:
     """(state, detail) from what /query answered: the last value of the first series."""
     if len(body) >= BODY_LIMIT:
-        return UNKNOWN, f"an answer over {BODY_LIMIT // 1024 // 1024} MB (HTTP {status}): not read"
+        return Verdict(UNKNOWN, f"an answer over {BODY_LIMIT // 1024 // 1024} MB (HTTP {status}): not read")
     try:
         doc = json.loads(body.decode("utf-8", "replace"))
     except (ValueError, RecursionError):
-        return UNKNOWN, f"HTTP {status}, not InfluxDB's JSON (is the url the server's, like http://host:8086?)"
+        return Verdict(UNKNOWN, f"HTTP {status}, not InfluxDB's JSON (is the url the server's, like http://host:8086?)")
     if status == 401:
-        return UNKNOWN, "InfluxDB refused the credentials (HTTP 401): see influxdb.credentials"
+        return Verdict(UNKNOWN, "InfluxDB refused the credentials (HTTP 401): see influxdb.credentials")
     results = doc.get("results") if isinstance(doc, dict) else None
     first = results[0] if isinstance(results, list) and results and isinstance(results[0], dict) else {}
     error = (doc.get("error") if isinstance(doc, dict) else None) or first.get("error")
     if error or status >= 400:
-        return UNKNOWN, f"InfluxDB refused the query (HTTP {status}): {printable(error or 'no reason given', 160)}"
+        return Verdict(UNKNOWN, f"InfluxDB refused the query (HTTP {status}): {printable(error or 'no reason given', 160)}")
     series = first.get("series")
     if not isinstance(series, list) or not series or not isinstance(series[0], dict):
-        return numbers.NO_DATA, "no points: the query found nothing in its time range"
+        return Verdict(numbers.NO_DATA, "no points: the query found nothing in its time range")
     rows, columns = series[0].get("values") or [], series[0].get("columns") or []
     if not rows or not isinstance(rows[-1], list) or len(rows[-1]) < 2:
-        return numbers.NO_DATA, "no points: the query found nothing in its time range"
+        return Verdict(numbers.NO_DATA, "no points: the query found nothing in its time range")
     value = rows[-1][1]
     if value is None:
-        return numbers.NO_DATA, f"{printable(columns[1] if len(columns) > 1 else 'the value', 40)} is null"
+        return Verdict(numbers.NO_DATA, f"{printable(columns[1] if len(columns) > 1 else 'the value', 40)} is null")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return UNKNOWN, f"the value is {printable(json.dumps(value), 60)}, not a number"
+        return Verdict(UNKNOWN, f"the value is {printable(json.dumps(value), 60)}, not a number")
     return spec.thresholds.judge(float(value))
 
 
@@ -138,7 +138,8 @@ class InfluxCheck:
             return Observation.of(target.name, UNKNOWN, f"cannot read the InfluxDB credentials file "
                                   f"{spec.credentials}: {exc.strerror or exc}", self.clock(), STATES)
         answer, why = self.asker.get(asked_url(spec, user, password), spec.url, target.timeout, deadline, spec.verify)
-        state, detail = (UNKNOWN, f"InfluxDB: {why}") if why else read_answer(spec, answer.status, answer.body)
-        return Observation.of(target.name, state, detail, self.clock(), STATES)
+        verdict = Verdict(UNKNOWN, f"InfluxDB: {why}") if why else read_answer(spec, answer.status, answer.body)
+        return Observation.of(target.name, verdict.state, verdict.detail, self.clock(), STATES,
+                              reading=verdict.reading)
 
 KIND = Kind(key="influxdb", parse=parse_influxdb, make=InfluxCheck, states=numbers.STATES)

@@ -20,7 +20,7 @@ from statusboard.config.values import Invalid
 from statusboard.kinds import numbers
 from statusboard.kinds.cloudwatch import INSTALL, age, server_time
 from statusboard.kinds.kind import Kind, aws_check
-from statusboard.model import Target
+from statusboard.model import Target, Verdict
 from statusboard.text import printable
 from statusboard.vocabulary import UNKNOWN, States
 
@@ -301,15 +301,15 @@ def converse(client: Any, targets: Sequence[Target]) -> Answer:
     return answer
 
 
-def summarise(target: Target, answer: Answer, region_name: str) -> Tuple[str, str]:
+def summarise(target: Target, answer: Answer, region_name: str) -> Verdict:
     """(state, detail) of one metric target: its newest complete point in its window against the thresholds."""
     spec: MetricSpec = target.spec
     qid = answer.ids[target.name]
     if qid in answer.refused:
-        return UNKNOWN, answer.refused[qid]
+        return Verdict(UNKNOWN, answer.refused[qid])
     said = answer.status.get(qid)
     if said and said.split(":")[0] in ("InternalError", "Forbidden"):
-        return UNKNOWN, f"CloudWatch could not give this metric ({printable(said, 160)})"
+        return Verdict(UNKNOWN, f"CloudWatch could not give this metric ({printable(said, 160)})")
     newest: List[Tuple[str, float, float]] = []
     for label, points in answer.series.get(qid, []):
         complete = [(t, v) for t, v in points
@@ -318,18 +318,19 @@ def summarise(target: Target, answer: Answer, region_name: str) -> Tuple[str, st
             t, v = max(complete)
             newest.append((label, t, v))
     if not newest:
-        return numbers.NO_DATA, no_data(spec, said)
+        return Verdict(numbers.NO_DATA, no_data(spec, said))
     label, at, value = newest[0]
     for other in newest[1:]:
         if spec.thresholds.worst(other[2], value):
             label, at, value = other
-    state, detail = spec.thresholds.judge(value)
+    verdict = spec.thresholds.judge(value)
+    detail = verdict.detail
     if len(newest) > 1:
         detail += f"; the worst of {len(newest)} series: {printable(label, 60)}"
     now = answer.served if answer.served is not None else answer.end
     if now - (at + spec.period) > 3 * spec.period:   # CloudWatch often lags a period or two: not news
         detail += f"; its newest point is {age(now - at - spec.period)} old"
-    return state, detail
+    return verdict._replace(detail=detail)
 
 
 def no_data(spec: MetricSpec, said: Optional[str]) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional
 
 from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
+from statusboard.model import Reading, Verdict
 from statusboard.text import printable
 from statusboard.vocabulary import Severity, StateInfo
 
@@ -33,18 +34,19 @@ class Thresholds:
     critical: Optional[float] = None
     unit: str = ""
 
-    def judge(self, value: float) -> Tuple[str, str]:
-        """(state, detail) for a number: which threshold it crossed, if any, with its unit."""
+    def judge(self, value: float) -> Verdict:
+        """The state for a number (which threshold it crossed, if any, with its unit) and the number read."""
         if not math.isfinite(value):
-            return "unknown", f"the value is {value} (not a number the thresholds can judge)"
+            return Verdict("unknown", f"the value is {value} (not a number the thresholds can judge)")
         said = self.show(value)
         worse = (lambda v, t: v >= t) if self.direction == "above" else (lambda v, t: v <= t)
         word = "over" if self.direction == "above" else "under"
+        read = Reading(value, self.unit)
         if self.critical is not None and worse(value, self.critical):
-            return CRITICAL, f"{said} ({word} critical {self.show(self.critical)})"
+            return Verdict(CRITICAL, f"{said} ({word} critical {self.show(self.critical)})", read)
         if self.warn is not None and worse(value, self.warn):
-            return WARNING, f"{said} ({word} warning {self.show(self.warn)})"
-        return OK, said
+            return Verdict(WARNING, f"{said} ({word} warning {self.show(self.warn)})", read)
+        return Verdict(OK, said, read)
 
     def show(self, value: float) -> str:
         """A number for people: thousands grouped, at most two decimals, the unit after it."""

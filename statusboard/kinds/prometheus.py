@@ -16,7 +16,7 @@ from statusboard.config.values import Invalid
 from statusboard.kinds import numbers
 from statusboard.kinds.http import BODY_LIMIT, url
 from statusboard.kinds.kind import Context, Kind
-from statusboard.model import Observation, Target
+from statusboard.model import Observation, Target, Verdict
 from statusboard.text import printable, redact
 from statusboard.vocabulary import BOARD_STATES, UNKNOWN, States, merge
 
@@ -63,18 +63,18 @@ def parse_prometheus(parent: Section, key: str, _states: States = STATES) -> Opt
     return PrometheusSpec(server, asked, thresholds, verify)
 
 
-def read_answer(spec: PrometheusSpec, status: int, body: bytes) -> Tuple[str, str]:
+def read_answer(spec: PrometheusSpec, status: int, body: bytes) -> Verdict:
     """(state, detail) from what /api/v1/query answered."""
     if len(body) >= BODY_LIMIT:
-        return UNKNOWN, f"an answer over {BODY_LIMIT // 1024 // 1024} MB (HTTP {status}): not read"
+        return Verdict(UNKNOWN, f"an answer over {BODY_LIMIT // 1024 // 1024} MB (HTTP {status}): not read")
     try:
         doc = json.loads(body.decode("utf-8", "replace"))
     except (ValueError, RecursionError):
-        return UNKNOWN, f"HTTP {status}, not Prometheus' JSON (is the url the server's, like http://host:9090?)"
+        return Verdict(UNKNOWN, f"HTTP {status}, not Prometheus' JSON (is the url the server's, like http://host:9090?)")
     if not isinstance(doc, dict) or doc.get("status") != "success":
         error = doc.get("error") if isinstance(doc, dict) else None
         kind = doc.get("errorType") if isinstance(doc, dict) else None
-        return UNKNOWN, f"Prometheus refused the query ({printable(kind or status, 20)}): {printable(error, 160)}"
+        return Verdict(UNKNOWN, f"Prometheus refused the query ({printable(kind or status, 20)}): {printable(error, 160)}")
     data = doc.get("data") if isinstance(doc.get("data"), dict) else {}
     kind, result = data.get("resultType"), data.get("result")
     series: List[Tuple[str, Any]] = []
@@ -84,20 +84,21 @@ def read_answer(spec: PrometheusSpec, status: int, body: bytes) -> Tuple[str, st
         series = [(_labels(item.get("metric")), item.get("value", [None, None])[1])
                   for item in result if isinstance(item, dict)]
     elif kind == "matrix":
-        return UNKNOWN, "the query gives a range of points: ask for one value (no [5m] at the end)"
+        return Verdict(UNKNOWN, "the query gives a range of points: ask for one value (no [5m] at the end)")
     else:
-        return UNKNOWN, f"the query gives a {printable(kind, 20)}, not a number"
+        return Verdict(UNKNOWN, f"the query gives a {printable(kind, 20)}, not a number")
     if not series:
-        return numbers.NO_DATA, "no series: the query matched nothing now"
+        return Verdict(numbers.NO_DATA, "no series: the query matched nothing now")
     judged = [(name, _number(raw)) for name, raw in series]
     name, value = judged[0]
     for other, number in judged[1:]:
         if spec.thresholds.worst(number, value):
             name, value = other, number
-    state, detail = spec.thresholds.judge(value)
+    verdict = spec.thresholds.judge(value)
     if len(judged) > 1:
-        detail += f"; the worst of {len(judged)} series: {printable(name, 80)}"
-    return state, detail
+        verdict = verdict._replace(detail=f"{verdict.detail}; the worst of {len(judged)} series: "
+                                          f"{printable(name, 80)}")
+    return verdict
 
 
 def _labels(metric: Any) -> str:
@@ -128,7 +129,8 @@ class PrometheusCheck:
         spec: PrometheusSpec = target.spec
         asked = f"{spec.url.rstrip('/')}/api/v1/query?{urlencode({'query': spec.query})}"
         answer, why = self.asker.get(asked, spec.url, target.timeout, deadline, spec.verify)
-        state, detail = (UNKNOWN, f"Prometheus: {why}") if why else read_answer(spec, answer.status, answer.body)
-        return Observation.of(target.name, state, detail, self.clock(), STATES)
+        verdict = Verdict(UNKNOWN, f"Prometheus: {why}") if why else read_answer(spec, answer.status, answer.body)
+        return Observation.of(target.name, verdict.state, verdict.detail, self.clock(), STATES,
+                              reading=verdict.reading)
 
 KIND = Kind(key="prometheus", parse=parse_prometheus, make=PrometheusCheck, states=numbers.STATES)

@@ -7,13 +7,18 @@ import json
 from typing import Any, Optional, Tuple
 
 from statusboard.config.mqtt import level
+from statusboard.model import Reading
 
 
 def state_message(state: str, severity: str, colour: Tuple[int, int, int], detail: str,
-                  checked_at: Optional[float]) -> bytes:
-    """What a board publishes for a target."""
-    return json.dumps({"state": state, "severity": severity, "colour": "#%02x%02x%02x" % tuple(colour),
-                       "detail": detail, "checked_at": checked_at}, sort_keys=True).encode()
+                  checked_at: Optional[float], reading: Optional[Reading] = None) -> bytes:
+    """What a board publishes for a target; with the number its state was judged by as `value` and `unit`
+    (Home Assistant shows them as the sensor's attributes)."""
+    doc = {"state": state, "severity": severity, "colour": "#%02x%02x%02x" % tuple(colour), "detail": detail,
+           "checked_at": checked_at}
+    if reading is not None:
+        doc.update(value=reading.value, unit=reading.unit)
+    return json.dumps(doc, sort_keys=True).encode()
 
 
 def discovery(settings: Any, target: str) -> Tuple[str, bytes]:

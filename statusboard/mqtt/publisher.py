@@ -46,12 +46,14 @@ class Publisher:
                 if status is None:
                     continue
                 colour = colour_of(board, status)  # type: ignore[arg-type]
-                key = (status.state, status.severity.value, colour, status.detail)  # type: ignore[attr-defined]
+                key = (status.state, status.severity.value, colour, status.detail,  # type: ignore[attr-defined]
+                       status.reading)  # type: ignore[attr-defined]
                 if self._sent.get(name) == key:
                     continue
                 self._sent[name] = key
                 self._pending[name] = state_message(status.state, status.severity.value, colour,  # type: ignore
-                                                    status.detail, status.checked_at)  # type: ignore[attr-defined]
+                                                    status.detail, status.checked_at,  # type: ignore[attr-defined]
+                                                    status.reading)  # type: ignore[attr-defined]
         self._flush()
 
     def _flush(self) -> None:

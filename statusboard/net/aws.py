@@ -19,7 +19,7 @@ import botocore.parsers
 import botocore.session
 
 from statusboard.config import AwsSettings
-from statusboard.model import Observation, Target
+from statusboard.model import Observation, Target, Verdict
 from statusboard.net import urllib3_deadline  # noqa: F401 - botocore connects within the Deadline
 from statusboard.net.deadline import Deadline
 from statusboard.readfile import unfit
@@ -108,7 +108,7 @@ def aws_files_problem() -> Optional[str]:
 
 
 Converse = Callable[[Any, Sequence[Target]], Any]
-Summarise = Callable[[Target, Any, str], Tuple[str, str]]
+Summarise = Callable[[Target, Any, str], Tuple[str, ...]]   # (state, detail) or a Verdict
 
 
 class AwsCheck:
@@ -218,8 +218,8 @@ class AwsCheck:
         now = self.clock()
         out = []
         for target in targets:
-            state, detail = self.summarise(target, answer, region)
-            obs = Observation.of(target.name, state, detail, now, self.states)
+            verdict = Verdict(*self.summarise(target, answer, region))   # (state, detail) or a Verdict
+            obs = Observation.of(target.name, verdict.state, verdict.detail, now, self.states, reading=verdict.reading)
             self._last[target.name] = obs
             out.append(obs)
         return out
@@ -236,7 +236,7 @@ class AwsCheck:
         if problem.throttled and last is not None:
             # Keep the last observation, with its own time, so it goes stale as it should.
             return Observation(last.target, last.state, last.severity, f"{last.detail} (throttled)",
-                               last.observed_at, last.mono)
+                               last.observed_at, last.mono, last.reading)
         return Observation.of(target.name, UNKNOWN, problem.detail, self.clock(), self.states)
 
     def _note(self, group: Group, problem: Optional[str]) -> None:
