@@ -23,7 +23,7 @@ CELL, LED = 40, 28
 BOARD: RGB = (22, 22, 22)
 ORDER = ["up", "slow", "down", "running", "pending", "stopping", "stopped", "shutting-down", "terminated",
          "absent", "impaired", "initializing", "ok", "alarm", "insufficient-data", "warning", "critical", "no-data",
-         "unknown", "stale"]
+         "live", "starving", "health-unknown", "offline", "unknown", "stale"]
 BRIGHTNESSES = (0.4, 0.05)
 
 
