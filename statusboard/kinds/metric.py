@@ -147,10 +147,10 @@ def expression(value: Any) -> str:
     return text
 
 
-def _metric(sec: Section, key: str, default_stat: str) -> Optional[Metric]:
-    """One metric's namespace, name, dimensions and stat from a section."""
+def _metric(sec: Section, key: str, stat: str, own_stat: bool = True) -> Optional[Metric]:
+    """One metric's namespace, name and dimensions from a section, and its stat (its own, or `stat`)."""
     got = Metric(key, sec.take("namespace", name), sec.take("name", name), sec.take("dimensions", dimensions, ()),
-                 sec.take("stat", statistic, default_stat))
+                 sec.take("stat", statistic, stat) if own_stat else stat)
     return got if got.namespace and got.name and got.stat else None
 
 
@@ -172,7 +172,7 @@ def parse_metric(parent: Section, key: str, _states: States = numbers.STATES) ->
     metrics: List[Optional[Metric]] = []
     expr = None
     if sec.has("name"):
-        metrics.append(_metric(sec, "m1", stat or "Average"))
+        metrics.append(_metric(sec, "m1", stat or "Average", own_stat=False))
     else:
         expr = sec.take("expression", expression)
         inner = sec.sub("metrics")

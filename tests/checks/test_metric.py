@@ -82,7 +82,7 @@ def test_the_unfinished_period_is_not_judged_and_a_floor_is_crossed_below(cloud)
     end = minute_end()
     dims = {"Channel": "main-stage"}
     put(client, "IngestVideoBitrate", 3000, end - 90, "AWS/IVS", dims)
-    put(client, "IngestVideoBitrate", 10, time.time() - 1, "AWS/IVS", dims)   # this minute: not complete yet
+    put(client, "IngestVideoBitrate", 10, max(time.time(), end + 0.5), "AWS/IVS", dims)   # this minute: unfinished
     spec = ("{namespace: AWS/IVS, name: IngestVideoBitrate, dimensions: {Channel: main-stage}, "
             "below: {warn: 2000, critical: 1000}, unit: kbit/s}")
     run = round_of(board({"ingest": spec}))
