@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Optional
 
 from statusboard import __version__
 from statusboard.config import Board, default_config_path
+from statusboard.cli_history import add_parser as history_parser
 from statusboard.errors import ConfigError, StatusboardError
 from statusboard.text import printable
 
@@ -69,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="show what the running board shows",
                             description="Print the running board's state file: every pixel, its state and detail.")
     status.add_argument("--json", action="store_true", help="print the state file as it is")
+    history_parser(sub)
     return parser
 
 
@@ -211,9 +213,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     if getattr(args, "config", None) is None:
         args.config = default_config_path()
     try:
+        from statusboard.cli_history import cmd_history
         from statusboard.cli_status import cmd_reload, cmd_status
         commands = {"run": cmd_run, "check": cmd_check, "status": cmd_status, "demo": cmd_demo, "push": cmd_push,
-                    "reload": cmd_reload}
+                    "reload": cmd_reload, "history": cmd_history}
         return commands[args.command](args)
     except ConfigError as exc:
         count = len(exc.problems)

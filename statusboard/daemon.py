@@ -16,7 +16,8 @@ from statusboard.config import Board
 from statusboard.controls import Controls
 from statusboard.display.base import Display, Frame
 from statusboard.errors import ConfigError, DisplayError, Problem
-from statusboard.files import Files
+from statusboard.files import Files, state_dir
+from statusboard.history import NAME as HISTORY_NAME, History
 from statusboard.kinds import KINDS
 from statusboard.kinds.kind import Kind
 from statusboard.notify import Notifier
@@ -27,6 +28,7 @@ from statusboard.runtime import OpenDisplay, Runtime
 from statusboard.table import Status
 from statusboard.vocabulary import STALE
 from statusboard.waker import Waker
+from statusboard.web.output import WebOut
 from statusboard.workers import WorkerPool
 from statusboard.writer import StateWriter
 
@@ -69,12 +71,31 @@ class Runner:
         self.last_frame: Optional[Frame] = None
         self.last_reload: Optional[Dict[str, Any]] = None
         self.reloads = 0
+        self.refused = 0
         self.failed = False   # set when the board stopped because a part of it died
         self.files = Files(keep)
         self.writer = StateWriter(self.files, clock)
+        self.history = self._history(keep)
+        self.web = WebOut(self.history.path if self.history is not None else None, self.counters,
+                          lambda: brightness_at(self.board, self.clock(), self.controls.snapshot()),
+                          {key: tuple(kind.states) for key, kind in kinds.items()}, clock)
         self.outputs: List[Output] = [StateFile(self.writer, clock()), KeptObservations(self.writer),
-                                      MqttOut(lambda: self.runtime.mqtt), SystemdStatus(self.notifier)]
+                                      MqttOut(lambda: self.runtime.mqtt), SystemdStatus(self.notifier), self.web]
+        if self.history is not None:
+            self.outputs.append(self.history)
         self._drawn_from: Optional[Tuple[Any, ...]] = None
+
+    def _history(self, keep: bool) -> Optional[History]:
+        """The history of changes, in the state directory, when the board keeps files and its config wants it."""
+        where = state_dir() if keep and self.board.history.enabled else None
+        if where is None:
+            return None
+        return History(where / HISTORY_NAME, self.board.history.keep, self.clock)
+
+    def counters(self) -> Dict[str, float]:
+        """The board's own counts, for /metrics."""
+        return {"reloads": float(self.reloads), "reloads_refused": float(self.refused),
+                "workers_busy": float(self.pool.busy()), "missed_rounds": float(self.pool.missed)}
 
     @property
     def board(self) -> Board:
@@ -186,6 +207,10 @@ class Runner:
             self.runtime.stop()
             self.pool.stop()
             self.writer.keep(self.board, self.table.latest(), force=True)
+            self.web.close()
+            if self.history is not None:
+                self.history.update(self.snapshot(self.table.snapshot(time.monotonic())))
+                self.history.close()
             self.waker.close()
 
     def _gather(self) -> None:
@@ -273,6 +298,7 @@ class Runner:
         for problem in problems:
             log.error("reload: %s", problem)
         log.error("reload refused: still running on the config loaded before")
+        self.refused += 1
         self.last_reload = {"n": self.reloads, "at": iso(self.clock()), "ok": False, "problems": problems}
         statuses = self.table.snapshot(time.monotonic())
         self.notifier.ready(status_line(self._send(statuses, force=True)))

@@ -95,6 +95,7 @@ class Observation:
     observed_at: float
     mono: Optional[float] = field(default=None)
     reading: Optional[Reading] = field(default=None)
+    took: Optional[float] = field(default=None)   # seconds the check took (its batch's, for a batched kind)
 
     def __post_init__(self) -> None:
         # Details carry server bytes and error text: no escape sequence reaches a terminal or the journal.

@@ -6,7 +6,7 @@ import heapq
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from statusboard.kinds import KINDS
@@ -107,6 +107,8 @@ class Scheduler:
             now = self.clock()
             results = [Observation.of(t.name, UNKNOWN, f"the check itself failed: {type(exc).__name__}: {exc}", now,
                                       BOARD_STATES) for t in job.targets]
+        took = time.monotonic() - started
+        results = [replace(obs, took=took) if obs.took is None else obs for obs in results]
         try:
             if not self._stop.is_set():
                 for obs in results:

@@ -28,6 +28,7 @@ class WorkerPool:
         self._late: Set[str] = set()   # jobs that came due while still running: run again when they end
         self.starved_at: Optional[float] = None   # time.monotonic() of the last wait longer than an interval
         self.starved_wait = 0.0
+        self.missed = 0   # times a job came due while its last run had not ended (a round it missed)
 
     def submit(self, call: Callable[[], None]) -> None:
         """Run call on a worker thread as soon as one is free."""
@@ -71,9 +72,15 @@ class WorkerPool:
         with self._lock:
             if name in self._in_flight:
                 self._late.add(name)
+                self.missed += 1
                 return False
             self._in_flight.add(name)
             return True
+
+    def busy(self) -> int:
+        """How many jobs are running (or waiting for a worker) now."""
+        with self._lock:
+            return len(self._in_flight)
 
     def release(self, name: str) -> bool:
         """A job ended; True when it came due again meanwhile (it stays claimed and should run again now)."""

@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Bottom to top: a room imports only rooms below it (and itself). Data flows up this list: config -> checks
 # (kinds, over net) -> the live table -> frames (render) -> the LEDs (display) and the outputs.
 ROOMS = ["text", "errors", "readfile", "vocabulary", "model", "config", "net", "kinds", "table", "controls",
-         "display", "render", "report", "files", "writer", "notify", "waker", "mqtt", "workers", "scheduler", "outputs",
-         "runtime", "daemon", "demo", "cli_status", "cli_push", "cli", "__main__"]
+         "display", "render", "report", "files", "writer", "notify", "waker", "mqtt", "workers", "scheduler", "history",
+         "outputs", "web", "runtime", "daemon", "demo", "cli_status", "cli_push", "cli_history", "cli", "__main__"]
 
 
 def modules() -> Dict[str, Path]:

@@ -17,6 +17,7 @@ from statusboard.config.display import DisplaySettings, parse_display
 from statusboard.config.mqtt import MqttSettings, parse_mqtt
 from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
+from statusboard.config.web import HistorySettings, WebSettings, parse_history, parse_web
 from statusboard.config.yamlsource import LDict, read_yaml
 from statusboard.errors import ConfigError, Problem
 from statusboard.model import DEFAULT_FAIL_AFTER, DEFAULT_INTERVAL, DEFAULT_TIMEOUT, STALE_INTERVALS, Target
@@ -43,6 +44,8 @@ class Board:
     aws: AwsSettings = AwsSettings()
     mqtt: Optional[MqttSettings] = None
     states: Mapping[str, StateInfo] = field(default_factory=lambda: dict(BOARD_STATES))
+    web: Optional[WebSettings] = None
+    history: HistorySettings = HistorySettings()
 
     @property
     def shape(self) -> Tuple[int, int]:
@@ -131,6 +134,8 @@ def _parse(text: str, path: str, kinds: Kinds) -> Board:
     if mqtt is not None and not _installed("paho.mqtt"):
         mqtt_section.report("the mqtt section needs paho-mqtt, which is not installed (sudo ./install.sh installs "
                             "it, or: pip install 'statusboard[mqtt]')")
+    web = parse_web(top.sub("web"), top.has("web"))
+    history = parse_history(top.sub("history"))
     targets = _targets(top.sub("targets"), defaults, display, kinds, states)
     given = {"mqtt": mqtt is not None}
     for target in targets:
@@ -140,7 +145,7 @@ def _parse(text: str, path: str, kinds: Kinds) -> Board:
     top.finish()
     if problems:
         raise ConfigError(problems)
-    return Board(path, display, targets, palette, concurrency, aws, mqtt, states)
+    return Board(path, display, targets, palette, concurrency, aws, mqtt, states, web, history)
 
 
 def _defaults(sec: Section) -> Dict[str, Any]:

@@ -49,6 +49,22 @@ def duration(value: Any) -> float:
     return seconds
 
 
+_SPAN = re.compile(r"(\d{1,9}(?:\.\d{1,6})?) {0,3}(s|m|h|d)?")
+_SPAN_UNIT = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+
+
+def span(value: Any) -> float:
+    """A span of time for history: `30d`, `24h`, `90m`, `45s` or bare seconds; above zero, at most 10 years."""
+    written = str(value).strip() if not isinstance(value, bool) else ""
+    match = _SPAN.fullmatch(written) if len(written) <= _DURATION_CHARS else None
+    if not match:
+        raise Invalid(f"expected a span of time like 30d, 24h or 90m, got '{printable(value, 40)}'")
+    seconds = float(match.group(1)) * _SPAN_UNIT[match.group(2)]
+    if not 0 < seconds <= 3650 * 86400:
+        raise Invalid(f"a span of time must be above zero and at most 3650d, got '{printable(value, 40)}'")
+    return seconds
+
+
 def duration_from(low: float) -> Callable[[Any], float]:
     """A duration parser that also refuses anything shorter than `low` seconds."""
     def parse(value: Any) -> float:

@@ -1,0 +1,198 @@
+"""The board's history: every change of a target's state (not every check) in SQLite, beside the kept
+observations, written by a thread of its own at most once a second, pruned on its own.
+
+A database that is corrupt, locked or on a full disk never stops the board: it says so in one line and goes on
+without history.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List, NamedTuple, Optional
+
+from statusboard.table import Status
+from statusboard.vocabulary import STALE
+
+log = logging.getLogger(__name__)
+
+NAME = "history.sqlite3"
+SPACING = 1.0        # seconds between two writes, however many changes come
+PRUNE_EVERY = 3600.0
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS changes (
+    target TEXT NOT NULL, kind TEXT NOT NULL, at REAL NOT NULL, state TEXT NOT NULL, detail TEXT NOT NULL,
+    took REAL
+);
+CREATE INDEX IF NOT EXISTS changes_by_target ON changes (target, at);
+CREATE INDEX IF NOT EXISTS changes_by_time ON changes (at);
+"""
+
+
+class Change(NamedTuple):
+    """One change of one target's state: when (wall clock, for people), to what, why, and how long the check
+    that saw it took."""
+
+    target: str
+    kind: str
+    at: float
+    state: str
+    detail: str
+    took: Optional[float]
+
+
+def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    """A connection to the history database (read-only: never creates or changes it)."""
+    if read_only:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2.0)
+    else:
+        db = sqlite3.connect(str(path), timeout=2.0)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")   # WAL: a power cut may lose the last second, never the file
+        db.executescript(SCHEMA)
+    return db
+
+
+def query(path: Path, target: Optional[str] = None, since: Optional[float] = None,
+          limit: int = 10000) -> List[Change]:
+    """Changes, oldest first: of one target or all, since a wall-clock time (at most `limit`, the newest)."""
+    db = connect(path, read_only=True)
+    try:
+        where, args = [], []   # type: List[str], List[Any]
+        if target is not None:
+            where.append("target = ?")
+            args.append(target)
+        if since is not None:
+            where.append("at >= ?")
+            args.append(since)
+        sql = ("SELECT target, kind, at, state, detail, took FROM changes"
+               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY at DESC, rowid DESC LIMIT ?")
+        rows = db.execute(sql, (*args, limit)).fetchall()
+    finally:
+        db.close()
+    return [Change(*row) for row in reversed(rows)]
+
+
+class History:
+    """Keeps each change of a target's state; an output of the main loop (update) with a writer thread."""
+
+    def __init__(self, path: Path, keep: float, clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self.keep = keep
+        self.clock = clock
+        self.broken: Optional[str] = None   # why history is off, once it is
+        self._last: Dict[str, str] = {}
+        self._pending: List[Change] = []
+        self._lock = threading.Lock()
+        self._due = threading.Event()
+        self._stop = threading.Event()
+        self._db: Optional[sqlite3.Connection] = None
+        self._pruned = -PRUNE_EVERY
+        self.writes = 0   # writes done (each one transaction)
+        self._writing = False
+        self._thread = threading.Thread(target=self._write_loop, name="history", daemon=True)
+        self._opened = threading.Event()
+        self._thread.start()
+        self._opened.wait(5.0)
+
+    def _open(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = connect(self.path)
+            rows = self._db.execute("SELECT target, state FROM changes c WHERE rowid = "
+                                    "(SELECT max(rowid) FROM changes WHERE target = c.target)").fetchall()
+            with self._lock:
+                self._last.update({t: s for t, s in rows if t not in self._last})
+        except (sqlite3.Error, OSError) as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: BaseException) -> None:
+        """Say once why history is off, and go on without it."""
+        if self.broken is None:
+            self.broken = f"{self.path}: {exc}"
+            log.warning("history: %s; the board goes on without history", self.broken)
+        with self._lock:
+            self._pending.clear()
+        if self._db is not None:
+            try:
+                self._db.close()
+            except sqlite3.Error:
+                pass
+            self._db = None
+
+    def update(self, snapshot: Any, force: bool = False) -> None:
+        """Queue the targets whose state changed since the last one kept (the main loop's output protocol)."""
+        if self.broken is not None:
+            return
+        latest = snapshot.latest
+        now = self.clock()
+        changes = []
+        with self._lock:
+            for target in snapshot.board.targets:
+                status: Status = snapshot.statuses.get(target.name)
+                if status is None or status.checked_at is None:
+                    continue   # waiting for its first check: nothing happened yet
+                obs = latest.get(target.name)
+                if obs is not None and obs.mono is None:
+                    continue   # kept from the last run, shown until checked again: not news
+                if self._last.get(target.name) == status.state:
+                    continue
+                self._last[target.name] = status.state
+                at = now if status.state == STALE else status.checked_at
+                took = obs.took if obs is not None and status.state != STALE else None
+                changes.append(Change(target.name, target.kind, at, status.state, status.detail, took))
+            self._pending.extend(changes)
+        if changes:
+            self._due.set()
+
+    def _write_loop(self) -> None:
+        self._open()
+        self._opened.set()
+        while not self._stop.is_set():
+            self._due.wait(PRUNE_EVERY)
+            if self._db is None:
+                return
+            self._write()
+            self._stop.wait(SPACING)   # at most one write a second, however many changes come
+        self._write()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _write(self) -> None:
+        with self._lock:
+            rows, self._pending = self._pending, []
+            self._due.clear()
+            self._writing = bool(rows)
+        if self._db is None:
+            return
+        try:
+            with self._db:
+                if rows:
+                    self._db.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?)", rows)
+                if time.monotonic() - self._pruned >= PRUNE_EVERY:
+                    self._db.execute("DELETE FROM changes WHERE at < ?", (self.clock() - self.keep,))
+                    self._pruned = time.monotonic()
+            self.writes += 1
+        except (sqlite3.Error, OSError) as exc:
+            self._fail(exc)
+        finally:
+            self._writing = False
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until what is pending now is written (within the spacing of writes)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and self._db is not None:
+            with self._lock:
+                if not self._pending and not self._writing:
+                    return
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        """Write what is pending and close the database."""
+        self._stop.set()
+        self._due.set()
+        self._thread.join(10.0)

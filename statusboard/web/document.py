@@ -1,0 +1,64 @@
+"""What the page and the API say of the board: the state file's document, with what the page draws (each
+pixel's colour as the LEDs show it, its letter, the age of its result), and its history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+from statusboard.display import light
+from statusboard.history import Change, query
+from statusboard.outputs import STATE_VERSION, Snapshot
+from statusboard.render import colour_of
+from statusboard.report import iso
+from statusboard.text import redact
+from statusboard.vocabulary import Severity
+
+DAY = 86400.0
+
+
+def hex_of(rgb: Any) -> str:
+    """#rrggbb."""
+    return "#%02x%02x%02x" % tuple(rgb)
+
+
+def state_document(snapshot: Snapshot) -> Dict[str, Any]:
+    """/api/state: the state file's document (its version and board; no process details), secrets redacted."""
+    doc = {"version": STATE_VERSION, **snapshot.document}
+    last = doc.get("last_reload")
+    if last and last.get("problems"):   # a refused config's problem may quote a URL with its password
+        doc["last_reload"] = {**last, "problems": [redact(p) for p in last["problems"]]}
+    return doc
+
+
+def page_document(snapshot: Snapshot, brightness: float, now: float) -> Dict[str, Any]:
+    """What the page draws: the state document, and per pixel its colour as the LEDs show it at this brightness,
+    its letter, and the age of its result in seconds (on the board's clock, as it sends it)."""
+    board = snapshot.board
+    doc = state_document(snapshot)
+    width, height = board.shape
+    targets = []
+    for item in doc["targets"]:
+        status = snapshot.statuses[item["name"]]
+        info = board.states.get(status.state)
+        targets.append({**item, "seen": hex_of(light.seen(colour_of(board, status), brightness)),
+                        "letter": info.letter if info else "?",
+                        "blinks": status.severity == Severity.TRANSITIONAL,
+                        "age": None if status.checked_at is None else max(0.0, now - status.checked_at)})
+    states = {name: {"seen": hex_of(light.seen(board.colour(name), brightness)), "letter": info.letter,
+                     "severity": info.severity.value} for name, info in board.states.items()}
+    return {**doc, "targets": targets, "width": width, "height": height, "brightness": brightness,
+            "states": states, "served_at": iso(now)}
+
+
+def history_document(path: Optional[Path], target: Optional[str], since: float) -> Dict[str, Any]:
+    """/api/history: the changes since a wall-clock time (of one target, or all), oldest first."""
+    if path is None or not path.exists():
+        return {"changes": [], "note": "no history is kept"}
+    return {"changes": [change_document(c) for c in query(path, target, since)]}
+
+
+def change_document(change: Change) -> Dict[str, Any]:
+    """One change for the API."""
+    return {"target": change.target, "kind": change.kind, "at": iso(change.at), "at_unix": change.at,
+            "state": change.state, "detail": change.detail, "took": change.took}

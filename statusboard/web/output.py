@@ -1,0 +1,102 @@
+"""The web page as an output of the main loop: it starts the server when the board has a `web:` section, moves
+it when a reload changes the address, and pushes each new snapshot to the page's event streams."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from statusboard.config.values import Invalid, span
+from statusboard.config.web import WebSettings
+from statusboard.outputs import Snapshot
+from statusboard.web.document import DAY, history_document, page_document, state_document
+from statusboard.web.metrics import BoardCollector, Counters, exposition
+from statusboard.web.server import WebServer, json_answer
+
+log = logging.getLogger(__name__)
+
+
+def since_of(asked: Dict[str, List[str]], now: float) -> float:
+    """The wall-clock start of a history query: `since` in seconds, or with a unit (90m, 24h, 7d); else 24 h."""
+    try:
+        return now - span((asked.get("since") or ["24h"])[0])
+    except Invalid:
+        return now - DAY
+
+
+class WebOut:
+    """The board's page, API and metrics, on the address its config names (none without a `web:` section)."""
+
+    def __init__(self, history_path: Optional[Path], counters: Counters, brightness: Callable[[], float],
+                 kind_states: Dict[str, Any], clock: Callable[[], float] = time.time) -> None:
+        self.history_path = history_path
+        self.brightness = brightness
+        self.clock = clock
+        self.server: Optional[WebServer] = None
+        self.settings: Optional[WebSettings] = None
+        self.snapshot: Optional[Snapshot] = None
+        self._sent: Optional[Tuple[Any, ...]] = None
+        self.collector = BoardCollector(lambda: self.snapshot, counters, kind_states)
+
+    def update(self, snapshot: Snapshot, force: bool = False) -> None:
+        """Serve where the config says; push the board's document when it changed."""
+        self.snapshot = snapshot
+        if snapshot.board.web != self.settings:
+            self._move(snapshot.board.web)
+        if self.server is None:
+            return
+        key = (snapshot.key, self.brightness())
+        if force or key != self._sent:
+            self._sent = key
+            doc = page_document(snapshot, key[1], self.clock())
+            self.server.publish(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode())
+
+    def _move(self, settings: Optional[WebSettings]) -> None:
+        self.close()
+        self.settings = settings
+        if settings is None:
+            return
+        server = WebServer(settings.host, settings.port, self.routes())
+        try:
+            server.start()
+        except OSError as exc:
+            log.error("web: cannot listen on %s: %s; the board goes on without its page", settings.listen,
+                      exc.strerror or exc)
+            return
+        self.server = server
+        self._sent = None
+        log.info("web: the board's page is at http://%s/", settings.listen)
+
+    def routes(self) -> Dict[str, Any]:
+        """The API's paths and what answers them."""
+        def state(_asked: Dict[str, List[str]]) -> Tuple[int, str, bytes]:
+            if self.snapshot is None:
+                return json_answer({"error": "starting"}, 503)
+            return json_answer(state_document(self.snapshot))
+
+        def history(asked: Dict[str, List[str]]) -> Tuple[int, str, bytes]:
+            target = (asked.get("target") or [None])[0]
+            try:
+                return json_answer(history_document(self.history_path, target, since_of(asked, self.clock())))
+            except Exception as exc:  # noqa: BLE001 - a broken database is said, never a crash
+                return json_answer({"changes": [], "note": f"history cannot be read: {exc}"}, 503)
+
+        def metrics(_asked: Dict[str, List[str]]) -> Tuple[int, str, bytes]:
+            kind, body = exposition(self.collector)
+            return 200, kind, body
+
+        return {"/api/state": state, "/api/history": history, "/metrics": metrics}
+
+    @property
+    def port(self) -> Optional[int]:
+        """The port served (the one the system chose, for port 0)."""
+        return self.server.port if self.server is not None else None
+
+    def close(self) -> None:
+        """Stop serving."""
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
