@@ -92,7 +92,6 @@ class History:
         self._db: Optional[sqlite3.Connection] = None
         self._pruned = -PRUNE_EVERY
         self.writes = 0   # writes done (each one transaction)
-        self._writing = False
         self._thread = threading.Thread(target=self._write_loop, name="history", daemon=True)
         self._opened = threading.Event()
         self._thread.start()
@@ -166,7 +165,6 @@ class History:
         with self._lock:
             rows, self._pending = self._pending, []
             self._due.clear()
-            self._writing = bool(rows)
         if self._db is None:
             return
         try:
@@ -179,17 +177,7 @@ class History:
             self.writes += 1
         except (sqlite3.Error, OSError) as exc:
             self._fail(exc)
-        finally:
-            self._writing = False
 
-    def flush(self, timeout: float = 5.0) -> None:
-        """Wait until what is pending now is written (within the spacing of writes)."""
-        end = time.monotonic() + timeout
-        while time.monotonic() < end and self._db is not None:
-            with self._lock:
-                if not self._pending and not self._writing:
-                    return
-            time.sleep(0.05)
 
     def close(self) -> None:
         """Write what is pending and close the database."""

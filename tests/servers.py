@@ -431,3 +431,35 @@ class DrippingTLS(Acceptor):
     def __exit__(self, *exc: Any) -> None:
         self.stopped.set()
         self.listener.close()
+
+
+class Switch(ThreadingHTTPServer):
+    """An endpoint on 127.0.0.1 that answers `status` with `body`, both set by the test as it runs."""
+
+    daemon_threads = True
+
+    def __init__(self, status: int = 200, body: bytes = b"ok") -> None:
+        self.status, self.body = status, body
+        owner = self
+
+        class Answer(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - the http.server name
+                status, body = owner.status, owner.body
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        super().__init__(("127.0.0.1", 0), Answer)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/"
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()

@@ -100,8 +100,10 @@ class WebServer:
         async def close() -> None:
             if self._server is not None:
                 self._server.close()
-            for task in [t for t in asyncio.all_tasks(self._loop) if t is not asyncio.current_task()]:
+            tasks = [t for t in asyncio.all_tasks(self._loop) if t is not asyncio.current_task()]
+            for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)   # each closes its connection
         if self._thread.is_alive():
             asyncio.run_coroutine_threadsafe(close(), self._loop).result(5.0)
             self._loop.call_soon_threadsafe(self._loop.stop)

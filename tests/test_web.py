@@ -1,0 +1,238 @@
+"""The board's web page, API, event stream and /metrics, served by a running board on 127.0.0.1: read-only,
+live within a second, no secret shown, bounded against hostile clients, and scraped by a real Prometheus."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from typing import List, Optional, Tuple
+
+import pytest
+import requests
+
+from statusboard.daemon import Runner
+from statusboard.demo.stores import free_port
+from statusboard.display.fake import FakeDisplay
+from statusboard.kinds import parse
+from tests import prometheus as prom
+from tests.conftest import wait_for
+from tests.servers import Switch
+
+
+def board_text(port: int, *targets: str, interval: str = "0.3s") -> str:
+    return "\n".join([f"web: {{listen: 127.0.0.1:{port}}}",
+                      f"defaults: {{interval: {interval}, timeout: {interval}, fail_after: 1}}", "targets:"]
+                     + [f"  {t}" for t in targets]) + "\n"
+
+
+class Running:
+    """A board with a web section, in a thread, for a with block; `url` is its page."""
+
+    def __init__(self, *targets: str, interval: str = "0.3s") -> None:
+        self.port = free_port()
+        board = parse(board_text(self.port, *targets, interval=interval), "board.yaml")
+        self.runner = Runner(board, FakeDisplay(board.display), keep=True)
+        self.thread = threading.Thread(target=self.runner.run, daemon=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "Running":
+        self.thread.start()
+        wait_for(lambda: self.runner.web.server is not None, what="the page served")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.runner.stop()
+        self.thread.join(15)
+        assert not self.thread.is_alive()
+
+    def state(self, name: str) -> str:
+        return self.runner.table.status(name, time.monotonic()).state
+
+
+class Events:
+    """A Server-Sent Events client on a plain socket: every document received, with when it came."""
+
+    def __init__(self, url: str) -> None:
+        host, port = url.split("//")[1].split(":")
+        self.sock = socket.create_connection((host, int(port)), timeout=10)
+        self.sock.sendall(b"GET /events HTTP/1.1\r\nHost: board\r\nAccept: text/event-stream\r\n\r\n")
+        self.docs: List[Tuple[float, dict]] = []
+        self.head = b""
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        buffer = b""
+        try:
+            while True:
+                data = self.sock.recv(65536)
+                if not data:
+                    return
+                buffer += data
+                if not self.head and b"\r\n\r\n" in buffer:
+                    self.head, buffer = buffer.split(b"\r\n\r\n", 1)
+                while b"\n\n" in buffer:
+                    event, buffer = buffer.split(b"\n\n", 1)
+                    if event.startswith(b"data: "):
+                        self.docs.append((time.monotonic(), json.loads(event[6:])))
+        except OSError:
+            return
+
+    def first_with(self, name: str, state: str) -> Optional[float]:
+        for at, doc in self.docs:
+            if any(t["name"] == name and t["state"] == state for t in doc.get("targets", [])):
+                return at
+        return None
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_the_page_and_its_api_are_served_read_only():
+    site = Switch(200)
+    try:
+        with Running(f"site: {{pixel: [0, 0], http: '{site.url}'}}", "gone: {pixel: [1, 0], http: "
+                     "'http://127.0.0.1:1/'}") as board:
+            wait_for(lambda: board.state("gone") == "down" and board.state("site") == "up", what="both checked")
+            page = requests.get(board.url + "/", timeout=5)
+            assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+            csp = page.headers["Content-Security-Policy"]
+            assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "default-src 'none'" in csp
+            assert '<script src="/static/app.js"' in page.text and "<script>" not in page.text, "no inline script"
+            assert requests.get(board.url + "/static/app.js", timeout=5).status_code == 200
+            state = wait_for(lambda: (lambda d: d if len(d.get("targets", [])) == 2 and all(
+                t["checked_at"] for t in d["targets"]) else None)(requests.get(board.url + "/api/state",
+                                                                               timeout=5).json()), what="state")
+            assert state["version"] == 2
+            assert {t["name"]: t["state"] for t in state["targets"]} == {"site": "up", "gone": "down"}
+            for method in ("POST", "PUT", "DELETE"):
+                assert requests.request(method, board.url + "/api/state", timeout=5).status_code == 405
+            assert requests.get(board.url + "/nothing-here", timeout=5).status_code == 404
+            history = wait_for(lambda: requests.get(board.url + "/api/history?target=gone&since=1h",
+                                                    timeout=5).json()["changes"], what="history")
+            assert history[0]["state"] == "down" and history[0]["target"] == "gone"
+    finally:
+        site.stop()
+
+
+def test_a_change_reaches_the_event_stream_within_a_second():
+    site = Switch(200)
+    try:
+        with Running(f"site: {{pixel: [0, 0], http: '{site.url}'}}") as board:
+            wait_for(lambda: board.state("site") == "up", what="up")
+            events = Events(board.url)
+            try:
+                wait_for(lambda: events.first_with("site", "up"), what="the first document")
+                assert b"text/event-stream" in events.head
+                for status, state in ((503, "down"), (200, "up"), (503, "down")):
+                    events.docs.clear()
+                    site.status = status
+                    wait_for(lambda: board.state("site") == state, what=state)
+                    seen_on_board = time.monotonic()
+                    came = wait_for(lambda: events.first_with("site", state), timeout=5, what=f"{state} streamed")
+                    assert came - seen_on_board < 1.0, f"{came - seen_on_board:.2f} s after the board showed it"
+            finally:
+                events.close()
+    finally:
+        site.stop()
+
+
+def test_no_secret_reaches_the_page_the_api_or_the_metrics():
+    site = Switch(503)
+    secret = "s3cret-Pa55"
+    try:
+        url = site.url.replace("http://", f"http://admin:{secret}@")
+        with Running(f"site: {{pixel: [0, 0], http: '{url}'}}") as board:
+            wait_for(lambda: board.state("site") == "down", what="checked")
+            events = Events(board.url)
+            try:
+                wait_for(lambda: events.docs, what="a document")
+                said = [requests.get(board.url + path, timeout=5).text for path in
+                        ("/api/state", "/metrics", "/api/history?since=1h", "/")] + [json.dumps(events.docs)]
+            finally:
+                events.close()
+        assert all(secret not in text for text in said)
+    finally:
+        site.stop()
+
+
+def rss_kb() -> int:
+    with open("/proc/self/status") as status:
+        return int(next(line for line in status if line.startswith("VmRSS:")).split()[1])
+
+
+def test_idle_slow_and_never_reading_clients_do_not_hold_up_the_board():
+    site = Switch(200)
+    opened: List[socket.socket] = []
+    try:
+        with Running(f"site: {{pixel: [0, 0], http: '{site.url}'}}", interval="0.2s") as board:
+            wait_for(lambda: board.state("site") == "up", what="up")
+            host, port = "127.0.0.1", board.port
+            before = rss_kb()
+            for _ in range(200):                      # idle: connect, say nothing
+                opened.append(socket.create_connection((host, port), timeout=5))
+            for _ in range(50):                       # event streams that never read
+                sock = socket.socket()
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                sock.connect((host, port))
+                sock.sendall(b"GET /events HTTP/1.1\r\nHost: board\r\n\r\n")
+                opened.append(sock)
+            slow = socket.create_connection((host, port), timeout=5)   # one byte a second
+            opened.append(slow)
+            stop = threading.Event()
+
+            def drip() -> None:
+                for byte in b"GET /api/state HTTP/1.1\r\nHost: board\r\n\r\n":
+                    if stop.wait(1.0):
+                        return
+                    try:
+                        slow.send(bytes([byte]))
+                    except OSError:
+                        return
+            threading.Thread(target=drip, daemon=True).start()
+            checked = board.runner.table.latest()["site"].mono
+            for flip in range(12):                    # documents pile up for the clients that never read
+                site.status = 503 if flip % 2 == 0 else 200
+                time.sleep(0.25)
+            latest = board.runner.table.latest()["site"].mono
+            assert latest - checked > 2.0, "the board kept checking on time"
+            started = time.monotonic()
+            answer = requests.get(board.url + "/api/state", timeout=5)
+            assert answer.status_code == 200 and time.monotonic() - started < 2.0, "a person is still served"
+            grew = (rss_kb() - before) / 1024
+            assert grew < 20, f"memory grew {grew:.1f} MB"
+            assert board.runner.web.server.clients <= 256
+            stop.set()
+    finally:
+        for sock in opened:
+            sock.close()
+        site.stop()
+
+
+def test_metrics_are_scraped_and_queried_back_by_a_real_prometheus(tmp_path):
+    if prom.why_not():
+        pytest.skip(prom.why_not())
+    site = Switch(200)
+    try:
+        with Running(f"site: {{pixel: [0, 0], http: '{site.url}'}}",
+                     "gone: {pixel: [1, 0], http: 'http://127.0.0.1:1/'}") as board:
+            wait_for(lambda: board.state("gone") == "down", what="checked")
+            server = prom.Prometheus.__new__(prom.Prometheus)
+            from statusboard.demo.stores import start_prometheus, stop_process
+            server.proc, server.url = start_prometheus(tmp_path, board.port, job="statusboard")
+            try:
+                up = wait_for(lambda: server.value('statusboard_target_up{target="site"}'), timeout=30,
+                              what="a scrape")
+                assert up[0]["value"][1] == "1" and up[0]["metric"]["kind"] == "http"
+                down = server.value('statusboard_target_state{target="gone", state="down"}')
+                assert down[0]["value"][1] == "1"
+                assert server.value('statusboard_target_state{target="gone", state="up"}')[0]["value"][1] == "0"
+                took = server.value('statusboard_target_check_duration_seconds{target="site"}')
+                assert 0 <= float(took[0]["value"][1]) < 1
+                assert server.value("statusboard_reloads_total")[0]["value"][1] == "0"
+                assert server.value("statusboard_check_workers_busy"), "the board's own"
+            finally:
+                stop_process(server.proc)
+    finally:
+        site.stop()
