@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # System tools the tests use: ip (network namespaces), setpriv, openssl (a self-signed certificate),
 # Xvfb and Tk (the window display), debootstrap and systemd-nspawn (the appliance booted in a container),
 # Mosquitto (the MQTT broker the MQTT tests start), iputils' ping (a system ping flooding beside the board's),
-# Prometheus and InfluxDB (below). The benches compare against fping and blackbox_exporter where they are installed (not
+# Chromium and its driver (the web page's tests, headless), Prometheus and InfluxDB (below). The benches compare against fping and blackbox_exporter where they are installed (not
 # needed by the tests): sudo apt install fping prometheus-blackbox-exporter
 need=()
 command -v Xvfb >/dev/null || need+=(xvfb)
@@ -32,17 +32,19 @@ if [ ${#need[@]} -gt 0 ]; then
     fi
 fi
 # A real Prometheus and InfluxDB for the prometheus: and influxdb: kinds' tests (each test starts its own on
-# 127.0.0.1), without what Debian recommends beside them.
+# 127.0.0.1), and Chromium with its driver for the page's tests (headless), without what Debian recommends.
 servers=()
 command -v prometheus >/dev/null || servers+=(prometheus)
 command -v influxd >/dev/null || servers+=(influxdb)
+[ -x /usr/bin/chromium ] || servers+=(chromium)
+[ -x /usr/bin/chromedriver ] || servers+=(chromium-driver)
 if [ ${#servers[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
         echo "tests/run.sh: installing ${servers[*]}"
         [ ${#need[@]} -gt 0 ] || apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${servers[@]}" >/dev/null
     else
-        echo "tests/run.sh: ${servers[*]} missing; their kinds' tests will be skipped" >&2
+        echo "tests/run.sh: ${servers[*]} missing; the tests that need them will be skipped" >&2
     fi
 fi
 

@@ -29,35 +29,56 @@ function ageNow(target) {
   return target.age + (performance.now() - received) / 1000;
 }
 
-function draw() {
-  const board = document.getElementById("board");
+let grid = "";               // the shape the cells were made for
+const cellAt = new Map();   // "x,y" -> its button, made once per shape and updated in place
+const targetAt = new Map(); // "x,y" -> the target there now
+
+function makeGrid(board) {
   board.style.gridTemplateColumns = `repeat(${doc.width}, 1fr)`;
-  const byPixel = new Map(doc.targets.map((t) => [`${t.pixel[0]},${t.pixel[1]}`, t]));
-  const cells = [];
+  cellAt.clear();
+  const made = [];
   for (let y = 0; y < doc.height; y++) {
     for (let x = 0; x < doc.width; x++) {
-      const t = byPixel.get(`${x},${y}`);
-      const cell = el("button", t ? "pixel" : "pixel empty");
+      const key = `${x},${y}`;
+      const cell = el("button", "pixel empty");
       cell.type = "button";
-      if (t) {
-        cell.style.backgroundColor = t.seen;
-        cell.textContent = t.letter;
-        cell.title = `${t.name}: ${t.state}: ${t.detail}`;
-        cell.setAttribute("aria-label", `${t.name}: ${t.state}`);
-        cell.dataset.target = t.name;
-        cell.dataset.state = t.state;
-        if (t.blinks) cell.classList.add("blinks");
-        if (t.name === selected) cell.classList.add("selected");
-        cell.addEventListener("click", () => select(t.name));
-        cell.addEventListener("mouseenter", () => select(t.name));
-      } else {
-        cell.disabled = true;
-        cell.setAttribute("aria-label", `no target at ${x},${y}`);
-      }
-      cells.push(cell);
+      cell.addEventListener("click", () => { const t = targetAt.get(key); if (t) select(t.name); });
+      cell.addEventListener("mouseenter", () => { const t = targetAt.get(key); if (t) select(t.name); });
+      cellAt.set(key, cell);
+      made.push(cell);
     }
   }
-  board.replaceChildren(...cells);
+  board.replaceChildren(...made);
+  grid = `${doc.width}x${doc.height}`;
+}
+
+function draw() {
+  const board = document.getElementById("board");
+  if (grid !== `${doc.width}x${doc.height}`) makeGrid(board);
+  targetAt.clear();
+  for (const t of doc.targets) targetAt.set(`${t.pixel[0]},${t.pixel[1]}`, t);
+  for (const [key, cell] of cellAt) {
+    const t = targetAt.get(key);
+    if (t) {
+      cell.className = "pixel" + (t.blinks ? " blinks" : "") + (t.name === selected ? " selected" : "");
+      cell.style.backgroundColor = t.seen;
+      cell.textContent = t.letter;
+      cell.title = `${t.name}: ${t.state}: ${t.detail}`;
+      cell.setAttribute("aria-label", `${t.name}: ${t.state}`);
+      cell.dataset.target = t.name;
+      cell.dataset.state = t.state;
+      cell.disabled = false;
+    } else {
+      cell.className = "pixel empty";
+      cell.style.backgroundColor = "";
+      cell.textContent = "";
+      cell.title = "";
+      cell.setAttribute("aria-label", `no target at ${key}`);
+      delete cell.dataset.target;
+      delete cell.dataset.state;
+      cell.disabled = true;
+    }
+  }
 
   const rows = doc.targets.map((t) => {
     const row = el("tr");
