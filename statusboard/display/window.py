@@ -2,7 +2,9 @@
 
 It reuses the real geometry (layout, rotation, brightness) and replaces only the output step. Tk runs in a
 thread of its own; show() hands frames over through a queue. Hovering a LED tells its target, state, detail
-and the age of its observation; closing the window stops the board.
+and the age of its observation; closing the window stops the board. The window is never wider than its
+screen: the legend's details end with an ellipsis where they would not fit (the full text on hover), and
+the window can be resized.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ LED = 30           # LED diameter
 BOARD = "#161616"
 OFF_LED = "#202020"   # an unlit LED: darker than any lit one, dim grey (unknown) included
 POLL_MS = 40
+MARGIN = 48        # pixels kept free beside the window on the screen
+MIN_DETAIL = 12    # characters of detail shown however narrow the window
 
 
 def led_colour(rgb: RGB, brightness: float) -> RGB:
@@ -36,6 +40,11 @@ def led_colour(rgb: RGB, brightness: float) -> RGB:
 def hex_colour(rgb: RGB) -> str:
     """#rrggbb."""
     return "#%02x%02x%02x" % rgb
+
+
+def fit(text: str, chars: int) -> str:
+    """Text cut to at most `chars` characters, ending with an ellipsis when cut."""
+    return text if len(text) <= chars else text[:max(chars - 1, 0)] + "…"
 
 
 class WindowDisplay:
@@ -64,6 +73,7 @@ class WindowDisplay:
     def _tk_main(self) -> None:
         try:
             import tkinter
+            import tkinter.font
         except ImportError:
             self._error = "Tk is not installed (apt install python3-tk): use --display terminal"
             self._ready.set()
@@ -76,6 +86,10 @@ class WindowDisplay:
             return
         root.title(self.title)
         root.configure(background="#0c0c0c")
+        root.resizable(True, True)
+        self.screen_width = root.winfo_screenwidth()
+        root.maxsize(self.screen_width, root.winfo_screenheight())
+        root.columnconfigure(1, weight=1)
         width, height = physical_shape(self.settings.layout)
         canvas = tkinter.Canvas(root, width=width * CELL + 24, height=height * CELL + 24, background="#0c0c0c",
                                 highlightthickness=0)
@@ -89,12 +103,16 @@ class WindowDisplay:
         legend = tkinter.Label(root, justify="left", anchor="nw", font="TkFixedFont", foreground="#dddddd",
                                background="#0c0c0c")
         legend.grid(row=0, column=1, padx=8, pady=8, sticky="nw")
-        tip = tkinter.Label(root, anchor="w", font=("TkDefaultFont", 10), foreground="#ffffff",
-                            background="#0c0c0c")
+        tip = tkinter.Label(root, anchor="w", justify="left", font=("TkDefaultFont", 10), foreground="#ffffff",
+                            background="#0c0c0c", wraplength=self.screen_width - MARGIN)
         tip.grid(row=1, column=0, columnspan=2, padx=8, pady=(0, 8), sticky="we")
         self.root, self.canvas, self.legend, self.tip = root, canvas, legend, tip
+        self.char_width = tkinter.font.nametofont("TkFixedFont").measure("0") or 8
+        self.board_width = width * CELL + 24 + 16
         self._entries: Dict[Tuple[int, int], LegendEntry] = {}
+        self._user_width: Optional[int] = None   # the width the person gave the window, once they resize it
         canvas.bind("<Motion>", self._hover)
+        root.bind("<Configure>", self._resized)
         root.protocol("WM_DELETE_WINDOW", self._close_clicked)
         self._ready.set()
         root.after(POLL_MS, self._poll)
@@ -133,9 +151,33 @@ class WindowDisplay:
                 if shown != (0, 0, 0):
                     self.canvas.itemconfigure(self.leds[to_physical(x, y, layout, rotation)], fill=hex_colour(shown))
         self._entries = {to_physical(e.x, e.y, layout, rotation): e for e in frame.legend}
-        lines = [f"[{e.x},{e.y}] {e.name:<14} {e.state:<12} {e.detail}" for e in frame.legend]
-        self.legend.configure(text="\n".join(lines))
         self.shown = frame
+        self._write_legend()
+
+    def _write_legend(self) -> None:
+        """The legend, each detail cut to what fits beside the board in the window (or the screen) with an
+        ellipsis; hovering its LED shows it whole."""
+        frame = self.shown
+        if frame is None:
+            return
+        room = (self._user_width or self.screen_width - MARGIN) - self.board_width - 16
+        chars = max(room // self.char_width, 0)
+        lines = []
+        for e in frame.legend:
+            head = f"[{e.x},{e.y}] {e.name:<14} {e.state:<12} "
+            lines.append(head + fit(e.detail, max(chars - len(head), MIN_DETAIL)))
+        self.legend.configure(text="\n".join(lines))
+
+    def _resized(self, event: Any) -> None:
+        """A window given a width other than the one it asks for (a person resized it): fit the legend to it."""
+        if event.widget is not self.root:
+            return
+        chosen = event.width if event.width != self.root.winfo_reqwidth() else None
+        if chosen == self._user_width:
+            return
+        self._user_width = chosen
+        self.tip.configure(wraplength=max((chosen or self.screen_width - MARGIN) - 16, 100))
+        self._write_legend()
 
     def _hover(self, event: Any) -> None:
         px, py = (event.x - 12) // CELL, (event.y - 12) // CELL
@@ -146,7 +188,7 @@ class WindowDisplay:
         age = "never checked"
         if entry.checked_at is not None:
             age = f"checked {max(0.0, time.time() - entry.checked_at):.0f} s ago"
-        self.tip.configure(text=f"{entry.name}: {entry.state}: {entry.detail} ({age})")
+        self.tip.configure(text=f"{entry.name}: {entry.state}: {entry.detail} ({age})")   # the whole detail
 
     def _close_clicked(self) -> None:
         if self.on_close is not None:

@@ -135,3 +135,38 @@ def test_closing_the_window_stops_the_board(window, web, tmp_path, recorded):
     display.in_window(lambda: display.root.tk.eval(display.root.protocol("WM_DELETE_WINDOW")))
     thread.join(timeout=5)
     assert not thread.is_alive(), "closing the window stopped the board"
+
+
+def test_the_window_fits_its_screen_and_can_be_resized(window):
+    """A 1024-pixel screen and details of 400 characters: the window stays on the screen, each detail ends with
+    an ellipsis, hovering its LED shows it whole, and a narrower window cuts the details shorter."""
+    settings = DisplaySettings(layout="hat")
+    display = window(settings)
+    long = "HTTP 503 in 12 ms: " + "the upstream said why at great length " * 10
+    legend = tuple(LegendEntry(i, 0, f"target-{i}", "down", long, (255, 0, 0), letter="D") for i in range(8))
+    settle(display, lit(settings.shape, {(i, 0): (255, 0, 0) for i in range(8)}, legend=legend))
+
+    def measure():
+        display.root.update_idletasks()
+        return display.root.winfo_width(), display.root.winfo_reqwidth(), display.legend.cget("text")
+    width, asked, text = display.in_window(measure)
+    assert max(width, asked) <= 1024, f"the window asks for {asked} px on a 1024-pixel screen"
+    lines = text.splitlines()
+    assert len(lines) == 8 and all(line.endswith("…") for line in lines), "cut with an ellipsis"
+    assert display.in_window(lambda: display.root.resizable()) == (True, True)
+
+    def hover():
+        x, y = to_physical(3, 0, "hat", 0)
+        display.canvas.event_generate("<Motion>", x=12 + x * 44 + 22, y=12 + y * 44 + 22)
+        display.root.update()
+        return display.tip.cget("text")
+    assert long in display.in_window(hover), "the whole detail on hover"
+
+    def narrow():
+        display.root.geometry("640x480")
+        display.root.update()
+        return display.root.winfo_width(), display.legend.cget("text")
+    width, text = wait_for(lambda: (lambda got: got if got[0] == 640 else None)(display.in_window(narrow)),
+                           what="the window resized")
+    shorter = text.splitlines()
+    assert all(len(a) < len(b) for a, b in zip(shorter, lines)), "a narrower window cuts the details shorter"
