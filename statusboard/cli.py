@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="the board's shape: hat (8x8, the default); hd (16x16) and mini (17x7) fill every pixel")
     demo.add_argument("--seconds", type=float, help="stop after this many seconds")
     demo.add_argument("--record", metavar="FILE", help="append every frame shown to FILE as JSON lines")
+    demo.add_argument("--web-port", type=int, default=0, metavar="PORT",
+                      help="serve the board's page on 127.0.0.1:PORT (default: a free port, named as it starts)")
 
     reload = sub.add_parser("reload", help="make the running board re-read its config, and say whether it took it",
                             description="Send SIGHUP to the running board and wait for its answer: exit 0 when the "
@@ -194,7 +196,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise StatusboardError("--speed must be above zero")
     _setup_logging(args.verbose, quiet=args.display == "terminal" and sys.stdout.isatty())
     options: Dict[str, Any] = {"title": "statusboard demo"} if args.display in ("terminal", "window") else {}
-    return run_demo(args.display, args.speed, args.seconds, args.record, options, args.layout)
+    return run_demo(args.display, args.speed, args.seconds, args.record, options, args.layout, args.web_port)
 
 
 def _tell_systemd(args: argparse.Namespace, text: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -12,7 +13,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from statusboard.kinds import parse
 from statusboard.daemon import Runner, handle_signals
-from statusboard.demo.stores import Stores
+from statusboard.demo.stores import Stores, free_port
 from statusboard.demo.web import DemoWeb
 from statusboard.display.geometry import PHYSICAL
 from statusboard.display.registry import open_display
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def board_text(web: DemoWeb, speed: float, fleet: bool, layout: str = "hat", ping: bool = True,
-               stores: Optional[Stores] = None) -> str:
+               stores: Optional[Stores] = None, page: Optional[int] = None) -> str:
     """The demo's config.yaml: every kind of target, on a board of this layout (Prometheus and InfluxDB where
     `stores` runs them); a board larger than the HAT (hd, mini) is filled, every pixel a target (pinged ones
     only where this user may ping)."""
@@ -32,6 +33,7 @@ def board_text(web: DemoWeb, speed: float, fleet: bool, layout: str = "hat", pin
         "# The demo's board: every target is on 127.0.0.1 or in the demo's own AWS (moto).",
         f"display: {{layout: {layout}, brightness: 0.5}}",
         f"defaults: {{interval: {interval:g}s, timeout: {interval:g}s, fail_after: 2}}",
+        *([f"web: {{listen: 127.0.0.1:{page}}}"] if page else []),
         "targets:",
         f"  web:       {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/web'}}",
         f"  api:       {{pixel: [1, 0], http: {{url: 'http://127.0.0.1:{web.port}/api', slow: {500 / speed:g}ms}}}}",
@@ -106,7 +108,8 @@ def _may_ping() -> bool:
 
 
 def run_demo(display_name: str = "terminal", speed: float = 1.0, seconds: Optional[float] = None,
-             record: Optional[str] = None, options: Optional[Dict[str, Any]] = None, layout: str = "hat") -> int:
+             record: Optional[str] = None, options: Optional[Dict[str, Any]] = None, layout: str = "hat",
+             page: int = 0) -> int:
     """Start the world, run the board on it (until Ctrl-C, or for `seconds`), and stop everything it started."""
     ours = logging.getLogger("statusboard")
     level = ours.level
@@ -128,17 +131,20 @@ def run_demo(display_name: str = "terminal", speed: float = 1.0, seconds: Option
         if stores.missing:
             log.warning("demo: left out %s", stores.missing)
         path = work / "demo.yaml"
-        path.write_text(board_text(web, speed, fleet is not None, layout, ping, stores))
+        page = page or free_port()
+        path.write_text(board_text(web, speed, fleet is not None, layout, ping, stores, page))
         board = parse(path.read_text(), str(path))
         display = open_display(display_name, board.display, record=record, **(options or {}))
-        runner = Runner(board, display)
+        # Its files (the state file, the history the page draws) in its own folder, gone when it ends.
+        os.environ.update({"RUNTIME_DIRECTORY": str(work / "run"), "STATE_DIRECTORY": str(work / "lib")})
+        runner = Runner(board, display, keep=True)
         try:
             handle_signals(runner)
             if fleet is not None:
                 fleet.run()
             if seconds is not None:
                 threading.Timer(seconds, runner.stop).start()
-            log.info("demo board: %s", path)
+            log.info("demo board: %s; its page: http://127.0.0.1:%d/", path, page)
             runner.run()
         finally:
             # Checks still in flight as the demo's own world goes away would warn about it: not news.

@@ -3,8 +3,9 @@ pixel's colour as the LEDs show it, its letter, the age of its result), and its 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from statusboard.display import light
 from statusboard.history import Change, query
@@ -15,6 +16,11 @@ from statusboard.text import redact
 from statusboard.vocabulary import Severity
 
 DAY = 86400.0
+
+
+def json_answer(doc: Any, status: int = 200) -> Tuple[int, str, bytes]:
+    """A JSON answer for a route: (status, content type, body)."""
+    return status, "application/json", json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def hex_of(rgb: Any) -> str:

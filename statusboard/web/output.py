@@ -12,9 +12,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from statusboard.config.values import Invalid, span
 from statusboard.config.web import WebSettings
 from statusboard.outputs import Snapshot
-from statusboard.web.document import DAY, history_document, page_document, state_document
-from statusboard.web.metrics import BoardCollector, Counters, exposition
-from statusboard.web.server import WebServer, json_answer
+from statusboard.web.document import DAY, history_document, json_answer, page_document, state_document
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +28,18 @@ def since_of(asked: Dict[str, List[str]], now: float) -> float:
 class WebOut:
     """The board's page, API and metrics, on the address its config names (none without a `web:` section)."""
 
-    def __init__(self, history_path: Optional[Path], counters: Counters, brightness: Callable[[], float],
+    def __init__(self, history_path: Optional[Path], counters: Callable[[], Dict[str, float]],
+                 brightness: Callable[[], float],
                  kind_states: Dict[str, Any], clock: Callable[[], float] = time.time) -> None:
         self.history_path = history_path
         self.brightness = brightness
         self.clock = clock
-        self.server: Optional[WebServer] = None
+        self.server: Optional[Any] = None   # a WebServer (asyncio and prometheus_client: only with a page)
         self.settings: Optional[WebSettings] = None
         self.snapshot: Optional[Snapshot] = None
         self._sent: Optional[Tuple[Any, ...]] = None
-        self.collector = BoardCollector(lambda: self.snapshot, counters, kind_states)
+        self.counters = counters
+        self.kind_states = kind_states
 
     def update(self, snapshot: Snapshot, force: bool = False) -> None:
         """Serve where the config says; push the board's document when it changed."""
@@ -59,6 +59,7 @@ class WebOut:
         self.settings = settings
         if settings is None:
             return
+        from statusboard.web.server import WebServer
         server = WebServer(settings.host, settings.port, self.routes())
         try:
             server.start()
@@ -84,8 +85,11 @@ class WebOut:
             except Exception as exc:  # noqa: BLE001 - a broken database is said, never a crash
                 return json_answer({"changes": [], "note": f"history cannot be read: {exc}"}, 503)
 
+        from statusboard.web.metrics import BoardCollector, exposition
+        collector = BoardCollector(lambda: self.snapshot, self.counters, self.kind_states)
+
         def metrics(_asked: Dict[str, List[str]]) -> Tuple[int, str, bytes]:
-            kind, body = exposition(self.collector)
+            kind, body = exposition(collector)
             return 200, kind, body
 
         return {"/api/state": state, "/api/history": history, "/metrics": metrics}

@@ -9,11 +9,10 @@ has not read what was sent within SEND_TIMEOUT (only the newest document is ever
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 from importlib import resources
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Callable, Dict, List, Optional, Set, Tuple
 from urllib.parse import parse_qs, urlsplit
 
 log = logging.getLogger(__name__)
@@ -178,8 +177,3 @@ def _request_line(head: bytes) -> Tuple[str, str]:
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
         return "", ""
     return parts[0], parts[1]
-
-
-def json_answer(doc: Any, status: int = 200) -> Tuple[int, str, bytes]:
-    """A JSON answer for a route."""
-    return status, "application/json", json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
