@@ -50,7 +50,7 @@ def idle(seconds: float, port: int, web: Optional[int], stream: bool) -> "tuple[
             if stream and web:
                 reader = socket.create_connection(("127.0.0.1", web))
                 reader.sendall(b"GET /events HTTP/1.1\r\nHost: board\r\n\r\n")
-                threading.Thread(target=lambda: [reader.recv(65536) for _ in iter(int, 1)], daemon=True).start()
+                threading.Thread(target=drain, args=(reader,), daemon=True).start()
                 time.sleep(1.0)
             cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
             time.sleep(seconds)
@@ -60,6 +60,15 @@ def idle(seconds: float, port: int, web: Optional[int], stream: bool) -> "tuple[
                 reader.close()
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=10)
+
+
+def drain(sock: socket.socket) -> None:
+    """Read what a page would, until the socket closes."""
+    try:
+        while sock.recv(65536):
+            pass
+    except OSError:
+        return
 
 
 def hostile(port: int) -> "tuple[List[socket.socket], threading.Event]":

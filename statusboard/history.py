@@ -22,13 +22,14 @@ log = logging.getLogger(__name__)
 NAME = "history.sqlite3"
 SPACING = 1.0        # seconds between two writes, however many changes come
 PRUNE_EVERY = 3600.0
+# Keyed by the time of the change in microseconds: each write appends to the end of one B-tree (a page or two
+# a write, however large the history grows), and a span of time is a range of keys. A clock that steps back
+# (a Pi setting its time at boot) gets keys one microsecond after the last.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS changes (
-    target TEXT NOT NULL, kind TEXT NOT NULL, at REAL NOT NULL, state TEXT NOT NULL, detail TEXT NOT NULL,
-    took REAL
+    at_us INTEGER PRIMARY KEY, target TEXT NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL,
+    detail TEXT NOT NULL, took REAL
 );
-CREATE INDEX IF NOT EXISTS changes_by_target ON changes (target, at);
-CREATE INDEX IF NOT EXISTS changes_by_time ON changes (at);
 """
 
 
@@ -66,10 +67,10 @@ def query(path: Path, target: Optional[str] = None, since: Optional[float] = Non
             where.append("target = ?")
             args.append(target)
         if since is not None:
-            where.append("at >= ?")
-            args.append(since)
-        sql = ("SELECT target, kind, at, state, detail, took FROM changes"
-               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY at DESC, rowid DESC LIMIT ?")
+            where.append("at_us >= ?")
+            args.append(int(since * 1e6))
+        sql = ("SELECT target, kind, at_us / 1e6, state, detail, took FROM changes"
+               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY at_us DESC LIMIT ?")
         rows = db.execute(sql, (*args, limit)).fetchall()
     finally:
         db.close()
@@ -92,6 +93,7 @@ class History:
         self._db: Optional[sqlite3.Connection] = None
         self._pruned = -PRUNE_EVERY
         self.writes = 0   # writes done (each one transaction)
+        self._last_us = 0
         self._thread = threading.Thread(target=self._write_loop, name="history", daemon=True)
         self._opened = threading.Event()
         self._thread.start()
@@ -101,8 +103,9 @@ class History:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = connect(self.path)
-            rows = self._db.execute("SELECT target, state FROM changes c WHERE rowid = "
-                                    "(SELECT max(rowid) FROM changes WHERE target = c.target)").fetchall()
+            rows = self._db.execute("SELECT target, state FROM changes WHERE at_us IN "
+                                    "(SELECT max(at_us) FROM changes GROUP BY target)").fetchall()
+            self._last_us = self._db.execute("SELECT coalesce(max(at_us), 0) FROM changes").fetchone()[0]
             with self._lock:
                 self._last.update({t: s for t, s in rows if t not in self._last})
         except (sqlite3.Error, OSError) as exc:
@@ -170,14 +173,22 @@ class History:
         try:
             with self._db:
                 if rows:
-                    self._db.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?)", rows)
+                    self._db.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?)", self._keyed(rows))
                 if time.monotonic() - self._pruned >= PRUNE_EVERY:
-                    self._db.execute("DELETE FROM changes WHERE at < ?", (self.clock() - self.keep,))
+                    self._db.execute("DELETE FROM changes WHERE at_us < ?", (int((self.clock() - self.keep) * 1e6),))
                     self._pruned = time.monotonic()
             self.writes += 1
         except (sqlite3.Error, OSError) as exc:
             self._fail(exc)
 
+
+    def _keyed(self, rows: List[Change]) -> List[tuple]:
+        """Rows with their keys: the change's time in microseconds, always after the last key."""
+        out = []
+        for row in rows:
+            self._last_us = max(int(row.at * 1e6), self._last_us + 1)
+            out.append((self._last_us, row.target, row.kind, row.state, row.detail, row.took))
+        return out
 
     def close(self) -> None:
         """Write what is pending and close the database."""

@@ -114,8 +114,8 @@ def test_old_changes_are_pruned_on_their_own(tmp_path):
     db = sqlite3.connect(path)
     with db:
         db.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?)",
-                       [("old", "http", time.time() - 7200, "down", "long ago", 0.1),
-                        ("new", "http", time.time() - 60, "up", "a minute ago", 0.1)])
+                       [(int((time.time() - 7200) * 1e6), "old", "http", "down", "long ago", 0.1),
+                        (int((time.time() - 60) * 1e6), "new", "http", "up", "a minute ago", 0.1)])
     db.close()
     history = History(path, keep=3600.0)   # prunes at its first write
     try:

@@ -236,3 +236,36 @@ def test_metrics_are_scraped_and_queried_back_by_a_real_prometheus(tmp_path):
                 stop_process(server.proc)
     finally:
         site.stop()
+
+
+def test_a_port_in_use_leaves_the_board_running_and_a_reload_moves_the_page(tmp_path, caplog):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    busy = taken.getsockname()[1]
+    config = tmp_path / "board.yaml"
+    config.write_text(board_text(busy, "gone: {pixel: [0, 0], http: 'http://127.0.0.1:1/'}"))
+    board = parse(config.read_text(), str(config))
+    runner = Runner(board, FakeDisplay(board.display), keep=True)
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: runner.table.status("gone", time.monotonic()).state == "down", what="checking")
+        said = [r.getMessage() for r in caplog.records if r.name == "statusboard.web.output"]
+        assert any(f"cannot listen on 127.0.0.1:{busy}" in m and "goes on without its page" in m for m in said), said
+        free = free_port()
+        config.write_text(board_text(free, "gone: {pixel: [0, 0], http: 'http://127.0.0.1:1/'}"))
+        runner.request_reload()
+        answer = wait_for(lambda: _get(f"http://127.0.0.1:{free}/api/state"), what="the page on its new port")
+        assert answer.json()["targets"][0]["name"] == "gone"
+    finally:
+        runner.stop()
+        thread.join(15)
+        taken.close()
+
+
+def _get(url: str) -> Optional[requests.Response]:
+    try:
+        return requests.get(url, timeout=2)
+    except requests.RequestException:
+        return None
