@@ -229,3 +229,29 @@ def launch(client: Any, count: int, tags: Optional[Dict[str, str]] = None) -> Li
         ids += [i["InstanceId"] for i in client.run_instances(**kwargs)["Instances"]]
     return ids
 
+
+
+def board_of(kind: str, targets: Dict[str, str], region: str = "eu-west-1", timeout: Optional[str] = None,
+             layout: str = "hat") -> Any:
+    """A board of one AWS kind's targets, one pixel each in order, in a default region."""
+    from tests.conftest import board_from
+    width = 16 if layout == "hd" else 8
+    lines = [f"aws: {{region: {region}}}", f"display: {{layout: {layout}}}", "targets:"]
+    for i, (name, spec) in enumerate(targets.items()):
+        limit = f"timeout: {timeout}, " if timeout else ""
+        lines.append(f"  {name}: {{pixel: [{i % width}, {i // width}], {limit}{kind}: {spec}}}")
+    return board_from("\n".join(lines) + "\n")
+
+
+def round_of(board: Any, kind: str) -> Callable[[], Dict[str, Any]]:
+    """A function that runs one round of the board's checks and returns what every pixel shows."""
+    from statusboard.kinds import make_checks
+    from statusboard.scheduler import Scheduler
+    from statusboard.table import StateTable
+    table = StateTable(board.targets)
+    sched = Scheduler(board.targets, make_checks([kind], aws=board.aws), table.record)
+
+    def run() -> Dict[str, Any]:
+        sched.run_once()
+        return table.snapshot(time.monotonic())
+    return run

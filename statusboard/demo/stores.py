@@ -55,6 +55,19 @@ def stop_process(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def launch(command: List[str], port: int, probe: str, status: int) -> Tuple[subprocess.Popen, str]:
+    """Start a server listening on 127.0.0.1:port: (its process, its URL) once `probe` answers `status`;
+    RuntimeError (the server stopped) when it does not."""
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        ready(proc, url + probe, status, command[0])
+    except RuntimeError:
+        stop_process(proc)
+        raise
+    return proc, url
+
+
 def start_prometheus(folder: Path, scrape_port: int, job: str = "demo") -> Tuple[subprocess.Popen, str]:
     """Prometheus scraping 127.0.0.1:scrape_port/metrics every second as `job`: (its process, its URL), once
     ready."""
@@ -63,16 +76,8 @@ def start_prometheus(folder: Path, scrape_port: int, job: str = "demo") -> Tuple
     config.write_text("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
                       "scrape_configs:\n"
                       f"  - job_name: {job}\n    static_configs: [{{targets: ['127.0.0.1:{scrape_port}']}}]\n")
-    proc = subprocess.Popen(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={folder / 'prom'}",
-                             f"--web.listen-address=127.0.0.1:{port}", "--log.level=error"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        ready(proc, f"{url}/-/ready", 200, "prometheus")
-    except RuntimeError:
-        stop_process(proc)
-        raise
-    return proc, url
+    return launch(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={folder / 'prom'}",
+                   f"--web.listen-address=127.0.0.1:{port}", "--log.level=error"], port, "/-/ready", 200)
 
 
 def influx_config(folder: Path, port: int, rpc: int, auth: bool) -> Path:
@@ -100,14 +105,7 @@ def start_influxd(folder: Path, auth: bool = False) -> Tuple[subprocess.Popen, s
     """influxd on free ports of 127.0.0.1: (its process, its URL), once it answers /ping."""
     port = free_port()
     config = influx_config(folder, port, free_port(), auth)
-    proc = subprocess.Popen(["influxd", "-config", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        ready(proc, f"{url}/ping", 204, "influxd")
-    except RuntimeError:
-        stop_process(proc)
-        raise
-    return proc, url
+    return launch(["influxd", "-config", str(config)], port, "/ping", 204)
 
 
 def delay_ms(t: float) -> float:

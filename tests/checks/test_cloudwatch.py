@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Dict
 
 import boto3
 
@@ -11,7 +10,15 @@ from statusboard.kinds import make_checks
 from statusboard.demo.awsfront import AwsFront
 from statusboard.scheduler import Scheduler
 from statusboard.table import StateTable
-from tests.conftest import board_from
+from tests import aws
+
+
+def board(targets, region="eu-west-1", timeout="5s", layout="hat"):
+    return aws.board_of("cloudwatch", targets, region, timeout, layout)
+
+
+def round_of(b):
+    return aws.round_of(b, "cloudwatch")
 
 REASON = ("Threshold Crossed: 1 out of the last 1 datapoints [950.0 (23/11/26 10:00:00)] was greater than the "
           "threshold (900.0).\nMore lines AWS adds that no pixel needs.")
@@ -27,23 +34,6 @@ def alarm(client, name, state=None, reason="set by the test"):
                             ComparisonOperator="GreaterThanThreshold")
     if state:
         client.set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
-
-
-def board(targets: Dict[str, str], region="eu-west-1", timeout="5s"):
-    lines = [f"aws: {{region: {region}}}", "targets:"]
-    for i, (name, spec) in enumerate(targets.items()):
-        lines.append(f"  {name}: {{pixel: [{i % 8}, {i // 8}], timeout: {timeout}, cloudwatch: {spec}}}")
-    return board_from("\n".join(lines) + "\n")
-
-
-def round_of(b):
-    table = StateTable(b.targets)
-    sched = Scheduler(b.targets, make_checks(["cloudwatch"], aws=b.aws), table.record)
-
-    def run():
-        sched.run_once()
-        return table.snapshot(time.monotonic())
-    return run
 
 
 def test_metric_and_composite_alarms_by_name_prefix_and_list(cloud):

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import time
-from typing import Dict
 
 import boto3
 
@@ -18,29 +17,19 @@ from statusboard.demo.awsfront import AwsFront
 from statusboard.scheduler import Scheduler
 from statusboard.table import StateTable
 from tests import aws
-from tests.conftest import ROOT, board_from
+from tests.conftest import ROOT
+
+
+def board(targets, region="eu-west-1", timeout=None, layout="hat"):
+    return aws.board_of("ec2", targets, region, timeout, layout)
+
+
+def round_of(b):
+    return aws.round_of(b, "ec2")
 
 
 def ec2(region="eu-west-1"):
     return boto3.client("ec2", region_name=region)
-
-
-def board(targets: Dict[str, str], region="eu-west-1"):
-    lines = [f"aws: {{region: {region}}}", "targets:"]
-    for i, (name, spec) in enumerate(targets.items()):
-        lines.append(f"  {name}: {{pixel: [{i % 8}, {i // 8}], ec2: {spec}}}")
-    return board_from("\n".join(lines) + "\n")
-
-
-def round_of(b):
-    table = StateTable(b.targets)
-    checks = make_checks(["ec2"], aws=b.aws)
-    sched = Scheduler(b.targets, checks, table.record)
-
-    def run():
-        sched.run_once()
-        return table.snapshot(time.monotonic())
-    return run
 
 
 def test_300_instances_in_two_regions_one_request_per_region(cloud):

@@ -3,18 +3,22 @@ beside it (tests/aws.py): every answer is read by botocore's real parser and mod
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
-from typing import Dict
 
 import boto3
 import pytest
 
 from statusboard.errors import ConfigError
-from statusboard.kinds import make_checks
-from statusboard.scheduler import Scheduler
-from statusboard.table import StateTable
+from tests import aws
 from tests.conftest import board_from
+
+
+def board(targets, region="eu-west-1", timeout=None, layout="hat"):
+    return aws.board_of("ivs", targets, region, timeout, layout)
+
+
+def round_of(b):
+    return aws.round_of(b, "ivs")
 
 
 def channel(name, region="eu-west-1"):
@@ -26,23 +30,6 @@ def stream(arn, health="HEALTHY", viewers=0, minutes=0):
     return {"channelArn": arn, "streamId": "st-" + arn[-12:], "playbackUrl": "https://example.invalid/x.m3u8",
             "startTime": started.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "state": "LIVE", "health": health,
             "viewerCount": viewers}
-
-
-def board(targets: Dict[str, str], region="eu-west-1"):
-    lines = [f"aws: {{region: {region}}}", "targets:"]
-    for i, (name, spec) in enumerate(targets.items()):
-        lines.append(f"  {name}: {{pixel: [{i % 8}, {i // 8}], timeout: 5s, ivs: {spec}}}")
-    return board_from("\n".join(lines) + "\n")
-
-
-def round_of(b):
-    table = StateTable(b.targets)
-    sched = Scheduler(b.targets, make_checks(["ivs"], aws=b.aws), table.record)
-
-    def run():
-        sched.run_once()
-        return table.snapshot(time.monotonic())
-    return run
 
 
 def test_a_channel_goes_live_starves_and_goes_offline(cloud):

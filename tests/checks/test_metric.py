@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from datetime import datetime, timezone
-from typing import Dict
 
 import boto3
 import pytest
@@ -14,9 +13,16 @@ import pytest
 from statusboard.errors import ConfigError
 from statusboard.demo.awsfront import AwsFront
 from statusboard.kinds import make_checks
-from statusboard.scheduler import Scheduler
-from statusboard.table import StateTable
+from tests import aws
 from tests.conftest import board_from
+
+
+def board(targets, region="eu-west-1", timeout="5s", layout="hat"):
+    return aws.board_of("metric", targets, region, timeout, layout)
+
+
+def round_of(b):
+    return aws.round_of(b, "metric")
 
 LAMBDA = "namespace: AWS/Lambda, name: ConcurrentExecutions, stat: Maximum"
 LIMIT = "above: {warn: 800, critical: 950}, unit: 'of 1,000'"
@@ -37,24 +43,6 @@ def put(client, name, value, at, namespace="AWS/Lambda", dims=None):
     client.put_metric_data(Namespace=namespace, MetricData=[{
         "MetricName": name, "Value": value, "Timestamp": datetime.fromtimestamp(at, timezone.utc),
         "Dimensions": [{"Name": k, "Value": v} for k, v in (dims or {}).items()]}])
-
-
-def board(targets: Dict[str, str], region="eu-west-1", timeout="5s", layout="hat"):
-    lines = [f"aws: {{region: {region}}}", f"display: {{layout: {layout}}}", "targets:"]
-    width = 16 if layout == "hd" else 8
-    for i, (name, spec) in enumerate(targets.items()):
-        lines.append(f"  {name}: {{pixel: [{i % width}, {i // width}], timeout: {timeout}, metric: {spec}}}")
-    return board_from("\n".join(lines) + "\n")
-
-
-def round_of(b):
-    table = StateTable(b.targets)
-    sched = Scheduler(b.targets, make_checks(["metric"], aws=b.aws), table.record)
-
-    def run():
-        sched.run_once()
-        return table.snapshot(time.monotonic())
-    return run
 
 
 def test_a_metric_climbs_through_its_thresholds_and_a_missing_one_is_no_data(cloud):
