@@ -23,7 +23,7 @@ PACKAGES = "systemd,systemd-sysv,dbus,python3,python3-venv,iproute2,procps,ca-ce
 PYTHON = {"bookworm": "3.11", "bullseye": "3.9"}
 # Everything statusboard[ec2,mqtt] installs, and what pip needs to build it, as wheels for the container's Python.
 WHEELS = ["pip", "setuptools", "wheel", "pyyaml>=5.4", "urllib3>=1.26", "requests>=2.25",
-          "PySocks>=1.7", "boto3>=1.26", "paho-mqtt>=2.0"]
+          "PySocks>=1.7", "prometheus_client>=0.12", "boto3>=1.26", "paho-mqtt>=2.0"]
 # pip download evaluates environment markers for this machine's Python, not --python-version's: what an older
 # Python's markers ask for that a newer one's do not is named here.
 MARKERS = {"3.9": ["urllib3>=1.25.4,<1.27"]}

@@ -132,3 +132,21 @@ def test_the_demo_says_in_one_line_which_stores_it_left_out(tmp_path, monkeypatc
     assert (left.prometheus, left.influxdb) == (None, None)
     assert left.missing == ("Prometheus (no prometheus binary: sudo apt install prometheus); "
                             "InfluxDB (no influxd binary: sudo apt install influxdb)")
+
+
+def test_sigterm_before_the_seconds_are_up_stops_the_demo_at_once():
+    """`demo --seconds 120` stopped after a few seconds ends then, not when the 120 s would have."""
+    pytest.importorskip("moto", reason="the demo's EC2 fleet needs the demo extra (moto)")
+    import signal
+    proc = subprocess.Popen([sys.executable, "-m", "statusboard", "demo", "--display", "fake", "--speed", "4",
+                             "--seconds", "120"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        time.sleep(10)
+        asked = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert time.monotonic() - asked < 15, "the demo's own end must not hold up a stop"
+    finally:
+        if proc.poll() is None:
+            proc.kill()

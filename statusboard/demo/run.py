@@ -142,8 +142,10 @@ def run_demo(display_name: str = "terminal", speed: float = 1.0, seconds: Option
             handle_signals(runner)
             if fleet is not None:
                 fleet.run()
-            if seconds is not None:
-                threading.Timer(seconds, runner.stop).start()
+            if seconds is not None:   # a daemon: Ctrl-C before the end must not wait for it
+                timer = threading.Timer(seconds, runner.stop)
+                timer.daemon = True
+                timer.start()
             log.info("demo board: %s; its page: http://127.0.0.1:%d/", path, page)
             runner.run()
         finally:

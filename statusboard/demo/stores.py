@@ -45,11 +45,11 @@ def ready(proc: subprocess.Popen, url: str, status: int, name: str, limit: float
         time.sleep(0.2)
 
 
-def stop_process(proc: subprocess.Popen) -> None:
-    """Terminate a server, killing it if it does not end within 10 s."""
+def stop_process(proc: subprocess.Popen, wait: float = 10.0) -> None:
+    """Terminate a server, killing it if it does not end within `wait` seconds."""
     proc.terminate()
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=wait)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
@@ -158,7 +158,9 @@ class Stores:
                 log.debug("demo: a delay was not written: %s", exc)
 
     def stop(self) -> None:
-        """Stop feeding and stop the servers."""
+        """Stop feeding and stop the servers (together: each may take a while to shut down)."""
         self._stop.set()
         for proc in self._procs:
-            stop_process(proc)
+            proc.terminate()
+        for proc in self._procs:
+            stop_process(proc, wait=5.0)

@@ -123,8 +123,9 @@ function showDetail() {
   panel.hidden = false;
   document.getElementById("detail-name").textContent = t.name;
   const state = document.getElementById("detail-state");
-  state.textContent = t.state;
-  state.style.color = t.seen;
+  const swatch = el("span", "swatch");
+  swatch.style.backgroundColor = t.seen;
+  state.replaceChildren(swatch, document.createTextNode(t.state));
   document.getElementById("detail-kind").textContent = `${t.kind} · ${t.severity}`;
   document.getElementById("detail-text").textContent = t.detail;
   document.getElementById("detail-age").textContent = `result ${age(ageNow(t))}`;
