@@ -27,7 +27,7 @@ def channel(name, region="eu-west-1"):
 
 def stream(arn, health="HEALTHY", viewers=0, minutes=0):
     started = datetime.now(timezone.utc) - timedelta(minutes=minutes)
-    return {"channelArn": arn, "streamId": "st-" + arn[-12:], "playbackUrl": "https://example.invalid/x.m3u8",
+    return {"channelArn": arn, "streamId": "st-" + arn[-12:], "playbackUrl": "",
             "startTime": started.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "state": "LIVE", "health": health,
             "viewerCount": viewers}
 
