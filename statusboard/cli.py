@@ -195,8 +195,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.speed <= 0:
         raise StatusboardError("--speed must be above zero")
     _setup_logging(args.verbose, quiet=args.display == "terminal" and sys.stdout.isatty())
-    options: Dict[str, Any] = {"title": "statusboard demo"} if args.display in ("terminal", "window") else {}
-    return run_demo(args.display, args.speed, args.seconds, args.record, options, args.layout, args.web_port)
+    from statusboard.demo.stores import free_port
+    page = args.web_port or free_port()
+    title = f"statusboard demo · page: http://127.0.0.1:{page}/"   # on every frame: where to open it
+    options: Dict[str, Any] = {"title": title} if args.display in ("terminal", "window") else {}
+    return run_demo(args.display, args.speed, args.seconds, args.record, options, args.layout, page)
 
 
 def _tell_systemd(args: argparse.Namespace, text: str) -> None:

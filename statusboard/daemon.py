@@ -75,6 +75,7 @@ class Runner:
         self.failed = False   # set when the board stopped because a part of it died
         self.files = Files(keep)
         self.writer = StateWriter(self.files, clock)
+        self.keep = keep
         self.history = self._history(keep)
         self.web = WebOut(self.history.path if self.history is not None else None, self.counters,
                           lambda: brightness_at(self.board, self.clock(), self.controls.snapshot()),
@@ -91,6 +92,16 @@ class Runner:
         if where is None:
             return None
         return History(where / HISTORY_NAME, self.board.history.keep, self.clock)
+
+    def _renew_history(self) -> None:
+        """A reload changed the history settings: the history is kept (or not) as the new config says."""
+        if self.history is not None:
+            self.outputs.remove(self.history)
+            self.history.close()
+        self.history = self._history(self.keep)
+        if self.history is not None:
+            self.outputs.append(self.history)
+        self.web.history_path = self.history.path if self.history is not None else None
 
     def counters(self) -> Dict[str, float]:
         """The board's own counts, for /metrics."""
@@ -281,6 +292,8 @@ class Runner:
             self._attach(new.display)
             self.last_frame = None
         self.pool.size = board.concurrency
+        if board.history != old.board.history:
+            self._renew_history()
         self.last_reload = {"n": self.reloads, "at": iso(self.clock()), "ok": True, "problems": []}
         log.info("reloaded %s: %d targets", board.path, len(board.targets))
         statuses = self.draw()

@@ -191,3 +191,30 @@ def test_a_full_disk_leaves_the_board_running_without_history(tmp_path, monkeypa
         assert "full" in runner.history.broken or "disk" in runner.history.broken, runner.history.broken
     finally:
         subprocess.run(["umount", "-l", str(small)], capture_output=True)
+
+
+def test_a_reload_turns_history_off_and_on(tmp_path):
+    site = Switch(200)
+    try:
+        config = tmp_path / "board.yaml"
+        target = f"site: {{pixel: [0, 0], http: '{site.url}'}}"
+        config.write_text(board_text(target, extra="history: {enabled: false}"))
+        board = parse(config.read_text(), str(config))
+        runner = Runner(board, FakeDisplay(board.display), keep=True)
+        thread = threading.Thread(target=runner.run, daemon=True)
+        thread.start()
+        try:
+            wait_for(lambda: runner.table.latest().get("site"), what="a first check")
+            assert runner.history is None and not history_path().exists(), "no history kept"
+            config.write_text(board_text(target, extra="history: {keep: 7d}"))
+            runner.request_reload()
+            wait_for(lambda: runner.history is not None, what="history on after the reload")
+            site.status = 503
+            wait_for(lambda: [c.state for c in query(history_path())] == ["up", "down"] if history_path().exists()
+                     else None, what="the state when history began, and the change")
+            assert runner.history.keep == 7 * 86400
+        finally:
+            runner.stop()
+            thread.join(15)
+    finally:
+        site.stop()

@@ -47,6 +47,10 @@ def test_staged_install_twice_keeps_the_users_config(tmp_path):
     # The shipped sample has EC2 targets: what they need is installed, and the venv is the board's own.
     python = stage / "opt/statusboard/bin/python"
     assert subprocess.run([str(python), "-c", "import boto3"], timeout=60).returncode == 0
+    page = subprocess.run([str(python), "-c", "from statusboard.web.server import WebServer; "
+                                              "print(len(WebServer('127.0.0.1', 0, {}).files))"],
+                          capture_output=True, text=True, timeout=60)
+    assert page.stdout.strip() == "3", "the page's files are installed with the package: " + page.stderr[-300:]
     assert "include-system-site-packages = false" in (stage / "opt/statusboard/pyvenv.cfg").read_text()
 
     config.write_text(config.read_text().replace("brightness: 0.4", "brightness: 0.2"))
