@@ -109,3 +109,8 @@ class Observation:
         """An observation whose severity is the state's own in `states`, seen now (or at `mono`)."""
         return cls(target, state, severity_in(states, state), detail, observed_at,
                    time.monotonic() if mono is None else mono, reading)
+
+    @classmethod
+    def judged(cls, target: str, verdict: Verdict, observed_at: float, states: States) -> "Observation":
+        """An observation of what a check concluded, with the number it judged (if any), seen now."""
+        return cls.of(target, verdict.state, verdict.detail, observed_at, states, reading=verdict.reading)

@@ -33,9 +33,6 @@ def region(value: Any) -> str:
 def parse_aws(sec: Section) -> AwsSettings:
     """The aws section: region and profile; a key in it is refused."""
     settings = AwsSettings(region=sec.take("region", region, None), profile=sec.take("profile", values.text, None))
-    for key in KEYS:
-        if sec.has(key):
-            sec.used.add(key)
-            sec.report("config.yaml never holds AWS keys: use a profile (aws configure) or the environment", key)
+    sec.refuse(KEYS, "config.yaml never holds AWS keys: use a profile (aws configure) or the environment")
     sec.finish()
     return settings

@@ -88,11 +88,8 @@ def parse_mqtt(sec: Section) -> Optional[MqttSettings]:
     """The mqtt section, or None where there is none."""
     if not sec.mapping:
         return None
-    for key in SECRETS:
-        if sec.has(key):
-            sec.used.add(key)
-            sec.report(f"config.yaml never holds MQTT credentials: use mqtt.credentials (a file) or "
-                       f"{ENV_USER} and {ENV_PASSWORD}", key)
+    sec.refuse(SECRETS, f"config.yaml never holds MQTT credentials: use mqtt.credentials (a file) or {ENV_USER} "
+                        f"and {ENV_PASSWORD}")
     url = sec.take("url", broker_url)
     board = sec.take("board", topic_level, level(socket.gethostname()))
     settings = MqttSettings(

@@ -46,6 +46,13 @@ class Section:
         else:
             self.problems.append(Problem(self.file, self.line_of(key), self.path(key), message))
 
+    def refuse(self, keys: Any, message: str) -> None:
+        """Report each of these keys that is present with the message (config.yaml never holds secrets)."""
+        for key in keys:
+            if key in self.mapping:
+                self.used.add(key)
+                self.report(message, key)
+
     def has(self, key: str) -> bool:
         """Whether the key is present."""
         return key in self.mapping

@@ -65,6 +65,18 @@ def span(value: Any) -> float:
     return seconds
 
 
+QUERY_CHARS = 4000
+
+
+def query_text(value: Any, what: str, example: str) -> str:
+    """A query in a server's own language, at most QUERY_CHARS long (the server says what it cannot read)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or len(text) > QUERY_CHARS:
+        raise Invalid(f"expected {what} of at most {QUERY_CHARS} characters, like '{example}', "
+                      f"got {printable(repr(value), 60)}")
+    return text
+
+
 def duration_from(low: float) -> Callable[[Any], float]:
     """A duration parser that also refuses anything shorter than `low` seconds."""
     def parse(value: Any) -> float:

@@ -191,8 +191,7 @@ class HttpCheck:
             except (CheckError, HTTPError, OSError, http.client.HTTPException, ValueError, UnicodeError) as exc:
                 log.debug("%s: %s", target.name, exc)
                 verdict = Verdict(DOWN, failure_detail(exc, spec.url, target.timeout, watch.expired))
-        return Observation.of(target.name, verdict.state, verdict.detail, self.clock(), STATES,
-                              reading=verdict.reading)
+        return Observation.judged(target.name, verdict, self.clock(), STATES)
 
 
 def judge(spec: HttpSpec, answer: "Answer", elapsed: float) -> Verdict:

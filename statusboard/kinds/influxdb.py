@@ -11,7 +11,6 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from statusboard.config import values
 from statusboard.config.schema import Section
-from statusboard.config.values import Invalid
 from statusboard.kinds import numbers
 from statusboard.kinds.http import BODY_LIMIT, url
 from statusboard.kinds.kind import Context, Kind
@@ -23,7 +22,6 @@ from statusboard.vocabulary import BOARD_STATES, UNKNOWN, States, merge
 STATES = merge(BOARD_STATES, numbers.STATES)
 ENV_USER, ENV_PASSWORD = "STATUSBOARD_INFLUXDB_USERNAME", "STATUSBOARD_INFLUXDB_PASSWORD"
 SECRETS = ("username", "user", "password", "pass", "token")
-MAX_QUERY = 4000
 
 
 @dataclass(frozen=True)
@@ -45,11 +43,7 @@ class InfluxSpec:
 
 def query(value: Any) -> str:
     """An InfluxQL SELECT (not checked here: the server says what it cannot read)."""
-    text = values.text(value).strip()
-    if not text or len(text) > MAX_QUERY:
-        raise Invalid(f"expected an InfluxQL query of at most {MAX_QUERY} characters, like 'SELECT mean(latency) "
-                      f"FROM network_delays WHERE time > now() - 5m', got {printable(repr(value), 60)}")
-    return text
+    return values.query_text(value, "an InfluxQL query", "SELECT mean(latency) FROM network_delays WHERE time > now() - 5m")
 
 
 def parse_influxdb(parent: Section, key: str, _states: States = STATES) -> Optional[InfluxSpec]:
@@ -57,11 +51,8 @@ def parse_influxdb(parent: Section, key: str, _states: States = STATES) -> Optio
     sec = parent.sub(key)
     if not sec.ok:
         return None
-    for secret in SECRETS:
-        if sec.has(secret):
-            sec.used.add(secret)
-            sec.report(f"config.yaml never holds InfluxDB credentials: use credentials (a file) or {ENV_USER} and "
-                       f"{ENV_PASSWORD}", secret)
+    sec.refuse(SECRETS, f"config.yaml never holds InfluxDB credentials: use credentials (a file) or {ENV_USER} "
+                        f"and {ENV_PASSWORD}")
     server = sec.take("url", url)
     if server and urlsplit(server).username:
         sec.report("config.yaml never holds InfluxDB credentials, not even in the url: use credentials (a file)",
@@ -139,7 +130,7 @@ class InfluxCheck:
                                   f"{spec.credentials}: {exc.strerror or exc}", self.clock(), STATES)
         answer, why = self.asker.get(asked_url(spec, user, password), spec.url, target.timeout, deadline, spec.verify)
         verdict = Verdict(UNKNOWN, f"InfluxDB: {why}") if why else read_answer(spec, answer.status, answer.body)
-        return Observation.of(target.name, verdict.state, verdict.detail, self.clock(), STATES,
-                              reading=verdict.reading)
+        return Observation.judged(target.name, verdict, self.clock(), STATES)
+
 
 KIND = Kind(key="influxdb", parse=parse_influxdb, make=InfluxCheck, states=numbers.STATES)

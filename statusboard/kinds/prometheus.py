@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from statusboard.config import values
 from statusboard.config.schema import Section
-from statusboard.config.values import Invalid
 from statusboard.kinds import numbers
 from statusboard.kinds.http import BODY_LIMIT, url
 from statusboard.kinds.kind import Context, Kind
@@ -21,7 +20,6 @@ from statusboard.text import printable, redact
 from statusboard.vocabulary import BOARD_STATES, UNKNOWN, States, merge
 
 STATES = merge(BOARD_STATES, numbers.STATES)
-MAX_QUERY = 4000
 
 
 @dataclass(frozen=True)
@@ -41,11 +39,7 @@ class PrometheusSpec:
 
 def query(value: Any) -> str:
     """A PromQL expression (not checked here: the server says what it cannot read)."""
-    text = values.text(value).strip()
-    if not text or len(text) > MAX_QUERY:
-        raise Invalid(f"expected a PromQL query of at most {MAX_QUERY} characters, like "
-                      f"'sum(rate(http_requests_total[5m]))', got {printable(repr(value), 60)}")
-    return text
+    return values.query_text(value, "a PromQL query", "sum(rate(http_requests_total[5m]))")
 
 
 def parse_prometheus(parent: Section, key: str, _states: States = STATES) -> Optional[PrometheusSpec]:
@@ -130,7 +124,7 @@ class PrometheusCheck:
         asked = f"{spec.url.rstrip('/')}/api/v1/query?{urlencode({'query': spec.query})}"
         answer, why = self.asker.get(asked, spec.url, target.timeout, deadline, spec.verify)
         verdict = Verdict(UNKNOWN, f"Prometheus: {why}") if why else read_answer(spec, answer.status, answer.body)
-        return Observation.of(target.name, verdict.state, verdict.detail, self.clock(), STATES,
-                              reading=verdict.reading)
+        return Observation.judged(target.name, verdict, self.clock(), STATES)
+
 
 KIND = Kind(key="prometheus", parse=parse_prometheus, make=PrometheusCheck, states=numbers.STATES)

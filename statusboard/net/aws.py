@@ -219,7 +219,7 @@ class AwsCheck:
         out = []
         for target in targets:
             verdict = Verdict(*self.summarise(target, answer, region))   # (state, detail) or a Verdict
-            obs = Observation.of(target.name, verdict.state, verdict.detail, now, self.states, reading=verdict.reading)
+            obs = Observation.judged(target.name, verdict, now, self.states)
             self._last[target.name] = obs
             out.append(obs)
         return out
