@@ -277,27 +277,28 @@ def converse(client: Any, targets: Sequence[Target]) -> Answer:
     now = time.time()   # the window is AWS's wall time: a request signed with a wrong clock is refused anyway
     step = 60 if min(t.spec.period for t in targets) >= 60 else 1
     answer = Answer({}, {}, {}, {}, math.floor(now / step) * step, None)
-    for batch in batches(targets):
-        answer.ids.update((t.name, qid) for qid, t in batch)
+
+    def ask_or_refused(batch: Sequence[Tuple[str, Target]]) -> Optional[str]:
+        """Ask for the batch; CloudWatch's reason when it refuses it as invalid (other errors are raised)."""
         try:
             ask(client, batch, answer.end, answer)
+            return None
         except botocore.exceptions.ClientError as exc:
             error = exc.response.get("Error", {})
             if error.get("Code") not in REFUSED:
                 raise
-            if len(batch) == 1:
-                answer.refused[batch[0][0]] = f"CloudWatch refused it ({error.get('Code')}): " \
-                                              f"{printable(error.get('Message', ''), 160)}"
-                continue
+            return f"CloudWatch refused it ({error.get('Code')}): {printable(error.get('Message', ''), 160)}"
+
+    for batch in batches(targets):
+        answer.ids.update((t.name, qid) for qid, t in batch)
+        refused = ask_or_refused(batch)
+        if refused is not None and len(batch) == 1:
+            answer.refused[batch[0][0]] = refused
+        elif refused is not None:
             for one in batch:
-                try:
-                    ask(client, [one], answer.end, answer)
-                except botocore.exceptions.ClientError as inner:
-                    error = inner.response.get("Error", {})
-                    if error.get("Code") not in REFUSED:
-                        raise
-                    answer.refused[one[0]] = f"CloudWatch refused it ({error.get('Code')}): " \
-                                             f"{printable(error.get('Message', ''), 160)}"
+                alone = ask_or_refused([one])
+                if alone is not None:
+                    answer.refused[one[0]] = alone
     return answer
 
 
