@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Dict, Mapping, NamedTuple, Tuple
+from typing import Dict, Mapping, NamedTuple, Optional, Tuple
 
 RGB = Tuple[int, int, int]
 
@@ -62,3 +62,29 @@ def severity_in(states: States, state: str) -> Severity:
     """The severity of a state in a table; a state the table does not know counts as unknown."""
     info = states.get(state)
     return info.severity if info else Severity.UNKNOWN
+
+
+# A palette for everyone: one colour per severity, chosen so that every two severities stay at least 20 apart
+# (CIEDE2000) as the HAT shows them at brightness 0.4, with normal vision and under full deuteranopia,
+# protanopia and tritanopia (tests/display/test_palette.py). Within a severity the letters tell states apart;
+# stale takes unknown's colour (a dimmed last colour cannot stay clear of every severity under every vision).
+COLOUR_BLIND: Dict[Severity, RGB] = {
+    Severity.OK: (128, 248, 208),            # mint
+    Severity.WARNING: (240, 192, 0),         # amber-yellow
+    Severity.CRITICAL: (192, 0, 0),          # red
+    Severity.TRANSITIONAL: (128, 112, 240),  # lavender (blinking)
+    Severity.UNKNOWN: (8, 0, 80),            # dim indigo
+}
+PALETTES: Dict[str, Optional[Mapping[Severity, RGB]]] = {
+    "default": None, "colour-blind": COLOUR_BLIND, "color-blind": COLOUR_BLIND}
+
+
+def named_palette(name: str, states: States) -> Optional[Dict[str, RGB]]:
+    """Every state's colour in a named palette (empty for the default: each kind's own colours); None for a name
+    no palette has."""
+    if name not in PALETTES:
+        return None
+    by_severity = PALETTES[name]
+    if by_severity is None:
+        return {}
+    return {state: by_severity[info.severity] for state, info in states.items()}

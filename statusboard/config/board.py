@@ -23,7 +23,7 @@ from statusboard.errors import ConfigError, Problem
 from statusboard.model import DEFAULT_FAIL_AFTER, DEFAULT_INTERVAL, DEFAULT_TIMEOUT, STALE_INTERVALS, Target
 from statusboard.readfile import NotAFile, read_small
 from statusboard.text import is_printable, printable
-from statusboard.vocabulary import BOARD_STATES, RGB, StateInfo, States, merge
+from statusboard.vocabulary import BOARD_STATES, PALETTES, RGB, StateInfo, States, merge, named_palette
 
 DEFAULT_CONCURRENCY = 64
 MAX_NAME = 64
@@ -126,7 +126,7 @@ def _parse(text: str, path: str, kinds: Kinds) -> Board:
     display = parse_display(top.sub("display"))
     defaults = _defaults(top.sub("defaults"))
     states = states_of(kinds)
-    palette = _palette(top.sub("palette"), states)
+    palette = _palette(top, states)
     concurrency = top.take("concurrency", lambda v: values.integer(v, 1, 512), DEFAULT_CONCURRENCY)
     aws = parse_aws(top.sub("aws"))
     mqtt_section = top.sub("mqtt")
@@ -159,9 +159,21 @@ def _defaults(sec: Section) -> Dict[str, Any]:
     return out
 
 
-def _palette(sec: Section, states: States) -> Dict[str, RGB]:
-    out: Dict[str, RGB] = {}
+def _palette(top: Section, states: States) -> Dict[str, RGB]:
+    """`palette: colour-blind` (a named palette), or a mapping of state to colour (over `base:`, a named one)."""
+    def named(value: Any) -> Dict[str, RGB]:
+        got = named_palette(value, states) if isinstance(value, str) else None
+        if got is None:
+            raise Invalid(f"expected a palette's name ({', '.join(PALETTES)}) or a mapping of state to colour, "
+                          f"got {printable(repr(value), 40)}")
+        return got
+    if isinstance(top.mapping.get("palette"), str):
+        return top.take("palette", named, {})
+    sec = top.sub("palette")
+    out: Dict[str, RGB] = sec.take("base", named, {}) if sec.has("base") else {}
     for state in list(sec.mapping):
+        if state == "base":
+            continue
         if state not in states:
             sec.report(f"unknown state '{state}'; states are {', '.join(states)}", state)
             sec.used.add(state)
