@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from statusboard.render import render
@@ -70,6 +72,10 @@ def test_legend_in_reading_order_with_details():
 def test_every_state_of_every_kind_has_a_letter_of_its_own_and_kinds_agree_on_shared_ones():
     letters = [info.letter for info in STATES.values()]
     assert len(set(letters)) == len(letters), "the plain-text board tells every state apart"
+    same = [(a, b) for (a, x), (b, y) in itertools.combinations(STATES.items(), 2)
+            if x.letter.lower() == y.letter.lower()]
+    assert not same, f"states whose letters differ only by case: {same}"
+    assert all(len(letter) == 1 and letter.isprintable() and letter != " " for letter in letters)
     assert Severity.TRANSITIONAL is severity_in(STATES, "stopping")
     other = StateInfo(Severity.OK, (1, 2, 3), "q")
     with pytest.raises(ValueError, match="'absent' is declared twice"):

@@ -28,13 +28,13 @@ INSTALL = "sudo ./install.sh installs it, or: pip install 'statusboard[ec2]'"
 STATES: Dict[str, StateInfo] = {
     "pending": StateInfo(Severity.TRANSITIONAL, (0, 255, 0), "P"),
     "running": StateInfo(Severity.OK, (0, 0, 255), "R"),
-    "stopping": StateInfo(Severity.TRANSITIONAL, (192, 128, 32), "s"),
+    "stopping": StateInfo(Severity.TRANSITIONAL, (192, 128, 32), "G"),
     "stopped": StateInfo(Severity.CRITICAL, (255, 0, 0), "X"),
-    "shutting-down": StateInfo(Severity.TRANSITIONAL, (255, 60, 0), "x"),
+    "shutting-down": StateInfo(Severity.TRANSITIONAL, (255, 60, 0), "K"),
     "terminated": StateInfo(Severity.CRITICAL, (120, 0, 0), "T"),
     "absent": StateInfo(Severity.CRITICAL, (255, 0, 160), "A"),
     "impaired": StateInfo(Severity.CRITICAL, (255, 0, 255), "I"),
-    "initializing": StateInfo(Severity.TRANSITIONAL, (0, 160, 255), "i"),
+    "initializing": StateInfo(Severity.TRANSITIONAL, (0, 160, 255), "Z"),
 }
 
 

@@ -30,7 +30,7 @@ STATES: Dict[str, StateInfo] = {
     # Live, but the encoder sends less than viewers need: they see it stall. Amber, as every degraded state.
     STARVING: StateInfo(Severity.WARNING, (255, 170, 0), "v"),
     # Not live: a channel at rest is not an error; a calm colour of its own.
-    OFFLINE: StateInfo(Severity.OK, (0, 70, 150), "o"),
+    OFFLINE: StateInfo(Severity.OK, (0, 70, 150), "F"),
     HEALTH_UNKNOWN: StateInfo(Severity.UNKNOWN, (120, 200, 0), "h"),
     ABSENT: ALARM_STATES[ABSENT],
 }
