@@ -26,7 +26,8 @@ def test_demo_shows_every_state_and_stops_cleanly(tmp_path):
                           env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)})
     assert done.returncode == 0, done.stderr[-2000:]
     assert time.monotonic() - start < 40, "Ctrl-C or the end stops the board and everything it started"
-    seen = set(re.findall(r"^\[\d,\d\] \S+\s+(\S+)", done.stdout, re.M))
+    seen = set(re.findall(r"^\[\d,\d\] \S+\s+(\S+)", done.stdout, re.M))   # the board, as it began and ended
+    seen |= set(re.findall(r"^\d\d:\d\d:\d\d \[\d,\d\] \S+: (?:\S+ -> )?(\S+) \(", done.stdout, re.M))   # changes
     assert seen == set(STATES), f"missing: {sorted(set(STATES) - seen)}"
     assert "Traceback" not in done.stderr
     assert not list(tmp_path.iterdir()), "the demo leaves no files behind"

@@ -1,20 +1,25 @@
-"""The board in a terminal: 24-bit colour cells redrawn in place, and a legend of the lit pixels."""
+"""The board in a terminal: cells in 24-bit colour (or letters alone under NO_COLOR) redrawn in place, with a
+legend and a key to the letters; where the output is not a terminal (a file, a pipe, the journal), the board
+once and then each change of state as one line."""
 
 from __future__ import annotations
 
-import logging
+import os
 import shutil
 import sys
 import time
-from collections import deque
-from typing import Any, List, Optional, TextIO, Tuple
+from typing import Any, Dict, List, Optional, TextIO, Tuple
 
 from statusboard.display import light
-from statusboard.display.base import Frame, NoControls
+from statusboard.display.base import Frame, LegendEntry, NoControls
+from statusboard.display.lognotes import LogNotes
 from statusboard.vocabulary import RGB
-from statusboard.text import printable
+
+__all__ = ["TerminalDisplay", "LogNotes", "cell_colour", "key_of", "under_journal"]
 
 EMPTY_CELL = (28, 28, 28)   # an unlit LED: darker than the dimmest lit one (light.screen of level 1 is ~40)
+CELL = 3                    # columns per pixel: its letter in a 2-wide cell, and a gap to its neighbour
+NAME_WIDTH = 16             # the legend's name column at most (longer names are cut)
 
 
 def cell_colour(rgb: RGB, brightness: float) -> RGB:
@@ -26,81 +31,80 @@ def _bg(rgb: RGB) -> str:
     return f"\x1b[48;2;{rgb[0]};{rgb[1]};{rgb[2]}m"
 
 
-class LogNotes(logging.Handler):
-    """While the board is drawn in place on a terminal, log messages are shown under it (the last few, one line
-    each) instead of written across it; the handlers that wrote to the terminal are put back at close."""
+def _ink(rgb: RGB) -> str:
+    """Black or white letters, whichever stands out more on this cell."""
+    lum = sum(w * ((c / 255) ** 2.2) for w, c in zip((0.2126, 0.7152, 0.0722), rgb))
+    return "\x1b[38;2;0;0;0m" if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else "\x1b[38;2;255;255;255m"
 
-    KEEP = 3
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.recent: deque = deque(maxlen=self.KEEP)
-        self._moved: List[logging.Handler] = []
+def key_of(legend: Tuple[LegendEntry, ...]) -> List[str]:
+    """'U up', one for each state on the board now, in the order the legend first shows them."""
+    seen: Dict[str, str] = {}
+    for entry in legend:
+        seen.setdefault(entry.state, entry.letter)
+    return [f"{letter} {state}" for state, letter in seen.items()]
 
-    def emit(self, record: logging.LogRecord) -> None:
-        """Keep the message's first line."""
-        self.recent.append(printable(record.levelname + " " + record.name + ": " + record.getMessage(), 500))
 
-    def lines(self, width: int) -> List[str]:
-        """The kept messages, each cut to the terminal's width."""
-        return [line if len(line) <= width else line[:width - 1] + "…" for line in self.recent]
-
-    def attach(self) -> None:
-        """Take the place of the root logger's handlers that write to a terminal."""
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            stream = getattr(handler, "stream", None)
-            if isinstance(handler, logging.StreamHandler) and getattr(stream, "isatty", lambda: False)():
-                root.removeHandler(handler)
-                self._moved.append(handler)
-                self.setLevel(handler.level)
-        if self._moved:
-            root.addHandler(self)
-
-    def detach(self) -> None:
-        """Give the terminal back to the handlers that wrote to it (what was shown stays on screen)."""
-        root = logging.getLogger()
-        if self in root.handlers:
-            root.removeHandler(self)
-        for handler in self._moved:
-            root.addHandler(handler)
-        self._moved = []
+def under_journal(stream: TextIO) -> bool:
+    """Whether the stream is systemd's journal (JOURNAL_STREAM names its device and inode)."""
+    named = os.environ.get("JOURNAL_STREAM", "")
+    try:
+        st = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
+    return named == f"{st.st_dev}:{st.st_ino}"
 
 
 class TerminalDisplay(NoControls):
-    """Draws frames on a terminal in colour, or as plain text when the output is not a terminal."""
+    """Draws frames in place on a terminal, or writes the board once and then its changes where the output is
+    not a terminal."""
 
     def __init__(self, settings: Any, stream: Optional[TextIO] = None, title: str = "statusboard",
                  colour: Optional[bool] = None, **_: Any) -> None:
         self.shape: Tuple[int, int] = settings.shape
         self.stream = stream or sys.stdout
         self.title = title
-        self.colour = self.stream.isatty() if colour is None else colour
+        self.live = self.stream.isatty() if colour is None else colour   # drawn in place
+        self.colour = self.live and not os.environ.get("NO_COLOR")       # https://no-color.org
+        self.journal = not self.live and under_journal(self.stream)
         self._lines = 0
-        self._last_plain = ""
+        self._widths = (0, 0)          # the legend's name and state columns: they only ever grow
+        self._states: Optional[Dict[Tuple[int, int], LegendEntry]] = None
+        self._last: Optional[Frame] = None
+        self._changed = False
         self.notes = LogNotes()
-        if self.colour:
+        if self.live:
             self.notes.attach()
 
     def show(self, frame: Frame) -> None:
-        """Draw the frame (in place on a terminal)."""
-        if self.colour:
-            self._show_colour(frame)
+        """Draw the frame (in place on a terminal), or write what changed."""
+        if self.live:
+            self._show_live(frame)
         else:
-            self._show_plain(frame)
+            self._show_changes(frame)
 
-    def _show_colour(self, frame: Frame) -> None:
+    # --- on a terminal ---------------------------------------------------------------------------------
+    def _cell(self, rgb: RGB, entry: Optional[LegendEntry], brightness: float) -> str:
+        letter = entry.letter if entry else ("·" if not self.colour else " ")
+        if not self.colour:
+            return f"{letter}  "
+        shown = cell_colour(rgb, brightness)
+        shown = shown if shown != (0, 0, 0) else EMPTY_CELL
+        return f"{_bg(shown)}{_ink(shown)}{letter} \x1b[0m "
+
+    def _show_live(self, frame: Frame) -> None:
         size = shutil.get_terminal_size((120, 40))
         notes = self.notes.lines(size.columns - 1)
-        lines = [f"\x1b[1m{self.title}\x1b[0m  {time.strftime('%H:%M:%S')}"]
-        grid = []
-        for row in frame.pixels:
-            shown = [cell_colour(rgb, frame.brightness) for rgb in row]
-            grid.append(" " + "".join(_bg(rgb if rgb != (0, 0, 0) else EMPTY_CELL) + "  " for rgb in shown) + "\x1b[0m")
-        grid_width = 1 + 2 * len(frame.pixels[0]) if frame.pixels else 1
+        bold, plain = ("\x1b[1m", "\x1b[0m") if self.colour else ("", "")
+        lines = [f"{bold}{self.title}{plain}  {time.strftime('%H:%M:%S')}"]
+        at = {(e.x, e.y): e for e in frame.legend}
+        grid = [" " + "".join(self._cell(rgb, at.get((x, y)), frame.brightness) for x, rgb in enumerate(row))
+                for y, row in enumerate(frame.pixels)]
+        grid_width = 1 + CELL * len(frame.pixels[0]) if frame.pixels else 1
+        key = self._key(frame, size.columns - 1)
         # The frame fits the terminal, or its top would scroll away: the legend goes beside the grid when it
         # does not fit below it, and is cut (saying how much) when it fits neither way.
-        height = max(4, size.lines - 1 - len(notes))
+        height = max(4, size.lines - 1 - len(notes) - len(key))
         beside = 1 + len(grid) + 1 + len(frame.legend) > height and size.columns - grid_width - 2 >= 40
         if beside:
             entries = self._legend(frame, size.columns - grid_width - 2, height - 1)
@@ -108,52 +112,102 @@ class TerminalDisplay(NoControls):
                 left = grid[i] if i < len(grid) else " " * grid_width
                 lines.append(f"{left}  {entries[i]}" if i < len(entries) else left)
         else:
-            lines += grid + [""]
+            lines += grid + ([""] if height - len(lines) - len(grid) > 1 else [])
             lines += [" " + line for line in self._legend(frame, size.columns, height - len(lines))]
-        lines += notes
+        lines += key + notes
         # Drawn from the top left of the screen each time, like top(1).
         start = "\x1b[H" if self._lines else "\x1b[2J\x1b[H"
         self.stream.write(start + "".join(line + "\x1b[K\n" for line in lines) + "\x1b[J")
         self.stream.flush()
         self._lines = len(lines)
 
+    def _key(self, frame: Frame, width: int) -> List[str]:
+        """The key to the letters on the board now, in one or two lines of the terminal's width."""
+        words, lines, line = key_of(frame.legend), [], "key:"
+        for word in words:
+            if len(line) + 3 + len(word) > width and line != "key:":
+                lines.append(line)
+                line = "    "
+            line += ("  " if line not in ("key:", "    ") else " ") + word
+        lines.append(line)
+        if len(lines) > 2:
+            lines = [lines[0], lines[1][:max(width - 1, 0)] + "…"]
+        return [ln if len(ln) <= width else ln[:width - 1] + "…" for ln in lines] if words else []
+
+    def _columns(self, entries: List[LegendEntry]) -> Tuple[int, int]:
+        """The name and state columns' widths: wide enough for every entry so far (they never shrink, so the
+        columns stay put from one frame to the next)."""
+        name = min(NAME_WIDTH, max([len(e.name) for e in entries] + [self._widths[0]]))
+        state = max([len(e.state) for e in entries] + [self._widths[1]])
+        self._widths = (name, state)
+        return self._widths
+
     def _legend(self, frame: Frame, width: int, rows: int) -> List[str]:
         """The legend's lines in `width` columns (a line wider than the terminal would wrap and throw off the
         redraw in place) and at most `rows` of them."""
         entries = list(frame.legend)
+        if rows < 1:
+            return []
         cut = len(entries) > rows
         if cut:
             entries = entries[:max(0, rows - 1)]
         room = max(20, width - 5)
-        name_width = min(16, max((len(e.name) for e in entries), default=0))
-        state_width = max((len(e.state) for e in entries), default=0)
+        name_width, state_width = self._columns(list(frame.legend))
         out = []
         for entry in entries:
-            text = f"[{entry.x},{entry.y}] {entry.name:<{name_width}} {entry.state:<{state_width}} {entry.detail}"
+            name = entry.name if len(entry.name) <= name_width else entry.name[:name_width - 1] + "…"
+            text = f"[{entry.x},{entry.y}] {name:<{name_width}} {entry.state:<{state_width}} {entry.detail}"
             if len(text) > room:
                 text = text[:room - 1] + "…"
-            swatch = cell_colour(entry.colour, frame.brightness)
-            out.append(f"{_bg(swatch if swatch != (0, 0, 0) else EMPTY_CELL)}  \x1b[0m {text}")
+            if self.colour:
+                swatch = cell_colour(entry.colour, frame.brightness)
+                swatch = swatch if swatch != (0, 0, 0) else EMPTY_CELL
+                out.append(f"{_bg(swatch)}{_ink(swatch)}{entry.letter} \x1b[0m {text}")
+            else:
+                out.append(f"{entry.letter}  {text}")
         if cut:
             out.append(f"   … and {len(frame.legend) - len(entries)} more (a taller terminal shows them)")
         return out
 
-    def _show_plain(self, frame: Frame) -> None:
-        letters = {(e.x, e.y): e.letter for e in frame.legend}
-        rows = []
-        for y, row in enumerate(frame.pixels):
-            rows.append(" ".join(letters.get((x, y), ".") for x in range(len(row))))
-        legend = [f"[{e.x},{e.y}] {e.name:<16} {e.state:<17} {e.detail}" for e in frame.legend]
-        text = "\n".join(rows + legend)
-        if text == self._last_plain:
-            return
-        self._last_plain = text
-        self.stream.write(f"--- {self.title} {time.strftime('%H:%M:%S')}\n{text}\n")
-        self.stream.flush()
+    # --- to a file, a pipe or the journal -------------------------------------------------------------
+    def _board(self, frame: Frame) -> List[str]:
+        """The whole board in text: a letter a pixel (not under the journal), the legend and the key."""
+        at = {(e.x, e.y): e for e in frame.legend}
+        out = [] if self.journal else [f"--- {self.title} {time.strftime('%H:%M:%S')}"] + [
+            " ".join(at[(x, y)].letter if (x, y) in at else "." for x in range(len(row)))
+            for y, row in enumerate(frame.pixels)]
+        out += [f"[{e.x},{e.y}] {e.name:<16} {e.state:<17} {e.detail}" for e in frame.legend]
+        return out + (["key: " + ", ".join(key_of(frame.legend))] if frame.legend else [])
+
+    def _show_changes(self, frame: Frame) -> None:
+        """The whole board the first time (under the journal its targets alone), then one line per target
+        whose state changed: a service's journal gets a line a change, not a board a change."""
+        now = {(e.x, e.y): e for e in frame.legend}
+        if self._states is None:
+            out = self._board(frame)
+        else:
+            out = []
+            stamp = "" if self.journal else time.strftime("%H:%M:%S ")
+            for place, e in now.items():
+                before = self._states.get(place)
+                if before is None or before.state != e.state or before.name != e.name:
+                    was = f"{before.state} -> " if before is not None and before.name == e.name else ""
+                    out.append(f"{stamp}[{e.x},{e.y}] {e.name}: {was}{e.state} ({e.letter}): {e.detail}")
+            self._changed = self._changed or bool(out)
+        self._states, self._last = now, frame
+        self._write(out)
+
+    def _write(self, lines: List[str]) -> None:
+        if lines:
+            self.stream.write("\n".join(lines) + "\n")
+            self.stream.flush()
 
     def close(self) -> None:
-        """Leave the last drawing on screen and reset the terminal's colours."""
-        if self.colour:
+        """Leave the last drawing on screen and reset the terminal's colours; to a file or a pipe, write the
+        board as it ended (when anything changed since it was written whole)."""
+        if not self.live and not self.journal and self._changed and self._last is not None:
+            self._write(self._board(self._last))
+        if self.live:
             self.stream.write("\x1b[0m")
             self.stream.flush()
             self.notes.detach()

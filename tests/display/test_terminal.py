@@ -16,7 +16,7 @@ from statusboard.kinds import STATES
 def bg(rgb, brightness):
     """The escape sequence of a cell showing rgb as the HAT does at this brightness."""
     r, g, b = light.seen(rgb, brightness)
-    return f"\x1b[48;2;{r};{g};{b}m  "
+    return f"\x1b[48;2;{r};{g};{b}m"
 
 
 def test_cells_follow_brightness_and_night_as_the_hat_does():
@@ -64,8 +64,9 @@ def test_plain_text_when_not_a_terminal():
     assert "[2,1] api" in text
 
 
-def test_live_board_under_a_pseudo_terminal(tmp_path, web):
-    """`run --display terminal` on a real pty: colour cells, redrawn in place, and Ctrl-C ends it cleanly."""
+def in_a_pty(tmp_path, targets: str, env=None, until=b"HTTP 200 in") -> str:
+    """What `run --display terminal` draws on a real pty until a whole frame holding `until` has arrived; then
+    Ctrl-C, which must end it cleanly."""
     import os
     import pty
     import select
@@ -77,17 +78,16 @@ def test_live_board_under_a_pseudo_terminal(tmp_path, web):
     from tests.conftest import ROOT
 
     config = tmp_path / "config.yaml"
-    config.write_text(f"display: {{layout: phat}}\ntargets:\n"
-                      f"  api: {{pixel: [2, 1], interval: 1s, timeout: 1s, http: 'http://127.0.0.1:{web.port}/ok'}}\n")
+    config.write_text(f"display: {{layout: phat}}\ntargets:\n{targets}")
     main, child = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "--display", "terminal", "-c", str(config)],
                             stdin=child, stdout=child, stderr=child, cwd=ROOT, close_fds=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color"})
+                            env={**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", **(env or {})})
     os.close(child)
     seen = b""
     end = time.monotonic() + 10
     # Read until a whole frame with the first result has arrived (a frame ends with "\x1b[J"), not just its start.
-    while time.monotonic() < end and not (seen.count(b"\x1b[H") >= 2 and b"HTTP 200 in" in seen
+    while time.monotonic() < end and not (seen.count(b"\x1b[H") >= 2 and until in seen.rsplit(b"\x1b[H", 1)[-1]
                                           and seen.rstrip().endswith(b"\x1b[J")):
         if select.select([main], [], [], 0.2)[0]:
             try:
@@ -97,10 +97,30 @@ def test_live_board_under_a_pseudo_terminal(tmp_path, web):
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=10) == 0
     os.close(main)
-    text = seen.decode("utf-8", "replace")
+    return seen.decode("utf-8", "replace")
+
+
+def test_live_board_under_a_pseudo_terminal(tmp_path, web):
+    """`run --display terminal` on a real pty: colour cells, redrawn in place, and Ctrl-C ends it cleanly."""
+    text = in_a_pty(tmp_path, f"  api: {{pixel: [2, 1], interval: 1s, timeout: 1s, "
+                              f"http: 'http://127.0.0.1:{web.port}/ok'}}\n")
     assert bg((0, 255, 0), 0.4) in text, "the api pixel is drawn green, as the HAT shows it at 0.4"
     assert "[2,1] api" in text and "HTTP 200 in" in text
     assert text.count("\x1b[H") >= 2, "redrawn in place from the top, not scrolled"
+
+
+def test_no_color_draws_letters_alone_under_a_pseudo_terminal(tmp_path, web):
+    """NO_COLOR (https://no-color.org): not one colour, and each pixel its state's letter, with a key to them."""
+    text = in_a_pty(tmp_path, f"  api: {{pixel: [1, 0], interval: 1s, timeout: 1s, "
+                              f"http: 'http://127.0.0.1:{web.port}/ok'}}\n"
+                              f"  gone: {{pixel: [2, 0], interval: 1s, timeout: 1s, "
+                              f"http: 'http://127.0.0.1:{web.port}/fail'}}\n", env={"NO_COLOR": "1"},
+                    until=b"HTTP 500")
+    assert not re.search(r"\x1b\[[0-9;]*m", text), "no colour, no bold: NO_COLOR asks for none"
+    last = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text.rsplit("\x1b[H", 1)[1]).replace("\r", "").split("\n")
+    assert last[1] == " ·  U  D  ·  ·  ·  ·  ·  ", "one letter a pixel, a gap between them"
+    assert "key: U up  D down" in last
+    assert any(line.startswith(" U  [1,0] api") for line in last)
 
 
 def test_the_hd_and_mini_shapes_in_plain_text():
@@ -167,3 +187,93 @@ def test_a_legend_too_long_for_the_terminal_says_how_much_is_cut(monkeypatch):
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue())
     assert len(text.split("\n")[:-1]) <= 19
     assert re.search(r"… and \d+ more \(a taller terminal shows them\)", text)
+
+
+def test_neighbours_in_one_state_are_cells_apart_not_a_bar():
+    out = io.StringIO()
+    term = TerminalDisplay(DisplaySettings(layout="phat"), stream=out, colour=True)
+    rows = [list(r) for r in blank((8, 4)).pixels]
+    rows[0][0] = rows[0][1] = (255, 0, 0)
+    legend = tuple(LegendEntry(x, 0, f"t{x}", "down", "HTTP 500", (255, 0, 0), letter="D") for x in (0, 1))
+    term.show(Frame(tuple(tuple(r) for r in rows), 0.4, legend))
+    row = out.getvalue().split("\n")[1]
+    red = bg((255, 0, 0), 0.4)
+    assert row.count(red) == 2
+    between = row.split(red)[2 - 1]
+    assert re.fullmatch(r"\x1b\[38;2;[0-9;]+mD \x1b\[0m ", between), "the cell's letter, then a gap of no colour"
+
+
+def test_the_legend_columns_stay_put_from_frame_to_frame(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("LINES", "40")
+    out = io.StringIO()
+    term = TerminalDisplay(DisplaySettings(layout="phat"), stream=out, colour=True)
+    starts = []
+    for state in ("insufficient-data", "ok", "alarm"):
+        term.show(sample(state=state))
+        last = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue().rsplit("\x1b[H", 1)[1])
+        line = next(ln for ln in last.split("\n") if "[2,1] api" in ln)
+        starts.append(line.index("HTTP 200"))
+    assert len(set(starts)) == 1, f"the detail starts at columns {starts}"
+    assert starts[0] > line.index("[2,1] api") + len("[2,1] api") + len("insufficient-data")
+
+
+def test_a_warning_said_again_is_shown_once_with_its_count(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("LINES", "30")
+    err = Tty()
+    handler = logging.StreamHandler(err)
+    logging.getLogger().addHandler(handler)
+    try:
+        out = Tty()
+        term = TerminalDisplay(DisplaySettings(layout="phat"), stream=out)
+        for _ in range(4):
+            logging.getLogger("statusboard.kinds.ec2").warning("EC2 (profile far): throttled by AWS")
+            term.show(sample())
+        term.close()
+    finally:
+        logging.getLogger().removeHandler(handler)
+    last = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue().rsplit("\x1b[H", 1)[1])
+    assert last.count("throttled by AWS") == 1
+    assert last.rstrip("\n").split("\n")[-1] == \
+        "WARNING statusboard.kinds.ec2: EC2 (profile far): throttled by AWS (4 times)", "below the board"
+
+
+def frames_of_a_day(states):
+    """Frames of a board whose detail changes at every check and whose state changes now and then."""
+    for i, state in enumerate(states):
+        yield Frame(sample(state=state).pixels, 0.4,
+            (LegendEntry(2, 1, "api", state, f"answer {i} in {i % 7} ms", (0, 255, 0), letter=STATES[state].letter),))
+
+
+def test_where_output_is_not_a_terminal_each_change_is_one_line(tmp_path):
+    with open(tmp_path / "log", "w") as out:
+        term = TerminalDisplay(DisplaySettings(layout="phat"), stream=out)
+        states = ["up"] * 50 + ["down"] * 50 + ["up"] * 50
+        for frame in frames_of_a_day(states):
+            term.show(frame)
+        term.close()
+    lines = (tmp_path / "log").read_text().splitlines()
+    assert lines[0].startswith("--- statusboard") and lines[2] == ". . U . . . . .", "the board once, whole"
+    assert lines[5:7] == ["[2,1] api              up                answer 0 in 0 ms", "key: U up"]
+    changes = lines[7:9]
+    assert re.fullmatch(r"\d\d:\d\d:\d\d \[2,1\] api: up -> down \(D\): answer 50 in 1 ms", changes[0])
+    assert re.fullmatch(r"\d\d:\d\d:\d\d \[2,1\] api: down -> up \(U\): answer 100 in 2 ms", changes[1])
+    assert lines[9].startswith("--- statusboard"), "and the board as it ended"
+    assert lines[14] == "[2,1] api              up                answer 149 in 2 ms" and len(lines) == 16
+
+
+def test_under_the_journal_no_board_is_drawn_only_lines(tmp_path, monkeypatch):
+    """The service's journal (JOURNAL_STREAM names its stream) gets each target once, then a line a change:
+    150 frames are 3 lines, not 150 boards."""
+    import os
+    with open(tmp_path / "journal", "w") as out:
+        st = os.fstat(out.fileno())
+        monkeypatch.setenv("JOURNAL_STREAM", f"{st.st_dev}:{st.st_ino}")
+        term = TerminalDisplay(DisplaySettings(layout="phat"), stream=out)
+        for frame in frames_of_a_day(["up"] * 50 + ["down"] * 50 + ["up"] * 50):
+            term.show(frame)
+        term.close()
+    lines = (tmp_path / "journal").read_text().splitlines()
+    assert lines == ["[2,1] api              up                answer 0 in 0 ms", "key: U up",
+                     "[2,1] api: up -> down (D): answer 50 in 1 ms", "[2,1] api: down -> up (U): answer 100 in 2 ms"]
