@@ -109,3 +109,41 @@ def palette_warnings(colours: Mapping[str, RGB], brightnesses: Iterable[Tuple[st
 
 def _hex(rgb: RGB) -> str:
     return "#%02x%02x%02x" % tuple(rgb)
+
+
+def luminance(rgb: RGB) -> float:
+    """The relative luminance of an sRGB colour (WCAG 2: 0 for black, 1 for white)."""
+    return 0.2126 * _lin(rgb[0]) + 0.7152 * _lin(rgb[1]) + 0.0722 * _lin(rgb[2])
+
+
+def contrast(a: RGB, b: RGB) -> float:
+    """The WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)))
+    return (lb + 0.05) / (la + 0.05)
+
+
+
+def _lin(c: int) -> float:
+    v = c / 255
+    return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+
+def _enc(v: float) -> int:
+    v = min(max(v, 0.0), 1.0)
+    return round(255 * (v * 12.92 if v <= 0.0031308 else 1.055 * v ** (1 / 2.4) - 0.055))
+
+
+def lifted(rgb: RGB, floor: float, knee: float) -> RGB:
+    """A lit LED's screen colour with its relative luminance L mapped from [0, knee] onto [floor, knee] (above
+    the knee unchanged), hue kept where it can be: a screen cannot show how a dim LED glows in a room, and
+    below `floor` a lit LED would read as an unlit one. Black (unlit) stays black; dimmer stays dimmer."""
+    now = luminance(rgb)
+    if rgb == (0, 0, 0) or now >= knee:
+        return rgb
+    want = floor + (knee - floor) * now / knee
+    channels = [min(1.0, _lin(c) * want / now) if now > 0 else 0.0 for c in rgb]
+    got = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+    if got < want:   # a channel is full: the rest of the way toward white
+        s = (want - got) / (1 - got)
+        channels = [c + s * (1 - c) for c in channels]
+    return (_enc(channels[0]), _enc(channels[1]), _enc(channels[2]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -87,11 +88,13 @@ def test_leds_show_the_frame_rotated_and_dimmed_like_the_hat(window):
     assert len(leds) == 4 and len(leds[0]) == 8, "the physical pHAT is 8 wide and 4 tall"
     bx, by = to_physical(0, 0, "phat", 90)
     rx, ry = to_physical(3, 7, "phat", 90)
-    blue, red = light.seen((0, 0, 255), 0.25), light.seen((255, 0, 0), 0.25)
-    assert leds[by][bx] == "#%02x%02x%02x" % blue and blue[2] > 0 and blue[:2] == (0, 0)
-    assert leds[ry][rx] == "#%02x%02x%02x" % red and 0 < red[0] < 255
+    from statusboard.display.window import OFF_LED, shown_colour
+    blue, red = shown_colour((0, 0, 255), 0.25), shown_colour((255, 0, 0), 0.25)
+    assert blue == light.seen((0, 0, 255), 0.25) or light.luminance(blue) < 0.15, "what the HAT shows, dim ones lifted"
+    assert leds[by][bx] == "#%02x%02x%02x" % blue and blue[2] > 4 * max(blue[:2]), "blue"
+    assert leds[ry][rx] == "#%02x%02x%02x" % red and 0 < red[0] < 255 and red[1:] == (0, 0)
     others = {c for y, row in enumerate(leds) for x, c in enumerate(row) if (x, y) not in ((bx, by), (rx, ry))}
-    assert others == {"#202020"}
+    assert others == {OFF_LED}
 
 
 @pytest.mark.parametrize("layout, rotation, physical", [("hd", 90, (16, 16)), ("mini", 0, (17, 7)),
@@ -104,7 +107,8 @@ def test_the_hd_and_mini_are_drawn_in_their_own_shape(window, layout, rotation, 
     leds = display.led_colours()
     assert (len(leds[0]), len(leds)) == physical
     x, y = to_physical(width - 1, height - 1, layout, rotation)
-    assert leds[y][x] == "#%02x%02x%02x" % light.seen((0, 255, 0), 0.4)
+    from statusboard.display.window import shown_colour
+    assert leds[y][x] == "#%02x%02x%02x" % shown_colour((0, 255, 0), 0.4)
 
 
 def test_hover_names_target_state_detail_and_age(window):
@@ -113,7 +117,7 @@ def test_hover_names_target_state_detail_and_age(window):
     settle(display, lit((8, 8), {(2, 1): (255, 0, 0)}, legend=[entry]))
     display.in_window(lambda: display.canvas.event_generate("<Motion>", x=12 + 2 * 44 + 22, y=12 + 44 + 22))
     tip = display.in_window(lambda: display.tip.cget("text"))
-    legend = display.in_window(lambda: display.legend.cget("text"))
+    legend = display.legend_text()
     assert tip == "api: down: HTTP 503 in 120 ms (checked 7 s ago)"
     assert "[2,1] api" in legend
     display.in_window(lambda: display.canvas.event_generate("<Motion>", x=12 + 22, y=12 + 22))
@@ -148,7 +152,7 @@ def test_the_window_fits_its_screen_and_can_be_resized(window):
 
     def measure():
         display.root.update_idletasks()
-        return display.root.winfo_width(), display.root.winfo_reqwidth(), display.legend.cget("text")
+        return display.root.winfo_width(), display.root.winfo_reqwidth(), display.legend.get("1.0", "end-1c")
     width, asked, text = display.in_window(measure)
     assert max(width, asked) <= 1024, f"the window asks for {asked} px on a 1024-pixel screen"
     lines = text.splitlines()
@@ -165,8 +169,77 @@ def test_the_window_fits_its_screen_and_can_be_resized(window):
     def narrow():
         display.root.geometry("640x480")
         display.root.update()
-        return display.root.winfo_width(), display.legend.cget("text")
+        return display.root.winfo_width(), display.legend.get("1.0", "end-1c")
     width, text = wait_for(lambda: (lambda got: got if got[0] == 640 else None)(display.in_window(narrow)),
                            what="the window resized")
     shorter = text.splitlines()
     assert all(len(a) < len(b) for a, b in zip(shorter, lines)), "a narrower window cuts the details shorter"
+
+
+def test_an_hd_board_fits_1024x768_and_its_legend_scrolls_and_says_how_many_rows(window):
+    settings = DisplaySettings(layout="hd")
+    display = window(settings)
+    legend = tuple(LegendEntry(n % 16, n // 16, f"target-{n}", "insufficient-data" if n % 5 else "up",
+                               f"detail {n}", (0, 160, 255), letter="n" if n % 5 else "U") for n in range(256))
+    settle(display, lit(settings.shape, {(n % 16, n // 16): (0, 160, 255) for n in range(256)}, 0.4, legend))
+
+    def measure():
+        display.root.update()
+        return (display.root.winfo_reqwidth(), display.root.winfo_reqheight(), display.header.cget("text"),
+                display.legend.yview(), display.scroll.winfo_ismapped())
+    width, height, header, view, scrolls = display.in_window(measure)
+    assert width <= 1024 and height <= 768 - 40, f"{width}x{height} on a 1024x768 screen (and its title bar)"
+    shown = int(re.fullmatch(r"256 targets, (\d+) shown: scroll for the rest", header).group(1))
+    assert 20 <= shown < 256
+    assert len(display.legend_text().splitlines()) == 256, "every row is in the legend, a scroll away"
+    assert view[0] == 0.0 and view[1] < 1.0 and scrolls
+    for text in display.legend_text().splitlines():   # the state whole, in its column, never in the detail
+        assert re.fullmatch(r"[nU] \[\d+,\d+\] +\S+ +(insufficient-data|up)(  \S.*)?", text), text
+
+
+def test_each_lit_led_carries_its_letter_and_l_turns_them_off(window):
+    display = window(DisplaySettings())
+    legend = (LegendEntry(2, 1, "api", "down", "HTTP 503", (255, 0, 0), letter="D"),
+              LegendEntry(3, 1, "web", "up", "HTTP 200", (0, 255, 0), letter="U"))
+    settle(display, lit((8, 8), {(2, 1): (255, 0, 0), (3, 1): (0, 255, 0)}, 0.4, legend))
+
+    def letters():
+        return {p: display.canvas.itemcget(i, "text") for p, i in display.letters.items()
+                if display.canvas.itemcget(i, "text")}
+    assert display.in_window(letters) == {(2, 1): "D", (3, 1): "U"}
+    key = display.in_window(lambda: display.key.cget("text"))
+    assert "D down" in key and "U up" in key
+    display.in_window(lambda: (display.root.focus_force(), display.root.event_generate("<KeyPress-l>"),
+                               display.root.update()))
+    assert display.in_window(letters) == {}
+
+
+@pytest.mark.parametrize("brightness", [0.4, 0.05], ids=["day", "night"])
+def test_a_stale_led_is_at_least_2_to_1_against_an_unlit_one(window, brightness):
+    from statusboard.render import colour_of
+    from statusboard.table import Status
+    from statusboard.vocabulary import Severity
+    from tests.conftest import board_from
+    board = board_from("targets: {a: {pixel: [0, 0], ping: 127.0.0.1}}")
+    display = window(DisplaySettings())
+    stale = {state: colour_of(board, Status("stale", Severity.UNKNOWN, "", 0.0, last=state))
+             for state in ("running", "up", "down", "slow", "unknown")}
+    settle(display, lit((8, 8), {(i, 0): rgb for i, rgb in enumerate(stale.values())}, brightness))
+    leds = display.led_colours()
+    off = leds[7][7]
+
+    def rgb(text):
+        return tuple(int(text[i:i + 2], 16) for i in (1, 3, 5))
+    for i, state in enumerate(stale):
+        x, y = to_physical(i, 0, "hat", 0)
+        ratio = light.contrast(rgb(leds[y][x]), rgb(off))
+        assert ratio >= 2, f"stale after {state}: {ratio:.2f}:1 against an unlit LED at brightness {brightness}"
+
+
+def test_a_long_state_name_never_runs_into_the_detail(window):
+    display = window(DisplaySettings())
+    legend = (LegendEntry(0, 0, "api-alarms", "insufficient-data", "1 of 2 ok", (0, 90, 110), letter="n"),
+              LegendEntry(1, 0, "web", "up", "HTTP 200 in 3 ms", (0, 255, 0), letter="U"))
+    settle(display, lit((8, 8), {(0, 0): (0, 90, 110), (1, 0): (0, 255, 0)}, 0.4, legend))
+    first, second = display.legend_text().splitlines()
+    assert first.index("1 of 2 ok") == second.index("HTTP 200") == first.index("insufficient-data") + 17 + 2
