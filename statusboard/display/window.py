@@ -22,7 +22,7 @@ from statusboard.display.base import Frame, LegendEntry
 from statusboard.display.geometry import physical_shape, to_physical
 from statusboard.display.legendtext import columns, fit, key_of, line
 from statusboard.errors import DisplayError
-from statusboard.vocabulary import RGB
+from statusboard.vocabulary import RGB, STALE
 
 T = TypeVar("T")
 __all__ = ["WindowDisplay", "fit", "led_colour", "hex_colour", "shown_colour"]
@@ -31,6 +31,7 @@ LED = 0.68         # LED diameter, a share of its cell
 BOARD = "#161616"
 OFF_LED = "#101010"   # an unlit LED: darker than the board, in a ring, so a lit one never looks like it
 RING = "#3a3a3a"
+STALE_FILL = (78, 78, 78)   # a stale LED: grey, ringed in its last colour (never that colour, never unlit)
 LIT_FLOOR = 0.07   # relative luminance of the dimmest lit LED: over 2:1 against an unlit one (0.005)
 LIT_KNEE = 0.15    # lit LEDs dimmer than this are lifted toward it (keeping their order), brighter ones not
 POLL_MS = 40
@@ -178,7 +179,7 @@ class WindowDisplay:
     def _draw(self, frame: Frame) -> None:
         layout, rotation = self.settings.layout, self.settings.rotation
         for item in self.leds.values():
-            self.canvas.itemconfigure(item, fill=OFF_LED)
+            self.canvas.itemconfigure(item, fill=OFF_LED, outline=RING, width=1)
         for item in self.letters.values():
             self.canvas.itemconfigure(item, text="")
         at = {(e.x, e.y): e for e in frame.legend}
@@ -186,7 +187,11 @@ class WindowDisplay:
             for x, rgb in enumerate(row):
                 shown = shown_colour(rgb, frame.brightness)
                 place = to_physical(x, y, layout, rotation)
-                if shown != (0, 0, 0):
+                if shown != (0, 0, 0) and (x, y) in at and at[(x, y)].state == STALE:
+                    self.canvas.itemconfigure(self.leds[place], fill=hex_colour(STALE_FILL), outline=hex_colour(shown),
+                                              width=3)
+                    shown = STALE_FILL
+                elif shown != (0, 0, 0):
                     self.canvas.itemconfigure(self.leds[place], fill=hex_colour(shown))
                 if (x, y) in at and self.show_letters:
                     back = shown if shown != (0, 0, 0) else (16, 16, 16)

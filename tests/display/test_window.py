@@ -224,7 +224,11 @@ def test_a_stale_led_is_at_least_2_to_1_against_an_unlit_one(window, brightness)
     display = window(DisplaySettings())
     stale = {state: colour_of(board, Status("stale", Severity.UNKNOWN, "", 0.0, last=state))
              for state in ("running", "up", "down", "slow", "unknown")}
-    settle(display, lit((8, 8), {(i, 0): rgb for i, rgb in enumerate(stale.values())}, brightness))
+    fresh = {(i, 1): board.colour(state) for i, state in enumerate(stale)}
+    legend = [LegendEntry(i, 0, f"t{i}", "stale", "no result for 60 s", rgb, letter="~")
+              for i, rgb in enumerate(stale.values())]
+    settle(display, lit((8, 8), {**{(i, 0): rgb for i, rgb in enumerate(stale.values())}, **fresh}, brightness,
+                        legend))
     leds = display.led_colours()
     off = leds[7][7]
 
@@ -234,6 +238,10 @@ def test_a_stale_led_is_at_least_2_to_1_against_an_unlit_one(window, brightness)
         x, y = to_physical(i, 0, "hat", 0)
         ratio = light.contrast(rgb(leds[y][x]), rgb(off))
         assert ratio >= 2, f"stale after {state}: {ratio:.2f}:1 against an unlit LED at brightness {brightness}"
+        fx, fy = to_physical(i, 1, "hat", 0)
+        if state != "unknown":
+            assert len(set(rgb(leds[y][x]))) == 1 and len(set(rgb(leds[fy][fx]))) > 1, \
+                f"stale after {state} is grey, never its state's colour"
 
 
 def test_a_long_state_name_never_runs_into_the_detail(window):
