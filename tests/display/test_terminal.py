@@ -277,3 +277,35 @@ def test_under_the_journal_no_board_is_drawn_only_lines(tmp_path, monkeypatch):
     lines = (tmp_path / "journal").read_text().splitlines()
     assert lines == ["[2,1] api              up                answer 0 in 0 ms", "key: U up",
                      "[2,1] api: up -> down (D): answer 50 in 1 ms", "[2,1] api: down -> up (U): answer 100 in 2 ms"]
+
+
+def test_a_service_on_the_terminal_driver_writes_a_line_a_change_to_its_journal(tmp_path, web):
+    """`run` with its output on the journal (JOURNAL_STREAM names it, as systemd does): two targets checked five
+    times a second for 3 s, their details changing at every check, write each target once and a line for each
+    change of state, never the board over and over (it was a whole frame a change: 130,000 lines a day)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    config = tmp_path / "config.yaml"
+    config.write_text(f"display: {{driver: terminal}}\ntargets:\n"
+                      f"  api: {{pixel: [0, 0], interval: 200ms, timeout: 150ms, http: 'http://127.0.0.1:{web.port}/ok'}}\n"
+                      f"  gone: {{pixel: [1, 0], interval: 200ms, timeout: 150ms, fail_after: 1, "
+                      f"http: 'http://127.0.0.1:{web.port}/fail'}}\n")
+    with open(tmp_path / "journal", "w") as journal:
+        st = os.fstat(journal.fileno())
+        proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(config)], stdout=journal,
+                                stderr=subprocess.DEVNULL, cwd=ROOT,
+                                env={**os.environ, "PYTHONPATH": str(ROOT), "JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"})
+        time.sleep(3)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    lines = (tmp_path / "journal").read_text().splitlines()
+    assert lines[:3] == ["[0,0] api              unknown           waiting for the first check",
+                         "[1,0] gone             unknown           waiting for the first check", "key: ? unknown"]
+    assert sorted(re.sub(r": [^:]*$", "", line) for line in lines[3:]) == [
+        "[0,0] api: unknown -> up (U)", "[1,0] gone: unknown -> down (D)"], lines
