@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any, Dict, List, Optional, TextIO, Tuple
 
-from statusboard.display import light
+from statusboard.display import legendtext, light
 from statusboard.display.base import Frame, LegendEntry, NoControls
 from statusboard.display.lognotes import LogNotes
 from statusboard.vocabulary import RGB
@@ -19,7 +19,6 @@ __all__ = ["TerminalDisplay", "LogNotes", "cell_colour", "key_of", "under_journa
 
 EMPTY_CELL = (28, 28, 28)   # an unlit LED: darker than the dimmest lit one (light.screen of level 1 is ~40)
 CELL = 3                    # columns per pixel: its letter in a 2-wide cell, and a gap to its neighbour
-NAME_WIDTH = 16             # the legend's name column at most (longer names are cut)
 
 
 def cell_colour(rgb: RGB, brightness: float) -> RGB:
@@ -39,10 +38,7 @@ def _ink(rgb: RGB) -> str:
 
 def key_of(legend: Tuple[LegendEntry, ...]) -> List[str]:
     """'U up', one for each state on the board now, in the order the legend first shows them."""
-    seen: Dict[str, str] = {}
-    for entry in legend:
-        seen.setdefault(entry.state, entry.letter)
-    return [f"{letter} {state}" for state, letter in seen.items()]
+    return [f"{letter} {state}" for letter, state in legendtext.key_of(legend)]
 
 
 def under_journal(stream: TextIO) -> bool:
@@ -134,14 +130,6 @@ class TerminalDisplay(NoControls):
             lines = [lines[0], lines[1][:max(width - 1, 0)] + "…"]
         return [ln if len(ln) <= width else ln[:width - 1] + "…" for ln in lines] if words else []
 
-    def _columns(self, entries: List[LegendEntry]) -> Tuple[int, int]:
-        """The name and state columns' widths: wide enough for every entry so far (they never shrink, so the
-        columns stay put from one frame to the next)."""
-        name = min(NAME_WIDTH, max([len(e.name) for e in entries] + [self._widths[0]]))
-        state = max([len(e.state) for e in entries] + [self._widths[1]])
-        self._widths = (name, state)
-        return self._widths
-
     def _legend(self, frame: Frame, width: int, rows: int) -> List[str]:
         """The legend's lines in `width` columns (a line wider than the terminal would wrap and throw off the
         redraw in place) and at most `rows` of them."""
@@ -152,7 +140,8 @@ class TerminalDisplay(NoControls):
         if cut:
             entries = entries[:max(0, rows - 1)]
         room = max(20, width - 5)
-        name_width, state_width = self._columns(list(frame.legend))
+        self._widths = legendtext.columns(frame.legend, self._widths)   # never narrower: the columns stay put
+        name_width, state_width = self._widths
         out = []
         for entry in entries:
             name = entry.name if len(entry.name) <= name_width else entry.name[:name_width - 1] + "…"
