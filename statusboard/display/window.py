@@ -37,6 +37,7 @@ LIT_KNEE = 0.15    # lit LEDs dimmer than this are lifted toward it (keeping the
 POLL_MS = 40
 MARGIN = 48        # pixels kept free beside the window on the screen
 CHROME = 150       # pixels of the screen's height for the title bar, the key, the hover line and padding
+LEGEND = 360       # pixels of the screen's width kept for the legend beside the board
 LETTER_LED = 14    # the smallest LED (pixels) a letter fits in
 
 
@@ -104,7 +105,8 @@ class WindowDisplay:
         root.maxsize(self.screen_width, root.winfo_screenheight())
         root.columnconfigure(1, weight=1)
         width, height = physical_shape(self.settings.layout)
-        self.cell = cell = max(16, min(CELL, (root.winfo_screenheight() - CHROME) // height))
+        self.cell = cell = max(16, min(CELL, (root.winfo_screenheight() - CHROME) // height,
+                                       (self.screen_width - MARGIN - LEGEND) // width))
         led = round(cell * LED)
         canvas = tkinter.Canvas(root, width=width * cell + 24, height=height * cell + 24, background="#0c0c0c",
                                 highlightthickness=0)

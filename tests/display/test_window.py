@@ -176,25 +176,30 @@ def test_the_window_fits_its_screen_and_can_be_resized(window):
     assert all(len(a) < len(b) for a, b in zip(shorter, lines)), "a narrower window cuts the details shorter"
 
 
-def test_an_hd_board_fits_1024x768_and_its_legend_scrolls_and_says_how_many_rows(window):
-    settings = DisplaySettings(layout="hd")
+@pytest.mark.parametrize("layout", ["hd", "mini"])
+def test_a_large_board_fits_1024x768_and_its_legend_scrolls_and_says_how_many_rows(window, layout):
+    settings = DisplaySettings(layout=layout)
     display = window(settings)
-    legend = tuple(LegendEntry(n % 16, n // 16, f"target-{n}", "insufficient-data" if n % 5 else "up",
-                               f"detail {n}", (0, 160, 255), letter="n" if n % 5 else "U") for n in range(256))
-    settle(display, lit(settings.shape, {(n % 16, n // 16): (0, 160, 255) for n in range(256)}, 0.4, legend))
+    width, height = settings.shape
+    count = width * height
+    legend = tuple(LegendEntry(n % width, n // width, f"target-{n}", "insufficient-data" if n % 5 else "up",
+                               f"detail {n}", (0, 160, 255), letter="n" if n % 5 else "U") for n in range(count))
+    settle(display, lit(settings.shape, {(e.x, e.y): (0, 160, 255) for e in legend}, 0.4, legend))
 
     def measure():
         display.root.update()
         return (display.root.winfo_reqwidth(), display.root.winfo_reqheight(), display.header.cget("text"),
-                display.legend.yview(), display.scroll.winfo_ismapped())
-    width, height, header, view, scrolls = display.in_window(measure)
-    assert width <= 1024 and height <= 768 - 40, f"{width}x{height} on a 1024x768 screen (and its title bar)"
-    shown = int(re.fullmatch(r"256 targets, (\d+) shown: scroll for the rest", header).group(1))
-    assert 20 <= shown < 256
-    assert len(display.legend_text().splitlines()) == 256, "every row is in the legend, a scroll away"
+                display.legend.yview(), display.scroll.winfo_ismapped(), display.legend.cget("width"))
+    asked_width, asked_height, header, view, scrolls, chars = display.in_window(measure)
+    assert asked_width <= 1024 and asked_height <= 768 - 40, f"{asked_width}x{asked_height} on a 1024x768 screen"
+    shown = int(re.fullmatch(rf"{count} targets, (\d+) shown: scroll for the rest", header).group(1))
+    assert 6 <= shown < count
+    lines = display.legend_text().splitlines()
+    assert len(lines) == count, "every row is in the legend, a scroll away"
     assert view[0] == 0.0 and view[1] < 1.0 and scrolls
-    for text in display.legend_text().splitlines():   # the state whole, in its column, never in the detail
-        assert re.fullmatch(r"[nU] \[\d+,\d+\] +\S+ +(insufficient-data|up)(  \S.*)?", text), text
+    for text in lines:   # the state whole, in its column, never in the detail, and inside what the legend shows
+        got = re.fullmatch(r"[nU] \[\d+,\d+\] +\S+ +(insufficient-data|up)(  \S.*)?", text)
+        assert got and got.end(1) <= int(chars), f"{text!r} in a legend {chars} characters wide"
 
 
 def test_each_lit_led_carries_its_letter_and_l_turns_them_off(window):
