@@ -6,6 +6,7 @@ below them and imports none.
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import os
 from dataclasses import dataclass, field
@@ -164,8 +165,10 @@ def _palette(top: Section, states: States) -> Dict[str, RGB]:
     def named(value: Any) -> Dict[str, RGB]:
         got = named_palette(value, states) if isinstance(value, str) else None
         if got is None:
+            close = difflib.get_close_matches(str(value), list(PALETTES), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
             raise Invalid(f"expected a palette's name ({', '.join(PALETTES)}) or a mapping of state to colour, "
-                          f"got {printable(repr(value), 40)}")
+                          f"got {printable(repr(value), 40)}{hint}")
         return got
     if isinstance(top.mapping.get("palette"), str):
         return top.take("palette", named, {})

@@ -101,6 +101,7 @@ def test_a_mapping_can_start_from_a_named_palette_and_a_wrong_name_is_named():
     with pytest.raises(ConfigError) as got:
         board_from(CONFIG.format(palette="colourblind"))
     assert "test.yaml:2: palette: expected a palette's name (default, colour-blind, color-blind)" in str(got.value)
+    assert "did you mean 'colour-blind'?" in str(got.value)
 
 
 def test_ciede2000_matches_its_published_test_data():
