@@ -76,6 +76,8 @@ def test_every_state_of_every_kind_has_a_letter_of_its_own_and_kinds_agree_on_sh
             if x.letter.lower() == y.letter.lower()]
     assert not same, f"states whose letters differ only by case: {same}"
     assert all(len(letter) == 1 and letter.isprintable() and letter != " " for letter in letters)
+    from statusboard.display.legendtext import STATE_WIDTH
+    assert max(len(state) for state in STATES) <= STATE_WIDTH, "the legends' state column holds every state"
     assert Severity.TRANSITIONAL is severity_in(STATES, "stopping")
     other = StateInfo(Severity.OK, (1, 2, 3), "q")
     with pytest.raises(ValueError, match="'absent' is declared twice"):

@@ -7,6 +7,8 @@ from typing import Dict, List, Sequence, Tuple
 from statusboard.display.base import LegendEntry
 
 NAME_WIDTH = 16   # a name's column at most (longer names are cut with an ellipsis)
+STATE_WIDTH = 17  # the state's column at least: the longest state any kind declares (insufficient-data), so the
+                  # column is as wide in the first frame as in any later one (tests/test_render.py holds it)
 
 
 def fit(text: str, chars: int) -> str:
@@ -26,7 +28,7 @@ def columns(legend: Sequence[LegendEntry], before: Tuple[int, int] = (0, 0)) -> 
     """The name and state columns' widths: wide enough for every entry, and never narrower than before (so the
     details stay put from one frame to the next)."""
     name = min(NAME_WIDTH, max([len(e.name) for e in legend] + [before[0]]))
-    state = max([len(e.state) for e in legend] + [before[1]])
+    state = max([len(e.state) for e in legend] + [before[1], STATE_WIDTH])
     return name, state
 
 
