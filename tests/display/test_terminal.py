@@ -64,9 +64,9 @@ def test_plain_text_when_not_a_terminal():
     assert "[2,1] api" in text
 
 
-def in_a_pty(tmp_path, targets: str, env=None, until=b"HTTP 200 in") -> str:
-    """What `run --display terminal` draws on a real pty until a whole frame holding `until` has arrived; then
-    Ctrl-C, which must end it cleanly."""
+def in_a_pty(tmp_path, targets: str, env=None, until=(b"HTTP 200 in",)) -> str:
+    """What `run --display terminal` draws on a real pty until a whole frame holding each of `until` has
+    arrived; then Ctrl-C, which must end it cleanly."""
     import os
     import pty
     import select
@@ -85,10 +85,10 @@ def in_a_pty(tmp_path, targets: str, env=None, until=b"HTTP 200 in") -> str:
                             env={**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", **(env or {})})
     os.close(child)
     seen = b""
-    end = time.monotonic() + 10
+    end = time.monotonic() + 30
     # Read until a whole frame with the first result has arrived (a frame ends with "\x1b[J"), not just its start.
-    while time.monotonic() < end and not (seen.count(b"\x1b[H") >= 2 and until in seen.rsplit(b"\x1b[H", 1)[-1]
-                                          and seen.rstrip().endswith(b"\x1b[J")):
+    while time.monotonic() < end and not (seen.count(b"\x1b[H") >= 2 and seen.rstrip().endswith(b"\x1b[J")
+                                          and all(u in seen.rsplit(b"\x1b[H", 1)[-1] for u in until)):
         if select.select([main], [], [], 0.2)[0]:
             try:
                 seen += os.read(main, 65536)
@@ -115,7 +115,7 @@ def test_no_color_draws_letters_alone_under_a_pseudo_terminal(tmp_path, web):
                               f"http: 'http://127.0.0.1:{web.port}/ok'}}\n"
                               f"  gone: {{pixel: [2, 0], interval: 1s, timeout: 1s, "
                               f"http: 'http://127.0.0.1:{web.port}/fail'}}\n", env={"NO_COLOR": "1"},
-                    until=b"HTTP 500")
+                    until=(b"HTTP 200 in", b"HTTP 500"))
     assert not re.search(r"\x1b\[[0-9;]*m", text), "no colour, no bold: NO_COLOR asks for none"
     last = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text.rsplit("\x1b[H", 1)[1]).replace("\r", "").split("\n")
     assert last[1] == " ·  U  D  ·  ·  ·  ·  ·  ", "one letter a pixel, a gap between them"
