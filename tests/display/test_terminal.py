@@ -107,6 +107,10 @@ def test_live_board_under_a_pseudo_terminal(tmp_path, web):
     assert bg((0, 255, 0), 0.4) in text, "the api pixel is drawn green, as the HAT shows it at 0.4"
     assert "[2,1] api" in text and "HTTP 200 in" in text
     assert text.count("\x1b[H") >= 2, "redrawn in place from the top, not scrolled"
+    last = text.rsplit("\x1b[H", 1)[1]
+    assert re.search(re.escape(bg((0, 255, 0), 0.4)) + r"\x1b\[38;2;[0-9;]+mU \x1b\[0m \x1b\[48", last), \
+        "the cell holds its letter, and a gap of no colour parts it from the next"
+    assert "key: U up" in re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", last)
 
 
 def test_no_color_draws_letters_alone_under_a_pseudo_terminal(tmp_path, web):
