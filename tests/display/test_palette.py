@@ -111,3 +111,12 @@ def test_ciede2000_matches_its_published_test_data():
                                  ((50, 2.5, 0), (50, 0, -2.5), 4.3065),
                                  ((50, 2.5, 0), (73, 25, -18), 27.1492)]:
         assert round(ciede2000(lab1, lab2), 4) == expected
+
+
+def test_check_finds_nothing_dark_or_alike_in_the_colour_blind_palette(tmp_path, capsys):
+    from statusboard import cli
+    config = tmp_path / "board.yaml"
+    config.write_text('display: {brightness: 0.4, night: {from: "22:00", to: "07:00", brightness: 0.01}}\n'
+                      'palette: colour-blind\ntargets: {a: {pixel: [0, 0], ping: 127.0.0.1}}\n')
+    assert cli.main(["check", "-c", str(config)]) == 0
+    assert "warning" not in capsys.readouterr().out
