@@ -12,7 +12,7 @@ from typing import Any, List, Optional, TextIO, Tuple
 from statusboard.display import light
 from statusboard.display.base import Frame, NoControls
 from statusboard.vocabulary import RGB
-from statusboard.text import printable
+from statusboard.text import printable, valid
 
 EMPTY_CELL = (28, 28, 28)   # an unlit LED: darker than the dimmest lit one (light.screen of level 1 is ~40)
 
@@ -113,7 +113,7 @@ class TerminalDisplay(NoControls):
         lines += notes
         # Drawn from the top left of the screen each time, like top(1).
         start = "\x1b[H" if self._lines else "\x1b[2J\x1b[H"
-        self.stream.write(start + "".join(line + "\x1b[K\n" for line in lines) + "\x1b[J")
+        self.stream.write(valid(start + "".join(line + "\x1b[K\n" for line in lines) + "\x1b[J"))
         self.stream.flush()
         self._lines = len(lines)
 
@@ -148,7 +148,7 @@ class TerminalDisplay(NoControls):
         if text == self._last_plain:
             return
         self._last_plain = text
-        self.stream.write(f"--- {self.title} {time.strftime('%H:%M:%S')}\n{text}\n")
+        self.stream.write(valid(f"--- {self.title} {time.strftime('%H:%M:%S')}\n{text}\n"))
         self.stream.flush()
 
     def close(self) -> None:
