@@ -5,19 +5,29 @@ The real board in a process of its own, real servers on 127.0.0.1, a real Mosqui
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Dict, Iterator, List
 
 import pytest
 import requests
 
-from tests.conftest import ROOT, wait_for
+from statusboard.display.base import Frame, LegendEntry
+from statusboard.display.terminal import TerminalDisplay
+from statusboard.history import History, query
+from statusboard.notify import Notifier
+from statusboard.table import Status
+from statusboard.vocabulary import Severity
+from statusboard.web.document import json_answer
+from tests.conftest import ROOT, board_from, wait_for
 from tests.servers import Switch
 
 pytest.importorskip("paho.mqtt", reason="paho-mqtt is not installed (the test extra installs it)")
@@ -184,6 +194,42 @@ def test_check_refuses_a_lone_surrogate_in_config_yaml_with_its_line(tmp_path, t
                               env=env(), cwd=ROOT, timeout=30, encoding="utf-8", errors="replace")
         assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
         assert f"config.yaml:{line}: " in done.stderr and "holds a lone surrogate" in done.stderr, done.stderr
+
+
+# --- every writer survives what it is handed, even text no check lets through --------------------------------------
+
+LONE = "x\ud800y"
+SHOWN = "x\ufffdy"
+
+
+@pytest.mark.parametrize("colour", [True, False])
+def test_the_terminal_display_writes_a_lone_surrogate_as_a_replacement_character(colour):
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8")   # strict, as a terminal's stdout
+    display = TerminalDisplay(SimpleNamespace(shape=(2, 1)), stream=stream, colour=colour)
+    display.show(Frame((((255, 0, 0), (0, 0, 0)),), 1.0, (LegendEntry(0, 0, "api", "down", LONE, (255, 0, 0)),)))
+    stream.flush()
+    assert SHOWN in raw.getvalue().decode("utf-8")
+
+
+def test_history_writes_a_lone_surrogate_as_a_replacement_character(tmp_path):
+    board = board_from("targets: {api: {pixel: [0, 0], ping: 127.0.0.1}}\n")
+    history = History(tmp_path / "history.sqlite", keep=86400.0)
+    status = Status("down", Severity.CRITICAL, LONE, time.time())
+    history.update(SimpleNamespace(board=board, statuses={"api": status}, latest={}))
+    history.close()
+    assert history.broken is None
+    assert [(c.target, c.state, c.detail) for c in query(tmp_path / "history.sqlite")] == [("api", "down", SHOWN)]
+
+
+def test_the_page_and_systemd_get_a_lone_surrogate_as_a_replacement_character(tmp_path):
+    assert json_answer({"detail": LONE})[2] == f'{{"detail":"{SHOWN}"}}'.encode("utf-8")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as listener:
+        listener.bind(str(tmp_path / "notify"))
+        notifier = Notifier(str(tmp_path / "notify"))
+        notifier.status(LONE)
+        notifier.close()
+        assert listener.recv(4096) == f"STATUS={SHOWN}".encode("utf-8")
 
 
 # --- secrets in a URL that check refuses --------------------------------------------------------------------------
