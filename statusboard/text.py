@@ -53,3 +53,13 @@ def redact(text: str) -> str:
     alone, which may be a token, as `***@`; everything up to a URL's last @ counts as its userinfo."""
     return _USERINFO.sub(lambda m: _masked(m.group(1)), text)
 
+
+
+def refused_url(text: str) -> str:
+    """A URL that is refused, for people: everything between its `//` and its last `@` masked, whatever it holds
+    (a space, a control character, # / ? @), the user name shown only when it is plainly one."""
+    head, slashes, rest = text.partition("//")
+    if not slashes or "@" not in rest:
+        return text
+    userinfo, _, tail = rest.rpartition("@")
+    return head + slashes + _masked(userinfo) + tail

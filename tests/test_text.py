@@ -241,6 +241,8 @@ def test_the_page_and_systemd_get_a_lone_surrogate_as_a_replacement_character(tm
     "http://user:p@SECRET@127.0.0.1:99999/",  # a password holding @, and a port out of range
     "http://user:SECRET@[::1/",               # an IPv6 address not closed
     "http://user:SECRET@127.0.0.1/a b",       # a space
+    "http://user:SECRET x@127.0.0.1/",        # a space in the password
+    "http://user:SECRET\\tx@127.0.0.1/",      # a tab in the password (YAML's escape, in double quotes)
     "ftp://user:SECRET@127.0.0.1/",           # not http
     "http://user:SECRET@\u2603.example/",     # a host name that is no IDNA
     "ftp://tok#SECRET@127.0.0.1/",            # a user name alone (a token)
@@ -248,7 +250,7 @@ def test_the_page_and_systemd_get_a_lone_surrogate_as_a_replacement_character(tm
 def test_a_refused_url_never_shows_its_password(tmp_path, url):
     """check and the board's log refuse it with its line, the userinfo masked however the URL parses."""
     config = tmp_path / "config.yaml"
-    config.write_text(f"targets:\n  api: {{pixel: [0, 0], http: '{url}'}}\n")
+    config.write_text(f"targets:\n  api: {{pixel: [0, 0], http: \"{url}\"}}\n")
     for command in (["check"], ["-v", "run", "--display", "fake"]):
         done = subprocess.run([sys.executable, "-m", "statusboard", *command, "-c", str(config)], capture_output=True,
                               env=env(), cwd=ROOT, timeout=30, encoding="utf-8", errors="replace")

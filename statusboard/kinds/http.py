@@ -23,7 +23,7 @@ from statusboard.config.values import Invalid
 from statusboard.kinds import jsonpath, numbers
 from statusboard.kinds.kind import Context, Kind, long_form
 from statusboard.model import Observation, Target, Verdict
-from statusboard.text import printable, redact
+from statusboard.text import printable, redact, refused_url
 from statusboard.vocabulary import BOARD_STATES, DOWN, PROBE_STATES, SLOW, UNKNOWN, UP, States, merge
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def url(value: Any) -> str:
     """An absolute http:// or https:// URL whose host a check can ask for; refused with its userinfo masked
     however it parses (a password holding # / ? or @ included)."""
     text = values.text(value).strip()
-    shown = f"'{printable(redact(text), 120)}'"   # masked before it is cut: no part of a password shows
+    shown = f"'{printable(refused_url(text), 120)}'"   # masked before it is cut: no part of a password shows
     bad = _URL_UNSAFE.search(text)
     if bad:
         what = "a space" if bad.group() == " " else "whitespace or a control character"
