@@ -60,7 +60,8 @@ class JsonRule:
                     return Verdict(state, f"{where} is {said}")
             return Verdict(UNKNOWN, f"{where} is {said}, which the target's equals does not map")
         if self.thresholds is None:   # parse_json gives one of equals and thresholds
-            return Verdict(UNKNOWN, f"{where} is {numbers.shown(value)}, and the target says nothing of how to judge it")
+            return Verdict(UNKNOWN, f"{where} is {numbers.shown(value)}, and the target says nothing of how to "
+                                    "judge it")
         return numbers.judge_value(self.thresholds, value, where)
 
 

@@ -81,10 +81,12 @@ def read_answer(spec: PrometheusSpec, status: int, body: bytes) -> Verdict:
         return Verdict(UNKNOWN, f"the query gives a {printable(kind, 20)}, not a number")
     if not series:
         return Verdict(numbers.NO_DATA, "no series: the query matched nothing now")
-    try:
-        judged = [(name, _number(sample)) for name, sample in series]
-    except numbers.NotANumber as exc:
-        return Verdict(UNKNOWN, str(exc))
+    judged = []
+    for name, sample in series:
+        try:
+            judged.append((name, _number(sample)))
+        except numbers.NotANumber as exc:   # named by its labels, if it has any
+            return Verdict(UNKNOWN, f"{exc}" + (f" in the series {printable(name, 80)}" if len(name) > 2 else ""))
     name, value = judged[0]
     for other, number in judged[1:]:
         if spec.thresholds.worst(number, value):

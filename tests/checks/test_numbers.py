@@ -38,6 +38,9 @@ def once(check: str, answer: Any, site: Switch, caplog: pytest.LogCaptureFixture
     return status.state, status.detail
 
 
+IN_API = ' in the series {job="api"}'
+
+
 def prometheus(value: Any, kind: str = "vector") -> dict:
     result = [{"metric": {"job": "api"}, "value": value}] if kind == "vector" else value
     return {"status": "success", "data": {"resultType": kind, "result": result}}
@@ -61,13 +64,13 @@ def test_a_json_value_no_threshold_can_judge(site, caplog, value, detail):
 
 
 @pytest.mark.parametrize("answer, detail", [
-    (prometheus([1.7e9, BIG]), f"not a number: the value is {TOO_LARGE}"),
-    (prometheus([1.7e9, True]), "not a number: the value is true"),
-    (prometheus([1.7e9, "lots"]), 'not a number: the value is "lots"'),
-    (prometheus(5), 'not a number: a sample is 5, where Prometheus gives [time, "value"]'),
-    (prometheus([]), 'not a number: a sample is [], where Prometheus gives [time, "value"]'),
-    (prometheus({"v": 1}), 'not a number: a sample is {"v": 1}, where Prometheus gives [time, "value"]'),
-    (prometheus(True), 'not a number: a sample is true, where Prometheus gives [time, "value"]'),
+    (prometheus([1.7e9, BIG]), f"not a number: the value is {TOO_LARGE}{IN_API}"),
+    (prometheus([1.7e9, True]), f"not a number: the value is true{IN_API}"),
+    (prometheus([1.7e9, "lots"]), f'not a number: the value is "lots"{IN_API}'),
+    (prometheus(5), f'not a number: a sample is 5, where Prometheus gives [time, "value"]{IN_API}'),
+    (prometheus([]), f'not a number: a sample is [], where Prometheus gives [time, "value"]{IN_API}'),
+    (prometheus({"v": 1}), f'not a number: a sample is {{"v": 1}}, where Prometheus gives [time, "value"]{IN_API}'),
+    (prometheus(True), f'not a number: a sample is true, where Prometheus gives [time, "value"]{IN_API}'),
     (prometheus(7, "scalar"), 'not a number: a sample is 7, where Prometheus gives [time, "value"]'),
     (prometheus([1.7e9, BIG], "scalar"), f"not a number: the value is {TOO_LARGE}"),
 ])
