@@ -232,6 +232,17 @@ def test_the_page_and_systemd_get_a_lone_surrogate_as_a_replacement_character(tm
         assert listener.recv(4096) == f"STATUS={SHOWN}".encode("utf-8")
 
 
+def test_a_config_path_that_is_not_utf8_is_printed_on_a_strict_terminal(tmp_path):
+    """A file name's bytes that are no UTF-8 (os.fsdecode makes them lone surrogates) on a terminal whose encoding
+    is strict UTF-8, as on a Pi with LANG=en_GB.UTF-8."""
+    config = os.path.join(os.fsencode(tmp_path), b"board\xff.yaml")
+    Path(os.fsdecode(config)).write_text("targets: {api: {pixel: [0, 0], ping: 127.0.0.1}}\n")
+    done = subprocess.run([sys.executable, "-m", "statusboard", "check", "-c", config], capture_output=True,
+                          env={**env(), "PYTHONIOENCODING": "utf-8:strict"}, cwd=ROOT, timeout=30)
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    assert b"board\\udcff.yaml: OK, 1 target" in done.stdout, done.stdout
+
+
 # --- secrets in a URL that check refuses --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("url", [
