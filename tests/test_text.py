@@ -47,8 +47,10 @@ JSON_ANSWER = b'{"status": "\\ud800", "\\udfff": 1}'
 PROMETHEUS_ANSWER = json.dumps({"status": "success", "data": {"resultType": "vector", "result": [
     {"metric": {"job": "\ud800"}, "value": [1.7e9, "9"]},
     {"metric": {"job": "fine"}, "value": [1.7e9, "1"]}]}}).encode()   # json.dumps writes it as \ud800
+INFLUX_ANSWER = json.dumps({"results": [{"series": [{"name": "m", "columns": ["time", "\ud800"],
+                                                     "values": [[1.7e9, None]]}]}]}).encode()
 MQTT_MESSAGE = b'{"state": "up", "detail": "\\ud800 over MQTT"}'
-NAMES = ("value", "label", "prom", "pushed")
+NAMES = ("value", "label", "prom", "influx", "pushed")
 
 
 def state_file() -> Path:
@@ -96,6 +98,7 @@ class Board:
 def world(tmp_path) -> Iterator[dict]:
     broker = Mosquitto(tmp_path)
     json_site, prom_site = Switch(200, JSON_ANSWER), Switch(200, PROMETHEUS_ANSWER)
+    influx_site = Switch(200, INFLUX_ANSWER)
     listener = Listener(broker.port, "statusboard/#")
     web_port = free_port()
     config = tmp_path / "config.yaml"
@@ -107,19 +110,22 @@ def world(tmp_path) -> Iterator[dict]:
         f"  value:  {{pixel: [0, 0], http: {{url: '{json_site.url}', json: {{path: status, equals: {{ok: up}}}}}}}}\n"
         f"  label:  {{pixel: [1, 0], http: {{url: '{json_site.url}', json: {{path: load, above: {{warn: 5}}}}}}}}\n"
         f"  prom:   {{pixel: [2, 0], prometheus: {{url: '{prom_site.url}', query: up, above: {{warn: 5}}}}}}\n"
+        f"  influx: {{pixel: [4, 0], influxdb: {{url: '{influx_site.url}', database: d, query: 'SELECT x FROM m', "
+        "above: {warn: 5}}}\n"
         "  pushed: {pixel: [3, 0], mqtt: lab/pushed}\n")
     listener.publish("lab/pushed", MQTT_MESSAGE, retain=True)
     yield {"config": config, "web": f"http://127.0.0.1:{web_port}", "listener": listener, "json": json_site,
-           "prom": prom_site}
+           "prom": prom_site, "influx": influx_site}
     listener.stop()
     json_site.stop()
     prom_site.stop()
+    influx_site.stop()
     broker.stop()
 
 
 def test_lone_surrogates_from_servers_and_mqtt_are_shown_as_replacement_characters(world):
-    """JSON's value and key, a Prometheus label and an MQTT detail, each "\\ud800": the board keeps running with
-    its page, terminal display, MQTT and history, and shows each pixel's detail with U+FFFD."""
+    """JSON's value and key, a Prometheus label, an InfluxDB column and an MQTT detail, each "\\ud800": the board
+    keeps running with its page, terminal display, MQTT and history, and shows each pixel's detail with U+FFFD."""
     board = Board(world["config"])
     try:
         pid = board.proc.pid
@@ -131,6 +137,7 @@ def test_lone_surrogates_from_servers_and_mqtt_are_shown_as_replacement_characte
         assert details["value"]["detail"] == f"status is {REPLACEMENT}, which the target's equals does not map"
         assert details["label"]["detail"] == f"no load in the answer (there: status, {REPLACEMENT})"
         assert details["prom"]["detail"] == f'9 (over warning 5); the worst of 2 series: {{job="{REPLACEMENT}"}}'
+        assert details["influx"]["detail"] == f"{REPLACEMENT} is null"
         assert details["pushed"]["detail"] == f"{REPLACEMENT} over MQTT"
         page = requests.get(f"{world['web']}/api/state", timeout=10)
         assert page.status_code == 200
