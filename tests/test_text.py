@@ -156,7 +156,7 @@ def test_lone_surrogates_from_servers_and_mqtt_are_shown_as_replacement_characte
 
 
 def test_a_kept_file_holding_lone_surrogates_never_stops_a_restart(world):
-    """A kept file as an older release wrote it ("\\ud800" escapes in its details, targets and states): the servers
+    """A kept file as an older release wrote it ("\\ud800" escapes in its details): the servers
     are fixed, and each of 5 restarts runs, shows the kept details with U+FFFD, and stops cleanly."""
     first = Board(world["config"])
     wait_for(lambda: all(shown(first.proc.pid).get(n, {}).get("checked_at") for n in NAMES), timeout=30,
