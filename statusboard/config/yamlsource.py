@@ -66,7 +66,8 @@ class _Reader:
             if isinstance(scalar, str) and valid(scalar) != scalar:   # "\ud800" in double quotes: no text
                 self.problems.append(Problem(self.file, _line(node), path or "top level",
                                              f"{printable(repr(scalar), 60)} holds a lone surrogate (a \\ud800 to "
-                                             "\\udfff escape on its own), which is not text"))
+                                             "\\udfff escape on its own), which is not text: write the character "
+                                             "itself, or \\U0001F600 for one beyond \\uffff"))
                 return valid(scalar)
             return scalar
         if id(node) in self.open:
