@@ -27,13 +27,9 @@ from statusboard.notify import Notifier
 from statusboard.table import Status
 from statusboard.vocabulary import Severity
 from statusboard.web.document import json_answer
+from tests.broker import Listener, Mosquitto, free_port
 from tests.conftest import ROOT, board_from, wait_for
 from tests.servers import Switch
-
-pytest.importorskip("paho.mqtt", reason="paho-mqtt is not installed (the test extra installs it)")
-
-from tests.broker import Listener, Mosquitto, free_port  # noqa: E402
-
 
 
 def env() -> Dict[str, str]:
@@ -73,12 +69,13 @@ def shown(pid: int) -> Dict[str, dict]:
 
 
 class Board:
-    """`statusboard run` on the terminal display (its output a pipe: the plain drawing), stopped by SIGTERM."""
+    """`statusboard run` on the terminal display (its output a file: the plain drawing), stopped by SIGTERM."""
 
     def __init__(self, config: Path) -> None:
+        self.out = (config.parent / f"terminal-{time.monotonic_ns()}.txt").open("w+b")
         self.proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(config), "--display",
-                                      "terminal"], cwd=ROOT, env=env(), stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace")
+                                      "terminal"], cwd=ROOT, env=env(), stdout=self.out, stderr=subprocess.PIPE,
+                                     text=True, encoding="utf-8", errors="replace")
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -88,14 +85,18 @@ class Board:
         if self.alive():
             self.proc.send_signal(signal.SIGTERM)
         try:
-            out, err = self.proc.communicate(timeout=20)
+            _, err = self.proc.communicate(timeout=20)
         finally:
             self.proc.kill()
+        self.out.seek(0)
+        out = self.out.read().decode("utf-8")   # strict: the terminal was written valid UTF-8
+        self.out.close()
         return self.proc.returncode, out, err
 
 
 @pytest.fixture
 def world(tmp_path) -> Iterator[dict]:
+    pytest.importorskip("paho.mqtt", reason="paho-mqtt is not installed (the test extra installs it)")
     broker = Mosquitto(tmp_path)
     json_site, prom_site = Switch(200, JSON_ANSWER), Switch(200, PROMETHEUS_ANSWER)
     influx_site = Switch(200, INFLUX_ANSWER)
