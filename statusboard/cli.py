@@ -211,6 +211,9 @@ def _tell_systemd(args: argparse.Namespace, text: str) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point; returns the exit code."""
+    for stream in (sys.stdout, sys.stderr):   # a name from outside (a path's bytes) never ends a command
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "run" and args.json and not args.once:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, NamedTuple, Optional
 
 from statusboard.table import Status
+from statusboard.text import valid
 from statusboard.vocabulary import STALE
 
 log = logging.getLogger(__name__)
@@ -187,7 +188,9 @@ class History:
         out = []
         for row in rows:
             self._last_us = max(int(row.at * 1e6), self._last_us + 1)
-            out.append((self._last_us, row.target, row.kind, row.state, row.detail, row.took))
+            # SQLite takes no lone surrogate: whatever a row holds, it is written.
+            out.append((self._last_us, valid(row.target), valid(row.kind), valid(row.state), valid(row.detail),
+                        row.took))
         return out
 
     def close(self) -> None:

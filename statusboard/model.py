@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple, Optional, Protocol, Tuple
 
-from statusboard.text import printable
+from statusboard.text import printable, valid
 from statusboard.vocabulary import Severity, States, severity_in
 
 DEFAULT_INTERVAL = 30.0
@@ -98,8 +98,14 @@ class Observation:
     took: Optional[float] = field(default=None)   # seconds the check took (its batch's, for a batched kind)
 
     def __post_init__(self) -> None:
-        # Details carry server bytes and error text: no escape sequence reaches a terminal or the journal.
+        # Details carry server bytes and error text: no escape sequence reaches a terminal or the journal, and
+        # no lone surrogate reaches a writer (each would raise UnicodeEncodeError); the kept file, read back at
+        # start, may hold anything an older release wrote.
         object.__setattr__(self, "detail", printable(self.detail))
+        object.__setattr__(self, "target", valid(str(self.target)))
+        object.__setattr__(self, "state", valid(str(self.state)))
+        if self.reading is not None and valid(str(self.reading.unit)) != self.reading.unit:
+            object.__setattr__(self, "reading", self.reading._replace(unit=valid(str(self.reading.unit))))
         if not math.isfinite(self.observed_at):
             object.__setattr__(self, "observed_at", 0.0)
 

@@ -8,6 +8,8 @@ import socket
 import time
 from typing import Optional
 
+from statusboard.text import utf8
+
 log = logging.getLogger(__name__)
 
 
@@ -39,7 +41,7 @@ class Notifier:
         if self.sock is None or self.address is None:
             return
         try:
-            self.sock.sendto("\n".join(fields).encode(), self.address)
+            self.sock.sendto(utf8("\n".join(fields)), self.address)
         except OSError as exc:
             log.debug("notify: %s", exc)
 

@@ -7,13 +7,29 @@ import unicodedata
 
 # C0 and C1 control characters (escape sequences start with them), DEL, and the marks that reorder text.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# A lone surrogate (JSON's "\ud800", bytes decoded with surrogateescape) is no text: no UTF-8 writer takes it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
 DETAIL_LIMIT = 300
-_USERINFO = re.compile(r"(?<=//)([^/@\s:?#]*)(:[^/@\s?#]*)?@")   # scheme://user:password@ in any text
+# scheme://userinfo@ in any text: the userinfo runs to the last @ before the URL ends (a space or a quote), so a
+# password holding @ / ? or # is hidden whole, however a parser would split it.
+_USERINFO = re.compile(r"(?<=//)([^\s'\"<>]*)@")
+_CLEAN_USER = re.compile(r"[^/?#@:\s]*")
+
+
+def valid(text: str) -> str:
+    """Text every UTF-8 writer takes: each lone surrogate replaced by U+FFFD, the replacement character."""
+    return _SURROGATE.sub(REPLACEMENT, text) if _SURROGATE.search(text) else text
+
+
+def utf8(text: str) -> bytes:
+    """Text as UTF-8, which cannot fail (a lone surrogate is written as U+FFFD)."""
+    return valid(text).encode("utf-8")
 
 
 def printable(text: object, limit: int = DETAIL_LIMIT) -> str:
-    """One line with every control character shown as \\xNN (or \\uNNNN), cut to `limit` characters."""
-    value = str(text)
+    """One line of valid text with every control character shown as \\xNN (or \\uNNNN), cut to `limit`."""
+    value = valid(str(text))
     if _UNSAFE.search(value):
         value = _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
                             else f"\\u{ord(m.group()):04x}", value)
@@ -23,11 +39,27 @@ def printable(text: object, limit: int = DETAIL_LIMIT) -> str:
 
 
 def is_printable(text: str) -> bool:
-    """Whether a name has no control or formatting characters."""
-    return not _UNSAFE.search(text) and all(unicodedata.category(c) != "Cf" for c in text)
+    """Whether a name has no control or formatting characters and no lone surrogate."""
+    return not _UNSAFE.search(text) and all(unicodedata.category(c) not in ("Cf", "Cs") for c in text)
+
+
+def _masked(userinfo: str) -> str:
+    user, colon, _ = userinfo.partition(":")
+    return f"{user}:***@" if colon and _CLEAN_USER.fullmatch(user) else "***@"
 
 
 def redact(text: str) -> str:
     """Text with the password of every URL in it shown as *** (`https://user:***@host/`), and a user name
-    alone, which may be a token, as `***@`."""
-    return _USERINFO.sub(lambda m: f"{m.group(1)}:***@" if m.group(2) is not None else "***@", text)
+    alone, which may be a token, as `***@`; everything up to a URL's last @ counts as its userinfo."""
+    return _USERINFO.sub(lambda m: _masked(m.group(1)), text)
+
+
+
+def refused_url(text: str) -> str:
+    """A URL that is refused, for people: everything between its `//` and its last `@` masked, whatever it holds
+    (a space, a control character, # / ? @), the user name shown only when it is plainly one."""
+    head, slashes, rest = text.partition("//")
+    if not slashes or "@" not in rest:
+        return text
+    userinfo, _, tail = rest.rpartition("@")
+    return head + slashes + _masked(userinfo) + tail

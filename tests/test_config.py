@@ -154,9 +154,21 @@ CORPUS = [
     ("targets:\n  a: {pixel: [0, 0], http: 'ftp://example/'}\n",
      "test.yaml:2: targets.a.http: expected an http:// or https:// URL, got 'ftp://example/'"),
     ("targets:\n  a: {pixel: [0, 0], http: 'http://[::1/'}\n",
-     "test.yaml:2: targets.a.http: not a valid URL (Invalid IPv6 URL): 'http://[::1/'"),
+     "test.yaml:2: targets.a.http: not a valid URL (an IPv6 address in [ ] is not closed or not valid): "
+     "'http://[::1/'"),
     ("targets:\n  a: {pixel: [0, 0], http: 'http://localhost:99999/'}\n",
-     "test.yaml:2: targets.a.http: not a valid URL (Port out of range 0-65535): 'http://localhost:99999/'"),
+     "test.yaml:2: targets.a.http: not a valid URL (its port is not from 0 to 65535): 'http://localhost:99999/'"),
+    ("targets:\n  a: {pixel: [0, 0], http: 'http://\u2603.example/'}\n",
+     "test.yaml:2: targets.a.http: the host name '\u2603.example' is not a valid international domain name (IDNA "
+     "2008: Codepoint U+2603 at position 1 of '\u2603' not allowed), so no request can be sent to it"),
+    ("targets:\n  a: {pixel: [0, 0], htp: 'http://x/'}\n",
+     "test.yaml:2: targets.a.htp: unknown key 'htp'; did you mean http:?"),
+    ('targets:\n  "a\\ud800": {pixel: [0, 0], ping: h}\n',
+     "test.yaml:2: targets: 'a\\ud800' holds a lone surrogate (a \\ud800 to \\udfff escape on its own), which is "
+     "not text"),
+    ('targets:\n  a:\n    pixel: [0, 0]\n    http: {url: "http://x/", json: {path: a, above: {warn: 1}, '
+     'unit: "\\udc80C"}}\n',
+     "test.yaml:4: targets.a.http.json.unit: '\\udc80C' holds a lone surrogate"),
     ("targets:\n  a: {pixel: [0, 0], ec2: i-12345}\n",
      "test.yaml:2: targets.a.ec2: expected an EC2 instance id like i-0123456789abcdef0, got 'i-12345'"),
     ("targets:\n  a:\n    pixel: [0, 0]\n    http:\n      url: http://x/\n      slow: fast\n",
@@ -198,6 +210,16 @@ CORPUS = [
 def test_error_corpus(text, expected):
     found = problems(text)
     assert any(p.startswith(expected) for p in found), found
+
+
+def test_a_kinds_key_mistyped_is_named_and_no_other_problem_is_made_of_it():
+    assert problems("targets:\n  a: {pixel: [0, 0], pnig: h}\n") == [
+        "test.yaml:2: targets.a.pnig: unknown key 'pnig'; did you mean ping:?"]
+
+
+def test_a_valid_international_host_name_is_taken():
+    board = board_from("targets:\n  a: {pixel: [0, 0], http: 'https://b\u00fccher.example/'}\n")
+    assert board.targets[0].spec.url == "https://b\u00fccher.example/"
 
 
 def test_yaml_mistakes_come_with_a_hint():

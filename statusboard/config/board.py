@@ -249,6 +249,9 @@ def _line(sec: Section, key: str) -> Optional[int]:
     return sec.mapping.lines.get(key) if isinstance(sec.mapping, LDict) else None
 
 
+TARGET_KEYS = ("pixel", "interval", "timeout", "fail_after", "stale_after")   # a target's own keys, beside its kind's
+
+
 def _target(sec: Section, name: str, defaults: Dict[str, Any], pixel: Any, known: Kinds,
             states: States) -> Optional[Target]:
     before = len(sec.problems)
@@ -256,7 +259,14 @@ def _target(sec: Section, name: str, defaults: Dict[str, Any], pixel: Any, known
     kinds = [k for k in sec.mapping if k in known]
     spec = None
     if not kinds:
-        sec.report(f"no check: give the target one of {', '.join(k + ':' for k in known)}")
+        close = [(key, difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.6))
+                 for key in sec.mapping if key not in TARGET_KEYS]
+        for key, hint in close:
+            if hint:   # `htp:`: a kind's key mistyped says which kind it meant, not only that none is given
+                sec.used.add(key)
+                sec.report(f"unknown key '{key}'; did you mean {hint[0]}:?", key)
+        if not any(hint for _key, hint in close):
+            sec.report(f"no check: give the target one of {', '.join(k + ':' for k in known)}")
     elif len(kinds) > 1:
         sec.report(f"two checks ({' and '.join(kinds)}): a pixel shows one target, so keep one", kinds[1])
         for kind in kinds:

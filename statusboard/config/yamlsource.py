@@ -9,6 +9,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from statusboard.errors import Problem
+from statusboard.text import printable, valid
 
 
 class LDict(dict):
@@ -61,7 +62,14 @@ class _Reader:
         if self.left < 0:
             raise _TooMuch(_line(node), TOO_MANY)
         if isinstance(node, ScalarNode):
-            return self.constructor.construct_object(node, deep=True)
+            scalar = self.constructor.construct_object(node, deep=True)
+            if isinstance(scalar, str) and valid(scalar) != scalar:   # "\ud800" in double quotes: no text
+                self.problems.append(Problem(self.file, _line(node), path or "top level",
+                                             f"{printable(repr(scalar), 60)} holds a lone surrogate (a \\ud800 to "
+                                             "\\udfff escape on its own), which is not text: write the character "
+                                             "itself, or \\U0001F600 for one beyond \\uffff"))
+                return valid(scalar)
+            return scalar
         if id(node) in self.open:
             raise _TooMuch(_line(node), f"{path or 'top level'}: a YAML alias refers to a node that contains it")
         if len(self.open) >= DEPTH:

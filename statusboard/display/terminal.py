@@ -14,6 +14,7 @@ from statusboard.display import legendtext, light
 from statusboard.display.base import Frame, LegendEntry, NoControls
 from statusboard.display.lognotes import LogNotes
 from statusboard.vocabulary import RGB
+from statusboard.text import valid
 
 __all__ = ["TerminalDisplay", "LogNotes", "cell_colour", "key_of", "under_journal"]
 
@@ -113,7 +114,7 @@ class TerminalDisplay(NoControls):
         lines += key + notes
         # Drawn from the top left of the screen each time, like top(1).
         start = "\x1b[H" if self._lines else "\x1b[2J\x1b[H"
-        self.stream.write(start + "".join(line + "\x1b[K\n" for line in lines) + "\x1b[J")
+        self.stream.write(valid(start + "".join(line + "\x1b[K\n" for line in lines) + "\x1b[J"))
         self.stream.flush()
         self._lines = len(lines)
 
@@ -188,7 +189,7 @@ class TerminalDisplay(NoControls):
 
     def _write(self, lines: List[str]) -> None:
         if lines:
-            self.stream.write("\n".join(lines) + "\n")
+            self.stream.write(valid("\n".join(lines) + "\n"))
             self.stream.flush()
 
     def close(self) -> None:

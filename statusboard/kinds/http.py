@@ -23,7 +23,7 @@ from statusboard.config.values import Invalid
 from statusboard.kinds import jsonpath, numbers
 from statusboard.kinds.kind import Context, Kind, long_form
 from statusboard.model import Observation, Target, Verdict
-from statusboard.text import printable, redact
+from statusboard.text import printable, redact, refused_url
 from statusboard.vocabulary import BOARD_STATES, DOWN, PROBE_STATES, SLOW, UNKNOWN, UP, States, merge
 
 if TYPE_CHECKING:
@@ -59,11 +59,10 @@ class JsonRule:
                 if said == text:
                     return Verdict(state, f"{where} is {said}")
             return Verdict(UNKNOWN, f"{where} is {said}, which the target's equals does not map")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return Verdict(UNKNOWN, f"{where} is {printable(json.dumps(value), 60)}, not a number")
         if self.thresholds is None:   # parse_json gives one of equals and thresholds
-            return Verdict(UNKNOWN, f"{where} is {value}, and the target says nothing of how to judge it")
-        return self.thresholds.judge(float(value))
+            return Verdict(UNKNOWN, f"{where} is {numbers.shown(value)}, and the target says nothing of how to "
+                                    "judge it")
+        return numbers.judge_value(self.thresholds, value, where)
 
 
 @dataclass(frozen=True)
@@ -83,20 +82,53 @@ class HttpSpec:
 
 
 def url(value: Any) -> str:
-    """An absolute http:// or https:// URL."""
+    """An absolute http:// or https:// URL whose host a check can ask for; refused with its userinfo masked
+    however it parses (a password holding # / ? or @ included)."""
     text = values.text(value).strip()
+    shown = f"'{printable(refused_url(text), 120)}'"   # masked before it is cut: no part of a password shows
     bad = _URL_UNSAFE.search(text)
     if bad:
         what = "a space" if bad.group() == " " else "whitespace or a control character"
-        raise Invalid(f"a URL cannot hold {what} (write a space as %20): '{printable(text, 120)}'")
+        raise Invalid(f"a URL cannot hold {what} (write a space as %20): {shown}")
     try:
         parts = urlsplit(text)
         parts.port   # a port that is not a number from 0 to 65535 raises here
     except ValueError as exc:
-        raise Invalid(f"not a valid URL ({exc}): {value!r}") from None
+        raise Invalid(f"not a valid URL ({_unparsed(exc)}): {shown}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Invalid(f"expected an http:// or https:// URL, got {value!r}")
+        raise Invalid(f"expected an http:// or https:// URL, got {shown}")
+    _idna(parts.hostname, shown)
     return text
+
+
+def _unparsed(exc: ValueError) -> str:
+    """Why urlsplit refused a URL, in words that quote none of it (its message may quote a password)."""
+    said = str(exc)
+    if "Port out of range" in said:
+        return "its port is not from 0 to 65535"
+    if "Port could not be cast" in said:
+        return "the port after ':' is not a number (in a password, write # / ? @ as %23 %2F %3F %40)"
+    if "IPv6" in said:
+        return "an IPv6 address in [ ] is not closed or not valid"
+    return "it does not parse as a URL"
+
+
+def _idna(host: str, shown: str) -> None:
+    """Refuse a host name the HTTP client cannot ask for: a label that is not valid IDNA 2008 (it checks each
+    label as urllib3 does, with the idna package that requests brings)."""
+    if host.isascii() or host.startswith("["):
+        return
+    try:
+        import idna
+    except ImportError:   # urllib3 then says so itself, at the check
+        return
+    for label in host.split("."):
+        if label and not label.isascii():
+            try:
+                idna.encode(label.lower(), strict=True, std3_rules=True)
+            except idna.IDNAError as exc:
+                raise Invalid(f"the host name {printable(host, 80)!r} is not a valid international domain name "
+                              f"(IDNA 2008: {printable(exc, 80)}), so no request can be sent to it: {shown}") from None
 
 
 def status_codes(value: Any) -> Tuple[int, ...]:

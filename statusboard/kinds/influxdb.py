@@ -101,15 +101,19 @@ def read_answer(spec: InfluxSpec, status: int, body: bytes) -> Verdict:
     series = first.get("series")
     if not isinstance(series, list) or not series or not isinstance(series[0], dict):
         return Verdict(numbers.NO_DATA, "no points: the query found nothing in its time range")
-    rows, columns = series[0].get("values") or [], series[0].get("columns") or []
-    if not rows or not isinstance(rows[-1], list) or len(rows[-1]) < 2:
+    rows, columns = series[0].get("values"), series[0].get("columns")
+    columns = columns if isinstance(columns, list) else []
+    if not rows:
         return Verdict(numbers.NO_DATA, "no points: the query found nothing in its time range")
+    if not isinstance(rows, list) or not isinstance(rows[-1], list) or len(rows[-1]) < 2:
+        what = "last row is" if isinstance(rows, list) else "values are"
+        said = numbers.shown(rows[-1] if isinstance(rows, list) else rows)
+        return Verdict(UNKNOWN, f"not a number: the series' {what} {said}, where InfluxDB gives rows of [time, value]")
     value = rows[-1][1]
+    name = printable(columns[1] if len(columns) > 1 else 'the value', 40)
     if value is None:
-        return Verdict(numbers.NO_DATA, f"{printable(columns[1] if len(columns) > 1 else 'the value', 40)} is null")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return Verdict(UNKNOWN, f"the value is {printable(json.dumps(value), 60)}, not a number")
-    return spec.thresholds.judge(float(value))
+        return Verdict(numbers.NO_DATA, f"{name} is null")
+    return numbers.judge_value(spec.thresholds, value, name)
 
 
 class InfluxCheck:

@@ -3,6 +3,7 @@ the states ok, warning, critical and no-data, and the number in the detail with 
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any, Dict, Optional
@@ -11,7 +12,7 @@ from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
 from statusboard.model import Reading, Verdict
 from statusboard.text import printable
-from statusboard.vocabulary import Severity, StateInfo
+from statusboard.vocabulary import UNKNOWN, Severity, StateInfo
 
 OK, WARNING, CRITICAL, NO_DATA = "ok", "warning", "critical", "no-data"
 STATES: Dict[str, StateInfo] = {
@@ -57,6 +58,39 @@ class Thresholds:
         if math.isnan(a) or math.isnan(b):
             return math.isnan(a) and not math.isnan(b)
         return a > b if self.direction == "above" else a < b
+
+
+class NotANumber(Exception):
+    """A value in an answer that thresholds cannot judge; the message says why, in words."""
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value from an answer as JSON writes it, cut for a detail."""
+    try:
+        said = json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        said = repr(value)
+    return printable(said, limit)
+
+
+def finite(value: object, what: str) -> float:
+    """A number from an answer as a float (NaN and infinities pass, for judge to name); NotANumber saying why
+    for text, true/false, a list, an object, or an integer of more digits than a float holds."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise NotANumber(f"not a number: {what} is {shown(value)}")
+    try:
+        return float(value)
+    except OverflowError:
+        digits = len(str(abs(value))) if abs(value).bit_length() < 14_000 else "thousands of"
+        raise NotANumber(f"not a number: {what} is an integer of {digits} digits, too large to judge") from None
+
+
+def judge_value(thresholds: "Thresholds", value: object, what: str) -> Verdict:
+    """The verdict on a value from an answer: judged by the thresholds, or unknown saying why it is no number."""
+    try:
+        return thresholds.judge(finite(value, what))
+    except NotANumber as exc:
+        return Verdict(UNKNOWN, str(exc))
 
 
 def number_text(value: float) -> str:

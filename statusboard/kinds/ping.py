@@ -118,16 +118,20 @@ class PingCheck:
                 state, detail = one.failure
             else:
                 rtts = one.rtts
-                state, detail = judge(target.spec, one.sent, len(rtts), sum(rtts) / len(rtts) if rtts else 0.0)
+                state, detail = judge(target.spec, one.sent, len(rtts), sum(rtts) / len(rtts) if rtts else 0.0,
+                                      one.unsent)
             out.append(Observation.of(target.name, state, detail, self.clock(), STATES))
         return out
 
 
-def judge(spec: PingSpec, sent: int, received: int, avg_rtt_ms: float) -> Tuple[str, str]:
-    """up, slow or down from the replies: all lost or loss at the threshold is down; some loss or slow RTT is slow."""
+def judge(spec: PingSpec, sent: int, received: int, avg_rtt_ms: float,
+          unsent: Optional[str] = None) -> Tuple[str, str]:
+    """up, slow or down from the replies: all lost or loss at the threshold is down; some loss or slow RTT is slow;
+    none sent is down with the network's reason (`unsent`)."""
     lost = sent - received
     if sent == 0:
-        return DOWN, "no echo request could be sent"
+        why = f": {unsent[:1].lower()}{unsent[1:]}" if unsent else ""
+        return DOWN, f"no echo request could be sent{why}"
     if received == 0 or lost / sent >= spec.loss:
         return DOWN, f"{lost}/{sent} lost"
     rtt = f"{avg_rtt_ms:.1f} ms"

@@ -5,7 +5,6 @@ client (net/), so its deadline, TLS, proxies and 1 MB cap hold here too."""
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from typing import Any, ClassVar, List, Optional, Tuple
 from urllib.parse import urlencode
@@ -72,18 +71,22 @@ def read_answer(spec: PrometheusSpec, status: int, body: bytes) -> Verdict:
     data = doc.get("data") if isinstance(doc.get("data"), dict) else {}
     kind, result = data.get("resultType"), data.get("result")
     series: List[Tuple[str, Any]] = []
-    if kind == "scalar" and isinstance(result, list) and len(result) == 2:
-        series = [("", result[1])]
+    if kind == "scalar":
+        series = [("", result)]
     elif kind == "vector" and isinstance(result, list):
-        series = [(_labels(item.get("metric")), item.get("value", [None, None])[1])
-                  for item in result if isinstance(item, dict)]
+        series = [(_labels(item.get("metric")), item.get("value")) for item in result if isinstance(item, dict)]
     elif kind == "matrix":
         return Verdict(UNKNOWN, "the query gives a range of points: ask for one value (no [5m] at the end)")
     else:
         return Verdict(UNKNOWN, f"the query gives a {printable(kind, 20)}, not a number")
     if not series:
         return Verdict(numbers.NO_DATA, "no series: the query matched nothing now")
-    judged = [(name, _number(raw)) for name, raw in series]
+    judged = []
+    for name, sample in series:
+        try:
+            judged.append((name, _number(sample)))
+        except numbers.NotANumber as exc:   # named by its labels, if it has any
+            return Verdict(UNKNOWN, f"{exc}" + (f" in the series {printable(name, 80)}" if len(name) > 2 else ""))
     name, value = judged[0]
     for other, number in judged[1:]:
         if spec.thresholds.worst(number, value):
@@ -102,12 +105,19 @@ def _labels(metric: Any) -> str:
     return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(metric.items()) if k != "__name__") + "}"
 
 
-def _number(raw: Any) -> float:
-    """Prometheus writes sample values as strings: "1.5", "NaN", "+Inf"."""
-    try:
-        return float(raw)
-    except (TypeError, ValueError):
-        return math.nan
+def _number(sample: Any) -> float:
+    """A sample's value: Prometheus writes a sample as [time, "value"], the value a string ("1.5", "NaN",
+    "+Inf"); NotANumber saying why for anything else (true, a list, an object, a number too large)."""
+    if not isinstance(sample, list) or len(sample) != 2:
+        raise numbers.NotANumber(f"not a number: a sample is {numbers.shown(sample)}, where Prometheus gives "
+                                 "[time, \"value\"]")
+    raw = sample[1]
+    if isinstance(raw, str):
+        try:
+            return float(raw)
+        except ValueError:
+            raise numbers.NotANumber(f"not a number: the value is {numbers.shown(raw)}") from None
+    return numbers.finite(raw, "the value")
 
 
 class PrometheusCheck:

@@ -73,6 +73,7 @@ class EchoSocket:
         self.ipv6 = ipv6
         self.privileged = privileged
         self.ident: Optional[int] = None
+        self.refused: Optional[str] = None   # why the network last refused an echo request, in its words
 
     def bind_identifier(self, ident: int) -> None:
         """The identifier replies must carry: ours on a raw socket (and a kernel filter that wakes us only for
@@ -91,6 +92,7 @@ class EchoSocket:
             return True
         except OSError as exc:
             log.debug("ping %s: %s", address, exc)
+            self.refused = exc.strerror or str(exc)
             return False
 
     def replies(self) -> List["Reply"]:

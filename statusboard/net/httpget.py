@@ -233,7 +233,8 @@ def get(url: str, watch: Deadline, env: Environment, verify: bool = True, keep_b
         except ProxyError as exc:
             raise CheckError(_proxy_failure(exc, proxy)) from exc
         except LocationParseError:
-            raise CheckError("a redirect to something that is not a URL") from None
+            raise CheckError("a redirect to something that is not a URL" if hop else
+                             "not a URL the HTTP client can ask (its host name?)") from None
         try:
             location = resp.headers.get("Location")
             if resp.status in REDIRECTS and location:

@@ -50,6 +50,7 @@ class Host:
     sent: int = 0
     rtts: List[float] = field(default_factory=list)
     failure: Optional[Tuple[str, str]] = None   # (state, detail) when it could not be pinged at all
+    unsent: Optional[str] = None   # why the network refused its last echo request (no route, no address)
 
 
 @dataclass
@@ -107,6 +108,8 @@ def _one_phase(pairs: Sequence[Tuple[Host, str]], deadline: float, privileged: b
                 if sockets[ipv6].send(address, ident, sequence, payload):
                     waiting[(ipv6, sequence)] = _Sent(host, echo.same_address(address), time.monotonic())
                     host.sent += 1
+                else:
+                    host.unsent = sockets[ipv6].refused
         _receive(selector, waiting, payload, slot, deadline)
     finally:
         selector.close()

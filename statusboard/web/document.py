@@ -12,7 +12,7 @@ from statusboard.history import Change, query
 from statusboard.outputs import STATE_VERSION, Snapshot
 from statusboard.render import colour_of
 from statusboard.report import iso
-from statusboard.text import redact
+from statusboard.text import redact, utf8
 from statusboard.vocabulary import Severity
 
 DAY = 86400.0
@@ -20,7 +20,7 @@ DAY = 86400.0
 
 def json_answer(doc: Any, status: int = 200) -> Tuple[int, str, bytes]:
     """A JSON answer for a route: (status, content type, body)."""
-    return status, "application/json", json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    return status, "application/json", utf8(json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
 
 
 def hex_of(rgb: Any) -> str:

@@ -12,6 +12,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from statusboard.config.values import Invalid, span
 from statusboard.config.web import WebSettings
 from statusboard.outputs import Snapshot
+from statusboard.text import utf8
 from statusboard.web.document import DAY, history_document, json_answer, page_document, state_document
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ class WebOut:
         if force or key != self._sent:
             self._sent = key
             doc = page_document(snapshot, key[1], self.clock())
-            self.server.publish(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode())
+            self.server.publish(utf8(json.dumps(doc, ensure_ascii=False, separators=(",", ":"))))
 
     def _move(self, settings: Optional[WebSettings]) -> None:
         self.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 import json
 import time
@@ -445,3 +446,11 @@ def test_a_kept_connection_is_under_the_deadline_of_the_check_that_uses_it(tls_a
     result, took = observe_with(check, t)
     assert (result.state, result.detail) == ("down", "timeout: no complete answer within 1 s")
     assert took < 1.5
+
+
+def test_a_host_name_no_request_can_be_sent_to_is_not_called_a_redirect():
+    """check refuses it; a target made without check (as an older config was) says what is wrong with the URL."""
+    target = board_from("targets: {t: {pixel: [0, 0], http: 'http://127.0.0.1:1/'}}\n").targets[0]
+    snowman = dataclasses.replace(target, spec=dataclasses.replace(target.spec, url="http://\u2603.example/"))
+    obs = HttpCheck().observe(snowman)
+    assert (obs.state, obs.detail) == ("down", "not a URL the HTTP client can ask (its host name?)")

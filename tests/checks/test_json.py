@@ -31,7 +31,7 @@ BITRATE = "{path: 'ingest[0].kbps', below: {warn: 2500, critical: 1000}, unit: k
     (800, "warning", "800 viewers (over warning 800 viewers)"),
     (1843, "critical", "1,843 viewers (over critical 950 viewers)"),
     (None, "no-data", "stream.viewers is null: no value yet"),
-    ("many", "unknown", 'stream.viewers is "many", not a number'),
+    ("many", "unknown", 'not a number: stream.viewers is "many"'),
 ])
 def test_a_number_in_a_json_answer_against_thresholds_above(web, viewers, state, detail):
     assert check(web, {"stream": {"viewers": viewers}}, VIEWERS) == (state, detail)

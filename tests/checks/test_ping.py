@@ -71,6 +71,15 @@ def test_http_unresolvable_name_is_down_and_says_so(namespace):
     assert namespace.python(code) == ["down", "DNS: cannot resolve no-such-host.invalid"]
 
 
+def test_a_host_without_a_route_is_down_and_says_why_no_request_was_sent(namespace):
+    """In a bare namespace (loopback alone) 10.0.0.0/8 has no route: the kernel refuses each echo request, and the
+    pixel says why, in the kernel's words."""
+    code = ("import json; from statusboard.kinds.ping import PingCheck; from tests.conftest import board_from;"
+            "t = board_from('targets: {t: {pixel: [0, 0], timeout: 1s, ping: 10.9.8.7}}').targets[0];"
+            "o = PingCheck().observe(t); print(json.dumps([o.state, o.detail]))")
+    assert namespace.python(code) == ["down", "no echo request could be sent: network is unreachable"]
+
+
 def test_no_icmp_permission_gives_unknown_with_advice(namespace):
     """Without CAP_NET_RAW and with ping sockets closed (a new netns's default), the pixel says how to fix it."""
     if subprocess.run(["which", "setpriv"], capture_output=True).returncode != 0:
