@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import logging
 import os
@@ -11,8 +12,9 @@ from typing import Any, Dict, List, Optional
 
 from statusboard import __version__
 from statusboard.config import Board, default_config_path
+from statusboard.config.display import DRIVER_NAMES
 from statusboard.cli_history import add_parser as history_parser
-from statusboard.errors import ConfigError, StatusboardError
+from statusboard.errors import ConfigError, StatusboardError, UsageError
 from statusboard.text import printable
 
 log = logging.getLogger("statusboard")
@@ -34,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the board", description="Check every target and show the board.")
     config_arg(run)
-    run.add_argument("--display", metavar="NAME", help="unicornhat, terminal, window or fake (default: display.driver)")
+    run.add_argument("--display", metavar="NAME",
+                     help=f"{', '.join(DRIVER_NAMES)} (default: display.driver)")
     run.add_argument("--once", action="store_true", help="one round: check every target once, draw, and exit")
     run.add_argument("--json", action="store_true", help="with --once: print every target's result as JSON")
     run.add_argument("--record", metavar="FILE", help="append every frame shown to FILE as JSON lines")
@@ -53,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the board against a small world on this machine (no Pi, no AWS)",
                           description="Start HTTP endpoints, ping and an EC2 fleet (moto) on 127.0.0.1 that change "
                                       "on a schedule, and run the board on them. Ctrl-C stops it all.")
-    demo.add_argument("--display", metavar="NAME", default="terminal", help="terminal (default) or window")
+    demo.add_argument("--display", metavar="NAME", default="terminal",
+                      help="terminal (default) or window")
     demo.add_argument("--speed", type=float, default=1.0, help="run the schedule this many times faster")
     demo.add_argument("--layout", choices=["hat", "hd", "mini"], default="hat",
                       help="the board's shape: hat (8x8, the default); hd (16x16) and mini (17x7) fill every pixel")
@@ -71,7 +75,11 @@ def _parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="show what the running board shows",
                             description="Print the running board's state file: every pixel, its state and detail.")
-    status.add_argument("--json", action="store_true", help="print the state file as it is")
+    shown = status.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="print the state file as it is")
+    shown.add_argument("--check", action="store_true",
+                       help="one summary line; exit 0 all healthy, 1 a warning, 2 a critical, 3 unknown "
+                            "(the monitoring-plugin convention)")
     history_parser(sub)
     return parser
 
@@ -155,6 +163,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     name = args.display or board.display.driver
     # Log lines would break a board redrawn in place on this terminal: keep to warnings there.
     _setup_logging(args.verbose, quiet=name == "terminal" and sys.stdout.isatty() and not args.json)
+    keep = not args.once and _may_keep(board)
     options: Dict[str, Any] = {}
     if name in ("terminal", "window"):
         options["title"] = f"statusboard: {board.path}"
@@ -171,13 +180,28 @@ def cmd_run(args: argparse.Namespace) -> int:
             return EXIT_OK
         # A reload that changes the display settings reopens the same driver with the new ones.
         reopen = (lambda new: open_display(name, new.display, record=args.record, **options))
-        runner = Runner(board, display, notifier=Notifier(), open_display=reopen, keep=True)
+        runner = Runner(board, display, notifier=Notifier(), open_display=reopen, keep=keep)
         handle_signals(runner)
         log.info("board running: %d targets from %s on the %s display", len(board.targets), board.path, name)
         runner.run()
         return EXIT_ERROR if runner.failed else EXIT_OK
     finally:
         (runner.display if runner else display).close()
+
+
+def _may_keep(board: Board) -> bool:
+    """Whether this run keeps a state file, history and kept observations; says why not, and where not."""
+    from statusboard.cli_status import another_board
+    from statusboard.files import state_dir
+    other = another_board()
+    if other:
+        log.warning("%s: this run keeps none of its own and leaves those alone", other)
+        return False
+    if state_dir() is None:
+        kept = "history or kept observations" if board.history.enabled else "kept observations"
+        log.warning("this run keeps no %s: /var/lib/statusboard cannot be written by this user (the service "
+                    "keeps them there; run it as root to keep them)", kept)
+    return True
 
 
 def cmd_push(args: argparse.Namespace) -> int:
@@ -192,8 +216,12 @@ def cmd_push(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the offline demo."""
     from statusboard.demo.run import run_demo
-    if args.speed <= 0:
-        raise StatusboardError("--speed must be above zero")
+    if not args.speed > 0:
+        raise UsageError("--speed must be above zero")
+    if args.seconds is not None and not args.seconds > 0:
+        raise UsageError("--seconds must be above zero")
+    if not 0 <= args.web_port <= 65535:
+        raise UsageError("--web-port must be a port number (1 to 65535), or 0 for a free one")
     _setup_logging(args.verbose, quiet=args.display == "terminal" and sys.stdout.isatty())
     from statusboard.demo.stores import free_port
     page = args.web_port or free_port()
@@ -218,6 +246,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "run" and args.json and not args.once:
         parser.error("--json goes with --once (a running board writes no JSON to stdout)")
+    display = getattr(args, "display", None)
+    if display is not None and display not in DRIVER_NAMES:
+        close = difflib.get_close_matches(display, DRIVER_NAMES, n=1)
+        parser.error(f"unknown display '{printable(display, 40)}'; "
+                     + (f"did you mean '{close[0]}'? " if close else "") + f"choose one of {', '.join(DRIVER_NAMES)}")
     if getattr(args, "config", None) is None:
         args.config = default_config_path()
     try:

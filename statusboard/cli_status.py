@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
+import shutil
 import signal
 import sys
+import textwrap
 import time
-from typing import Any, Dict, Optional
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
 
-from statusboard.errors import StatusboardError
+from statusboard.errors import StatusboardError, UsageError
 from statusboard.text import printable
 
 EXIT_OK, EXIT_ERROR = 0, 1
+CHECK_CODES = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}   # the monitoring-plugin convention
 
 
 def _quiet(verbose: bool) -> None:
@@ -22,39 +26,131 @@ def _quiet(verbose: bool) -> None:
                         format="%(levelname)s %(name)s: %(message)s")
 
 
+def local_time(stamp: Optional[float], with_date: bool = True) -> str:
+    """Unix seconds as local time with its zone (`2026-11-23 11:00:05 CET`), the one convention of `status` and
+    `history`; a time no calendar holds is said so, never a traceback."""
+    if stamp is None:
+        return "never"
+    try:
+        when = datetime.fromtimestamp(stamp, tz=timezone.utc).astimezone()
+    except (ValueError, OverflowError, OSError):
+        return "(a time out of range)"
+    return when.strftime("%Y-%m-%d %H:%M:%S %Z" if with_date else "%H:%M:%S")
+
+
+def parse_iso(text: Any) -> Optional[float]:
+    """A state file's `2026-11-23T10:00:00Z` as Unix seconds (None for anything else)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
+    except (ValueError, OverflowError):
+        return None
+
+
+def _shown_time(value: Any) -> str:
+    stamp = parse_iso(value)
+    return local_time(stamp) if stamp is not None else printable("never" if value is None else value, 40)
+
+
+def find_board() -> Tuple[Optional[Path], Optional[Dict[str, Any]], List[str]]:
+    """The state file to show, its document and what could not be read: the first one whose board runs (a
+    user's own preview before a root file left by a board that has ended), else the first one read."""
+    from statusboard.files import read_state, status_candidates
+    found: List[Tuple[Path, Dict[str, Any]]] = []
+    problems: List[str] = []
+    for path in status_candidates():
+        try:
+            found.append((path, read_state(path)))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            problems.append(printable(str(exc), 300))
+    for path, doc in found:
+        if not_running(doc) is None:
+            return path, doc, problems
+    if found:
+        return found[0][0], found[0][1], problems
+    return None, None, problems
+
+
+def another_board() -> Optional[str]:
+    """For a run started by hand (not by the service): None when it may keep its files where it would, else why
+    not: another board, running, keeps its state file there (the service's, beside which a preview runs)."""
+    from statusboard.files import STATE_NAME, read_state, runtime_dir
+    if os.environ.get("RUNTIME_DIRECTORY") or os.environ.get("STATE_DIRECTORY"):
+        return None   # started by systemd (or given places of its own): they are this board's
+    where = runtime_dir()
+    try:
+        doc = read_state(where / STATE_NAME) if where is not None else None
+    except OSError:
+        return None
+    if doc is None or doc.get("pid") == os.getpid() or not_running(doc) is not None:
+        return None
+    return (f"another board (process {doc['pid']}, from {printable(doc.get('config'), 200)}) keeps its state "
+            f"file, history and kept observations in {where} and its state directory")
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    """Print the running board's state file; exit 1 when no board runs."""
+    """Print the running board's state file; exit 1 when no board runs (--check: 0 to 3 by the worst state)."""
+    import json
     from statusboard.files import status_candidates
     _quiet(args.verbose)
-    for path in status_candidates():
-        if path.exists():
-            break
-    else:
-        places = ", ".join(str(p) for p in status_candidates())
-        print(f"statusboard: no running board found (no state file at {places})", file=sys.stderr)
+    path, doc, problems = find_board()
+    if path is None or doc is None:
+        why = "; ".join(problems) or "no state file at " + ", ".join(str(p) for p in status_candidates())
+        if args.check:
+            return _verdict("UNKNOWN", f"no running board found ({why})")
+        if problems:
+            raise StatusboardError(f"cannot read the board's state: {why}")
+        print(f"statusboard: no running board found ({why})", file=sys.stderr)
         return EXIT_ERROR
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:
-        raise StatusboardError(f"cannot read {path}: {exc}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("targets"), list):
-        raise StatusboardError(f"{path} is not a statusboard state file (from another version?)")
     why_not = not_running(doc)
+    age = None if why_not else stale_for(doc)
+    if args.check:
+        return check_verdict(doc, why_not, age)
     if args.json:
         print(json.dumps(doc, indent=2))
     else:
-        print(status_text(doc, colour=sys.stdout.isatty()))
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+        print(status_text(doc, colour=sys.stdout.isatty(), width=width))
     if why_not:
-        seen = printable(doc.get("written_at") or doc.get("started_at") or "unknown", 40)
+        seen = _shown_time(doc.get("written_at") or doc.get("started_at"))
         print(f"statusboard: not running (last seen {seen}): {why_not}", file=sys.stderr)
         return EXIT_ERROR
-    age = stale_for(doc)
     if age is not None:
         print(f"statusboard: STALE: the board runs but has not written {path} for {age:.0f} s, so what is shown "
-              "above may be out of date (is its directory full or read-only? journalctl -u statusboard)",
+              "above may be out of date (is its directory full or read-only? sudo journalctl -u statusboard)",
               file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
+
+
+def _verdict(word: str, text: str) -> int:
+    print(printable(f"STATUSBOARD {word}: {text}", 1000))
+    return CHECK_CODES[word]
+
+
+def check_verdict(doc: Dict[str, Any], why_not: Optional[str], age: Optional[float]) -> int:
+    """`status --check`: one summary line, and 0 all healthy, 1 a warning, 2 a critical, 3 unknown (the board or
+    a target: not running, not kept up to date, unknown or stale)."""
+    if why_not:
+        return _verdict("UNKNOWN", f"the board is not running: {why_not}")
+    if age is not None:
+        return _verdict("UNKNOWN", f"the board has not written its state for {age:.0f} s")
+    groups: Dict[str, List[str]] = {"critical": [], "warning": [], "unknown": []}
+    targets = [t for t in doc["targets"] if isinstance(t, dict)]
+    for t in targets:
+        severity = t.get("severity")
+        if severity in groups:
+            groups[severity].append(f"{printable(t.get('name'), 40)} {printable(t.get('state'), 20)}")
+    parts = [f"{len(names)} {kind}: {', '.join(names[:5])}{', …' if len(names) > 5 else ''}"
+             for kind, names in groups.items() if names]
+    word = ("CRITICAL" if groups["critical"] else "WARNING" if groups["warning"]
+            else "UNKNOWN" if groups["unknown"] else "OK")
+    if word == "OK":
+        return _verdict(word, f"all {len(targets)} healthy")
+    return _verdict(word, f"{'; '.join(parts)} (of {len(targets)})")
 
 
 def not_running(doc: Dict[str, Any]) -> Optional[str]:
@@ -88,7 +184,7 @@ def _runs_statusboard(pid: int) -> bool:
     """Whether process pid runs statusboard (True when its command line cannot be read)."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            return b"statusboard" in handle.read()
+            return b"statusboard" in handle.read(65536)
     except OSError:
         return True
 
@@ -104,15 +200,15 @@ def stale_for(doc: Dict[str, Any]) -> Optional[float]:
     return age if age > STALE_AFTER else None
 
 
-def _read_state() -> Optional[Dict[str, Any]]:
-    """The running board's state file, or None when there is none (or it cannot be read as one)."""
-    from statusboard.files import status_candidates
+def _read_state(pid: Optional[int] = None) -> Optional[Dict[str, Any]]:
+    """The state file of the board to reload (the one of process pid, when given), or None."""
+    from statusboard.files import read_state, status_candidates
     for path in status_candidates():
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            doc = read_state(path)
+        except OSError:
             continue
-        if isinstance(doc, dict):
+        if pid is None or doc.get("pid") == pid:
             return doc
     return None
 
@@ -123,19 +219,33 @@ def _reload_number(doc: Optional[Dict[str, Any]]) -> int:
     return number if isinstance(number, int) else 0
 
 
+def _target(args: argparse.Namespace) -> Tuple[int, Optional[Dict[str, Any]]]:
+    """The process to signal and its state file; StatusboardError when it cannot be sure it is the board."""
+    if args.pid:
+        if not _runs_statusboard(args.pid):
+            raise StatusboardError(f"process {args.pid} is not statusboard: no signal sent")
+        return args.pid, _read_state(args.pid)
+    path, before, problems = find_board()
+    if before is None:
+        raise StatusboardError("no running board found (give --pid, or start the board)"
+                               + (f": {'; '.join(problems)}" if problems else ""))
+    why_not = not_running(before)
+    if why_not:
+        raise StatusboardError(f"no running board found: {why_not}")
+    pid = before["pid"]
+    if not isinstance(before.get("pid_start"), int):
+        raise StatusboardError(f"{path} names process {pid} without its start time (an older release wrote it), "
+                               "so it cannot tell the board from a program that took its number: no signal sent "
+                               f"(restart the board, or give --pid {pid} if you are sure)")
+    return pid, before
+
+
 def cmd_reload(args: argparse.Namespace) -> int:
     """Signal the board to reload and wait for its verdict."""
     _quiet(args.verbose)
-    before = _read_state()
-    pid = args.pid or (before or {}).get("pid")
-    if not isinstance(pid, int) or pid <= 0:
-        raise StatusboardError("no running board found (give --pid, or start the board)")
-    if not args.pid and before is not None:
-        why_not = not_running(before)
-        if why_not:
-            raise StatusboardError(f"no running board found: {why_not}")
-    elif not _runs_statusboard(pid):
-        raise StatusboardError(f"process {pid} is not statusboard: no signal sent")
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be above zero")
+    pid, before = _target(args)
     try:
         os.kill(pid, signal.SIGHUP)
     except ProcessLookupError:
@@ -144,20 +254,21 @@ def cmd_reload(args: argparse.Namespace) -> int:
         raise StatusboardError(f"not allowed to signal process {pid}: run as root (sudo)") from None
     if before is None:
         print(f"statusboard: sent SIGHUP to {pid}; no state file, so its answer cannot be read "
-              "(journalctl -u statusboard)", file=sys.stderr)
+              "(sudo journalctl -u statusboard)", file=sys.stderr)
         return EXIT_OK
     end = time.monotonic() + args.timeout
     while time.monotonic() < end:
         time.sleep(0.1)
-        after = _read_state()
-        if after is not None and after.get("pid") == pid and _reload_number(after) > _reload_number(before):
+        after = _read_state(pid)
+        if after is not None and _reload_number(after) > _reload_number(before):
             reload = after["last_reload"]
             if reload.get("ok"):
-                print(f"reloaded {after.get('config')}: {len(after.get('targets', []))} targets")
+                print(f"reloaded {printable(after.get('config'), 200)}: {len(after['targets'])} targets")
                 return EXIT_OK
             print("statusboard: reload refused; the board runs on with the config it had:", file=sys.stderr)
-            for problem in reload.get("problems", []):
-                print(f"  {problem}", file=sys.stderr)
+            problems = reload.get("problems")
+            for problem in problems if isinstance(problems, list) else []:
+                print(f"  {printable(problem, 1000)}", file=sys.stderr)
             return EXIT_ERROR
     raise StatusboardError(f"the board (process {pid}) did not answer the reload within {args.timeout:g} s")
 
@@ -167,31 +278,49 @@ def _field(item: Dict[str, Any], key: str, width: int = 0) -> str:
     return printable("" if value is None else value, 200).ljust(width)
 
 
-def status_text(doc: Dict[str, Any], colour: bool) -> str:
-    """The state file as a table for people, with colour swatches on a terminal; every field made printable."""
-    lines = [f"board from {_field(doc, 'config')}, running since {_field(doc, 'started_at')}"]
+def _cut(text: str, width: Optional[int]) -> str:
+    return text if width is None or len(text) <= width else text[:max(0, width - 1)] + "…"
+
+
+def status_text(doc: Dict[str, Any], colour: bool, width: Optional[int] = None) -> str:
+    """The state file as a table for people, with colour swatches on a terminal, each line within `width`
+    columns (None: as long as it is); every field made printable, every time local with its zone."""
+    zone = datetime.now().astimezone().strftime("%Z")
+    lines = [_cut(f"board from {_field(doc, 'config')}, running since {_shown_time(doc.get('started_at'))}", width)]
+    wrap = (lambda text, indent: textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False)
+            if width else [text])
     reload = doc.get("last_reload")
     if isinstance(reload, dict):
         if reload.get("ok"):
-            lines.append(f"last reload {_field(reload, 'at')}: ok")
+            lines.append(f"last reload {_shown_time(reload.get('at'))}: ok")
         else:
-            lines.append(f"last reload {_field(reload, 'at')}: FAILED, still running on the config before it:")
+            lines += wrap(f"last reload {_shown_time(reload.get('at'))}: FAILED, still running on the config "
+                          "before it:", "  ")
             problems = reload.get("problems")
-            lines += [f"    {printable(p, 1000)}" for p in (problems if isinstance(problems, list) else [])]
+            for p in problems if isinstance(problems, list) else []:
+                lines += wrap(f"    {printable(p, 1000)}", "      ")
     warnings = doc.get("warnings")
     for warning in warnings if isinstance(warnings, list) else []:
-        lines.append(f"warning: {printable(warning, 300)}")
-    lines.append("")
+        lines += wrap(f"warning: {printable(warning, 300)}", "  ")
+    rows = []
     for t in doc.get("targets", []):
         if not isinstance(t, dict):
             continue
         rgb = t.get("colour")
         if not (isinstance(rgb, list) and len(rgb) == 3 and all(isinstance(c, int) and 0 <= c <= 255 for c in rgb)):
             rgb = [90, 90, 90]
-        swatch = f"\x1b[48;2;{rgb[0]};{rgb[1]};{rgb[2]}m  \x1b[0m" if colour else "  "
         pixel = t.get("pixel")
         place = f"[{pixel[0]},{pixel[1]}]" if isinstance(pixel, list) and len(pixel) == 2 else "[?,?]"
-        checked = (_field(t, "checked_at") or "never").replace("T", " ")
-        lines.append(f"{swatch} {printable(place, 12)} {_field(t, 'name', 16)} {_field(t, 'state', 13)} "
-                     f"{_field(t, 'detail')}  ({checked})")
+        checked = parse_iso(t.get("checked_at"))
+        rows.append((rgb, printable(place, 9), _field(t, "name"), _field(t, "state"),
+                     local_time(checked, with_date=False) if checked is not None else "never", _field(t, "detail")))
+    lines.append("")
+    if rows:
+        lines.append(f"(checked: local time, {zone})")
+        wide = [min(max(len(r[i]) for r in rows), cap) for i, cap in ((1, 9), (2, 16), (3, 17), (4, 8))]
+        for rgb, place, name, state, checked, detail in rows:
+            swatch = f"\x1b[48;2;{rgb[0]};{rgb[1]};{rgb[2]}m  \x1b[0m" if colour else "  "
+            text = " ".join(_cut(v, w).ljust(w) for v, w in zip((place, name, state, checked), wide))
+            rest = None if width is None else max(8, width - 3 - len(text) - 1)
+            lines.append(f"{swatch} {text} {_cut(detail, rest)}".rstrip())
     return "\n".join(lines)

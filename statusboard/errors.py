@@ -14,6 +14,12 @@ class StatusboardError(Exception):
     exit_code = 1
 
 
+class UsageError(StatusboardError):
+    """A command was given arguments it cannot use: exit 2, as argparse's own usage errors."""
+
+    exit_code = 2
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a config file: where it is and what is wrong."""

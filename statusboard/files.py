@@ -15,7 +15,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from statusboard.config import Board
 from statusboard.model import Observation, Target
-from statusboard.readfile import read_small
+from statusboard.readfile import NotAFile, read_small
 from statusboard.vocabulary import Severity
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ STATE_NAME = "state.json"
 MEMORY_NAME = "observations.json"
 KEPT_BYTES = 4 * 1024 * 1024   # 256 targets' observations take about 100 KB
 KEPT_VERSION = 2   # the kept observations' format (README: "Files"); 1 had no "version"
+STATE_BYTES = 4 * 1024 * 1024   # a state file of 256 targets with long details takes about 150 KB
 
 
 def _first_usable(candidates: Iterable[Optional[str]]) -> Optional[Path]:
@@ -67,6 +68,27 @@ def state_dir() -> Optional[Path]:
 def status_candidates() -> List[Path]:
     """Every place `statusboard status` looks for state.json, in order."""
     return [Path(p) / STATE_NAME for p in _runtime_places()]
+
+
+def read_state(path: Path) -> Dict[str, Any]:
+    """A state file as its document, read as safely as config.yaml: a FIFO, a device (/dev/zero), a file over
+    STATE_BYTES or JSON nested too deeply is refused at once. FileNotFoundError when there is none; OSError
+    (with the reason in words) for anything that cannot be read as a state file."""
+    try:
+        data = read_small(str(path), STATE_BYTES)
+    except NotAFile as exc:
+        raise OSError(f"{path} {exc}") from None
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise OSError(f"{path} is not UTF-8 text") from None
+    except RecursionError:
+        raise OSError(f"{path} is JSON nested too deeply to be a state file") from None
+    except ValueError as exc:
+        raise OSError(f"{path} is not JSON: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("targets"), list):
+        raise OSError(f"{path} is not a statusboard state file (from another version?)")
+    return doc
 
 
 def boot_id() -> Optional[str]:

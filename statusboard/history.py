@@ -12,7 +12,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, NamedTuple, Optional
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from statusboard.table import Status
 from statusboard.text import valid
@@ -24,8 +24,12 @@ NAME = "history.sqlite3"
 SPACING = 1.0        # seconds between two writes, however many changes come
 PRUNE_EVERY = 3600.0
 # Keyed by the time of the change in microseconds: each write appends to the end of one B-tree (a page or two
-# a write, however large the history grows), and a span of time is a range of keys. A clock that steps back
-# (a Pi setting its time at boot) gets keys one microsecond after the last.
+# a write, however large the history grows), and a span of time is a range of keys. Two changes in the same
+# microsecond get keys one apart. Times follow the corrected wall clock: a change's time is its monotonic time
+# plus the wall clock's offset when it is written, and when the wall clock steps (a Pi without a real-time
+# clock setting its time), the changes this run wrote before the step move with it, so no two times in the
+# history are on different clocks.
+STEP = 2.0   # seconds the wall clock may move against the monotonic clock before it counts as a step
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS changes (
     at_us INTEGER PRIMARY KEY, target TEXT NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL,
@@ -81,20 +85,23 @@ def query(path: Path, target: Optional[str] = None, since: Optional[float] = Non
 class History:
     """Keeps each change of a target's state; an output of the main loop (update) with a writer thread."""
 
-    def __init__(self, path: Path, keep: float, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, path: Path, keep: float, clock: Callable[[], float] = time.time,
+                 mono: Callable[[], float] = time.monotonic) -> None:
         self.path = path
         self.keep = keep
         self.clock = clock
+        self.mono = mono
         self.broken: Optional[str] = None   # why history is off, once it is
         self._last: Dict[str, str] = {}
-        self._pending: List[Change] = []
+        self._pending: List[Tuple[Change, float]] = []   # each change with its monotonic time
         self._lock = threading.Lock()
         self._due = threading.Event()
         self._stop = threading.Event()
         self._db: Optional[sqlite3.Connection] = None
         self._pruned = -PRUNE_EVERY
         self.writes = 0   # writes done (each one transaction)
-        self._last_us = 0
+        self._offset: Optional[float] = None   # wall clock minus monotonic clock at the last write
+        self._run: Optional[Tuple[int, int]] = None   # the first and last key this run wrote
         self._thread = threading.Thread(target=self._write_loop, name="history", daemon=True)
         self._opened = threading.Event()
         self._thread.start()
@@ -106,7 +113,6 @@ class History:
             self._db = connect(self.path)
             rows = self._db.execute("SELECT target, state FROM changes WHERE at_us IN "
                                     "(SELECT max(at_us) FROM changes GROUP BY target)").fetchall()
-            self._last_us = self._db.execute("SELECT coalesce(max(at_us), 0) FROM changes").fetchone()[0]
             with self._lock:
                 self._last.update({t: s for t, s in rows if t not in self._last})
         except (sqlite3.Error, OSError) as exc:
@@ -131,7 +137,7 @@ class History:
         if self.broken is not None:
             return
         latest = snapshot.latest
-        now = self.clock()
+        now, mono_now = self.clock(), self.mono()
         changes = []
         with self._lock:
             for target in snapshot.board.targets:
@@ -144,9 +150,11 @@ class History:
                 if self._last.get(target.name) == status.state:
                     continue
                 self._last[target.name] = status.state
-                at = now if status.state == STALE else status.checked_at
+                seen = obs is not None and status.state != STALE and obs.mono is not None
+                at = status.checked_at if seen else now
                 took = obs.took if obs is not None and status.state != STALE else None
-                changes.append(Change(target.name, target.kind, at, status.state, status.detail, took))
+                mono = obs.mono if seen else mono_now   # type: ignore[union-attr]
+                changes.append((Change(target.name, target.kind, at, status.state, status.detail, took), mono))
             self._pending.extend(changes)
         if changes:
             self._due.set()
@@ -173,8 +181,13 @@ class History:
             return
         try:
             with self._db:
+                offset = self.clock() - self.mono()
+                if self._offset is not None and abs(offset - self._offset) > STEP:
+                    self._follow_step(offset - self._offset)
+                self._offset = offset
                 if rows:
-                    self._db.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?)", self._keyed(rows))
+                    self._db.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?)",
+                                         self._keyed([c._replace(at=mono + offset) for c, mono in rows]))
                 if time.monotonic() - self._pruned >= PRUNE_EVERY:
                     self._db.execute("DELETE FROM changes WHERE at_us < ?", (int((self.clock() - self.keep) * 1e6),))
                     self._pruned = time.monotonic()
@@ -183,15 +196,40 @@ class History:
             self._fail(exc)
 
 
+    def _free(self, key: int, taken: Set[int]) -> int:
+        """The first key from `key` on that no row holds (nor one about to be written)."""
+        assert self._db is not None
+        while key in taken or self._db.execute("SELECT 1 FROM changes WHERE at_us = ?", (key,)).fetchone():
+            key += 1
+        return key
+
     def _keyed(self, rows: List[Change]) -> List[tuple]:
-        """Rows with their keys: the change's time in microseconds, always after the last key."""
-        out = []
-        for row in rows:
-            self._last_us = max(int(row.at * 1e6), self._last_us + 1)
+        """Rows with their keys: the change's time in microseconds (the next free one), noted as this run's."""
+        out, taken = [], set()   # type: List[tuple], Set[int]
+        for row in sorted(rows, key=lambda r: r.at):
+            key = self._free(int(row.at * 1e6), taken)
+            taken.add(key)
             # SQLite takes no lone surrogate: whatever a row holds, it is written.
-            out.append((self._last_us, valid(row.target), valid(row.kind), valid(row.state), valid(row.detail),
-                        row.took))
+            out.append((key, valid(row.target), valid(row.kind), valid(row.state), valid(row.detail), row.took))
+        if out:
+            first, last = min(taken), max(taken)
+            self._run = (min(first, self._run[0]), max(last, self._run[1])) if self._run else (first, last)
         return out
+
+    def _follow_step(self, delta: float) -> None:
+        """The wall clock stepped by delta seconds: move the changes this run wrote before the step with it."""
+        assert self._db is not None
+        log.info("history: the wall clock moved %+.0f s; the changes kept since the board started move with it",
+                 delta)
+        if self._run is None:
+            return
+        moved = self._db.execute("SELECT at_us, target, kind, state, detail, took FROM changes "
+                                 "WHERE at_us BETWEEN ? AND ?", self._run).fetchall()
+        self._db.execute("DELETE FROM changes WHERE at_us BETWEEN ? AND ?", self._run)
+        self._run = None
+        self._db.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?)", self._keyed(
+            [Change(target, kind, at_us / 1e6 + delta, state, detail, took)
+             for at_us, target, kind, state, detail, took in moved]))
 
     def close(self) -> None:
         """Write what is pending and close the database."""

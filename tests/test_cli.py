@@ -85,7 +85,7 @@ def test_json_needs_once(python):
 def test_unknown_display_and_missing_hat_are_clear(python, tmp_path):
     path = write(tmp_path, "targets: {a: {pixel: [0, 0], http: 'http://127.0.0.1:9/'}}\n")
     wrong = run(python, "run", "--once", "--display", "lcd", "-c", path)
-    assert wrong.returncode == 3 and "choose one of unicornhat, unicornhathd, unicornhatmini, terminal, window, fake" in wrong.stderr
+    assert wrong.returncode == 2 and "choose one of unicornhat, unicornhathd, unicornhatmini, terminal, window, fake" in wrong.stderr
     hat = run(python, "run", "--once", "-c", path)   # the config's default display: the real HAT
     assert hat.returncode == 3 and "Traceback" not in hat.stderr
     assert "statusboard: " in hat.stderr and "--display terminal" in hat.stderr

@@ -177,14 +177,15 @@ def _status(python, doc) -> subprocess.CompletedProcess:
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
-def test_status_tells_a_board_that_has_died(python):
+def test_status_tells_a_board_that_has_died(python, monkeypatch):
+    monkeypatch.setenv("TZ", "UTC0")   # status speaks local time with its zone
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
     doc = {"targets": [], "config": "c.yaml", "started_at": "2026-11-23T10:00:00Z", "pid": ended.pid,
            "written_at": "2026-11-23T10:05:00Z"}
     done = _status(python, doc)
     assert done.returncode == 1
-    assert "not running (last seen 2026-11-23T10:05:00Z): its process" in done.stderr
+    assert "not running (last seen 2026-11-23 10:05:00 UTC): its process" in done.stderr
     # This test's own process runs, but it is no board: its number belongs to another program.
     other = _status(python, {**doc, "pid": os.getpid(), "pid_start": process_start(os.getpid())})
     assert other.returncode == 1 and "belongs to another program" in other.stderr, other.stderr

@@ -1,0 +1,309 @@
+"""The `status`, `history` and `reload` commands as a person or a script meets them: exit codes, times, the width
+of a terminal, state files that are not what they seem, and a preview run beside the service."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+from statusboard.daemon import Runner
+from statusboard.display.fake import FakeDisplay
+from statusboard.files import process_start
+from statusboard.history import NAME, History, query
+from statusboard.kinds import parse
+from tests.conftest import ROOT, wait_for
+from tests.servers import Switch
+
+YEAR = 365 * 86400.0
+ENV = {"PYTHONPATH": str(ROOT), "TZ": "XST-2"}   # a zone of our own: local time is not UTC here
+
+
+def sb(*args: str, timeout: float = 60, **kw) -> subprocess.CompletedProcess:
+    """`statusboard ARGS` in a process of its own, as a person would run it."""
+    return subprocess.run([sys.executable, "-m", "statusboard", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=timeout, env={**os.environ, **ENV}, **kw)
+
+
+class SteppedClock:
+    """The wall clock the board sees: the real one, moved by `offset` (the test steps it)."""
+
+    def __init__(self, offset: float) -> None:
+        self.offset = offset
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+def test_history_times_follow_the_wall_clock_when_it_steps_back_a_year():
+    site = Switch(200)
+    wall = SteppedClock(YEAR)   # a Pi that booted a year ahead, then corrects its clock
+    try:
+        text = ("defaults: {interval: 0.3s, timeout: 0.3s, fail_after: 1}\n"
+                f"targets:\n  site: {{pixel: [0, 0], http: '{site.url}'}}\n")
+        board = parse(text, "board.yaml")
+        runner = Runner(board, FakeDisplay(board.display), clock=wall, keep=True)
+        thread = threading.Thread(target=runner.run, daemon=True)
+        thread.start()
+        path = Path(os.environ["STATE_DIRECTORY"]) / NAME
+        try:
+            wait_for(lambda: path.exists() and query(path), what="the first state written")
+            wall.offset = 0.0   # the clock steps back a year
+            site.status = 503
+            wait_for(lambda: [c.state for c in query(path)] == ["up", "down"], what="the change written")
+        finally:
+            runner.stop()
+            thread.join(15)
+        changes = query(path)
+        now = time.time()
+        assert all(now - 120 < c.at <= now + 1 for c in changes), \
+            [time.ctime(c.at) for c in changes]   # both on the corrected clock, none a year off
+        assert changes[0].at <= changes[1].at
+    finally:
+        site.stop()
+
+
+def test_the_changes_written_before_a_step_move_with_the_clock(tmp_path):
+    """The writer alone: rows written a year ahead move back a year when the clock steps; later rows do not."""
+    wall = SteppedClock(YEAR)
+    history = History(tmp_path / NAME, keep=10 * YEAR, clock=wall)
+    try:
+        db_path = tmp_path / NAME
+        history._keyed   # the writer is running
+        with history._lock:
+            history._pending.append((history_change("a", "up", wall()), time.monotonic()))
+        history._due.set()
+        wait_for(lambda: query(db_path), what="the first row")
+        wall.offset = 0.0
+        with history._lock:
+            history._pending.append((history_change("a", "down", wall()), time.monotonic()))
+        history._due.set()
+        wait_for(lambda: len(query(db_path)) == 2, what="the second row")
+    finally:
+        history.close()
+    rows = query(db_path)
+    assert [r.state for r in rows] == ["up", "down"]
+    assert all(abs(r.at - time.time()) < 60 for r in rows), [time.ctime(r.at) for r in rows]
+
+
+def history_change(target: str, state: str, at: float):
+    from statusboard.history import Change
+    return Change(target, "http", at, state, "detail", 0.01)
+
+
+def write_history(rows: List[tuple]) -> Path:
+    path = Path(os.environ["STATE_DIRECTORY"]) / NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    History(path, keep=10 * YEAR).close()
+    db = sqlite3.connect(path)
+    with db:
+        db.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?)", rows)
+    db.close()
+    return path
+
+
+def test_history_prints_any_row_and_any_name_safely():
+    now = time.time()
+    write_history([(int((now - 3000 * 86400) * 1e6), "old", "http", "up", "long ago", 0.1),
+                   (int((now - 60) * 1e6), "site\x1b[2J", "http", "do\x1b]0;owned\x07wn", "HTTP 503", 0.1),
+                   (int(9e18), "future", "http", "up", "a row from a clock far ahead", None)])
+    done = sb("history", "--since", "3650d")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    lines = done.stdout.splitlines()
+    assert len(lines) == 3 and "site\\x1b[2J" in lines[1] and "do\\x1b]0;owned\\x07wn" in lines[1], lines
+    assert " XST " in lines[0], "local time with its zone"
+    assert "out of range" in lines[2] and "future" in lines[2]
+    echoed = sb("history", "\x1b[31mred")
+    assert echoed.returncode == 2 and "\x1b" not in echoed.stderr and "\\x1b[31mred" in echoed.stderr
+
+
+def test_history_of_a_target_the_board_never_had_is_a_usage_error_with_a_guess():
+    write_history([(int((time.time() - 60) * 1e6), "api-server", "http", "up", "HTTP 200", 0.1)])
+    done = sb("history", "api-servr", "-c", "/nonexistent.yaml")
+    assert done.returncode == 2, done
+    assert "no target 'api-servr'" in done.stderr and "did you mean 'api-server'?" in done.stderr
+    assert sb("history", "api-server", "-c", "/nonexistent.yaml").returncode == 0
+
+
+@pytest.mark.parametrize("args", [("history", "--since", "yesterday"), ("history", "--since", "5000d"),
+                                  ("run", "--display", "lcd"), ("demo", "--display", "lcd"),
+                                  ("demo", "--speed", "0"), ("reload", "--timeout", "0"),
+                                  ("status", "--json", "--check")])
+def test_usage_errors_exit_2_in_every_command(args, tmp_path):
+    write_history([])
+    done = sb(*args, "-c", str(ROOT / "config.yaml")) if args[0] == "run" else sb(*args)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr and done.stderr.strip()
+
+
+def as_nobody() -> None:
+    os.setgid(65534)
+    os.setuid(65534)
+
+
+def _python_for_nobody() -> str:
+    """An interpreter that a user without rights can run statusboard's CLI with (skip when there is none)."""
+    for python in (sys.executable, "/usr/bin/python3"):
+        try:
+            if subprocess.run([python, "-c", "import statusboard.cli"], cwd=ROOT, env={**os.environ, **ENV},
+                              preexec_fn=as_nobody, capture_output=True, timeout=60).returncode == 0:
+                return python
+        except OSError:
+            continue
+    pytest.skip("no Python here that a user without rights can run statusboard with")
+
+
+def test_history_as_another_user_says_use_sudo():
+    if os.geteuid() != 0:
+        pytest.skip("making a history only root can read, as the service does, needs root")
+    state = Path(tempfile.mkdtemp(prefix="statusboard-state-"))   # /tmp: a user reaches it, not into it
+    try:
+        os.environ["STATE_DIRECTORY"], saved = str(state), os.environ["STATE_DIRECTORY"]
+        try:
+            path = write_history([(int(time.time() * 1e6), "site", "http", "up", "ok", 0.1)])
+        finally:
+            os.environ["STATE_DIRECTORY"] = saved
+        os.chmod(path, 0o600)
+        os.chmod(state, 0o700)   # as systemd's StateDirectory
+        python = _python_for_nobody()
+        done = subprocess.run([python, "-m", "statusboard", "history"], capture_output=True, text=True,
+                              cwd="/", timeout=60, preexec_fn=as_nobody,
+                              env={**os.environ, **ENV, "STATE_DIRECTORY": str(state)})
+        assert done.returncode == 1 and "cannot read it" in done.stderr and "use sudo" in done.stderr, done.stderr
+        assert "no history" not in done.stderr
+    finally:
+        subprocess.run(["rm", "-rf", str(state)])
+
+
+def state_file() -> Path:
+    place = Path(os.environ["RUNTIME_DIRECTORY"])
+    place.mkdir(parents=True, exist_ok=True)
+    return place / "state.json"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero", "nested", "huge"])
+def test_status_and_reload_never_hang_or_grow_on_a_state_file_that_is_not_one(kind):
+    path = state_file()
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "nested":
+        path.write_text('{"targets": [], "x": ' + "[" * 100000 + "]" * 100000 + "}")
+    else:
+        path.write_text('{"targets": [], "x": "' + "x" * (5 * 1024 * 1024) + '"}')
+    for command in ("status", "reload"):
+        started = time.monotonic()
+        done = sb(command, timeout=60)   # before: status and reload waited for ever (or ate memory)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert str(path) in done.stderr, done.stderr
+        assert time.monotonic() - started < 50
+
+
+@pytest.fixture
+def named_statusboard():
+    """A live process whose command line says statusboard (it dies of a SIGHUP, as most programs do)."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "statusboard"])
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def live_doc(pid: int, targets: List[Dict]) -> Dict:
+    return {"targets": targets, "config": "/etc/statusboard/config.yaml", "started_at": "2026-11-23T10:00:00Z",
+            "pid": pid, "pid_start": process_start(pid), "written_mono": time.monotonic()}
+
+
+def test_reload_sends_no_signal_when_the_state_file_names_no_start_time(named_statusboard):
+    doc = live_doc(named_statusboard.pid, [])
+    del doc["pid_start"]   # an older release wrote it
+    state_file().write_text(json.dumps(doc))
+    done = sb("reload")
+    assert done.returncode == 1 and "no signal sent" in done.stderr, done.stderr
+    time.sleep(0.3)
+    assert named_statusboard.poll() is None, "the program got no SIGHUP"
+
+
+TARGETS = [
+    {"name": "api", "pixel": [0, 0], "state": "up", "severity": "ok", "colour": [0, 200, 0],
+     "detail": "HTTP 200 in 12 ms", "checked_at": "2026-11-23T10:00:05Z"},
+    {"name": "checkout-service-eu-west-1", "pixel": [1, 0], "state": "insufficient-data", "severity": "unknown",
+     "colour": [90, 90, 90], "detail": "the alarm has not had enough data points to judge " * 4,
+     "checked_at": "2026-11-23T10:00:06Z"},
+    {"name": "shop", "pixel": [2, 0], "state": "down", "severity": "critical", "colour": [255, 0, 0],
+     "detail": "HTTP 503 in 40 ms: " + "Service Unavailable " * 10, "checked_at": "2026-11-23T10:00:07Z"},
+]
+
+
+def in_pty(args: List[str], columns: int = 80) -> str:
+    """What `statusboard ARGS` shows on a terminal of `columns` columns."""
+    import fcntl
+    import struct
+    import termios
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    proc = subprocess.Popen([sys.executable, "-m", "statusboard", *args], stdin=follower, stdout=follower,
+                            stderr=follower, cwd=ROOT, env={**env, **ENV})
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    proc.wait(30)
+    os.close(leader)
+    return out.decode("utf-8")
+
+
+def test_status_fits_an_80_column_terminal_in_local_time(named_statusboard):
+    import re
+    state_file().write_text(json.dumps({**live_doc(named_statusboard.pid, TARGETS), "warnings": [
+        "the palette's 'slow' colour looks the same as 'warning' at night brightness, on the HAT " * 2]}))
+    shown = in_pty(["status"])
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in shown.replace("\r", "").split("\n")]
+    assert any("checkout-servic" in line for line in lines) and any("shop" in line for line in lines), shown
+    too_long = [line for line in lines if len(line) > 80]
+    assert not too_long, too_long
+    assert "2026-11-23 12:00:00 XST" in shown, "local time with its zone, not UTC"
+    assert "12:00:07" in shown and "10:00:07" not in shown
+
+
+@pytest.mark.parametrize("severities, code, word", [
+    (["ok", "ok", "transitional"], 0, "OK"), (["ok", "warning", "unknown"], 1, "WARNING"),
+    (["ok", "warning", "critical"], 2, "CRITICAL"), (["ok", "unknown", "ok"], 3, "UNKNOWN")])
+def test_status_check_exits_as_a_monitoring_plugin(named_statusboard, severities, code, word):
+    targets = [{**t, "severity": s} for t, s in zip(TARGETS, severities)]
+    state_file().write_text(json.dumps(live_doc(named_statusboard.pid, targets)))
+    done = sb("status", "--check")
+    assert done.returncode == code, (done.stdout, done.stderr)
+    assert len(done.stdout.splitlines()) == 1 and done.stdout.startswith(f"STATUSBOARD {word}: ")
+    if word == "CRITICAL":
+        assert "1 critical: shop down" in done.stdout
+
+
+def test_status_check_is_unknown_without_a_running_board():
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    state_file().write_text(json.dumps({**live_doc(os.getpid(), TARGETS[:1]), "pid": ended.pid}))
+    done = sb("status", "--check")
+    assert done.returncode == 3 and done.stdout.startswith("STATUSBOARD UNKNOWN: the board is not running")
+    os.unlink(state_file())
+    none = sb("status", "--check")
+    assert none.returncode == 3 and none.stdout.startswith("STATUSBOARD UNKNOWN: no running board found")
