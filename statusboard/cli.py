@@ -192,7 +192,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _may_keep(board: Board) -> bool:
     """Whether this run keeps a state file, history and kept observations; says why not, and where not."""
     from statusboard.cli_status import another_board
-    from statusboard.files import state_dir
+    from statusboard.files import runtime_dir, state_dir
     other = another_board()
     if other:
         log.warning("%s: this run keeps none of its own and leaves those alone", other)
@@ -201,6 +201,9 @@ def _may_keep(board: Board) -> bool:
         kept = "history or kept observations" if board.history.enabled else "kept observations"
         log.warning("this run keeps no %s: /var/lib/statusboard cannot be written by this user (the service "
                     "keeps them there; run it as root to keep them)", kept)
+    if runtime_dir() is None:
+        log.warning("this run writes no state file, so `statusboard status` cannot see it: neither "
+                    "/run/statusboard nor $XDG_RUNTIME_DIR/statusboard can be written by this user")
     return True
 
 

@@ -307,3 +307,98 @@ def test_status_check_is_unknown_without_a_running_board():
     os.unlink(state_file())
     none = sb("status", "--check")
     assert none.returncode == 3 and none.stdout.startswith("STATUSBOARD UNKNOWN: no running board found")
+
+
+BESIDE = r'''
+import json, os, signal, sqlite3, subprocess, sys, time
+from pathlib import Path
+service_env = {**os.environ, "RUNTIME_DIRECTORY": "/run/statusboard", "STATE_DIRECTORY": "/var/lib/statusboard"}
+hand_env = {k: v for k, v in os.environ.items() if k not in ("RUNTIME_DIRECTORY", "STATE_DIRECTORY")}
+run = [sys.executable, "-m", "statusboard", "run", "--display", "fake", "-c"]
+service = subprocess.Popen(run + [sys.argv[1]], env=service_env, stderr=subprocess.DEVNULL)
+state = Path("/run/statusboard/state.json")
+end = time.monotonic() + 30
+while time.monotonic() < end and not (state.exists() and json.loads(state.read_text())["targets"][0]["checked_at"]):
+    time.sleep(0.1)
+kept = Path("/var/lib/statusboard/observations.json")
+preview = subprocess.Popen(run + [sys.argv[2]], env=hand_env, stderr=subprocess.PIPE, text=True)
+time.sleep(4)   # several rounds of checks at 0.5 s
+preview.send_signal(signal.SIGTERM)
+said = preview.communicate(timeout=30)[1]
+doc = json.loads(state.read_text())
+service.send_signal(signal.SIGTERM)
+service.wait(30)
+db = sqlite3.connect("/var/lib/statusboard/history.sqlite3")
+print(json.dumps({"pid": doc["pid"], "service": service.pid, "config": doc["config"], "said": said,
+                  "kept": [o["target"] for o in json.loads(kept.read_text())["observations"]],
+                  "history": sorted({r[0] for r in db.execute("SELECT target FROM changes")})}))
+'''
+
+
+def test_a_foreground_run_beside_the_service_leaves_the_services_files_alone(tmp_path, web):
+    if os.geteuid() != 0:
+        pytest.skip("a mount namespace of its own (for /run and /var/lib) needs root")
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"this machine lets no test make a mount namespace: {probe.stderr.decode().strip()}")
+    head = "defaults: {interval: 0.5s, timeout: 0.5s}\nhistory: {keep: 1d}\ntargets:\n"
+    (tmp_path / "service.yaml").write_text(head + f"  api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}\n")
+    (tmp_path / "preview.yaml").write_text(head + f"  preview: {{pixel: [1, 0], http: 'http://127.0.0.1:{web.port}/fail'}}\n")
+    (tmp_path / "beside.py").write_text(BESIDE)
+    script = ("mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/lib && "
+              f"exec {sys.executable} {tmp_path / 'beside.py'} {tmp_path / 'service.yaml'} {tmp_path / 'preview.yaml'}")
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT, env={**os.environ, **ENV})
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["pid"] == seen["service"] and seen["config"].endswith("service.yaml"), "the service's state file"
+    assert seen["kept"] == ["api"] and seen["history"] == ["api"], seen
+    assert "another board (process" in seen["said"] and "keeps none of its own" in seen["said"], seen["said"]
+
+
+def test_a_preview_as_a_user_says_it_keeps_no_history(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("running the board as another user needs root")
+    python = _python_for_nobody()
+    place = Path(tempfile.mkdtemp(prefix="statusboard-preview-"))
+    try:
+        os.chmod(place, 0o755)
+        (place / "preview.yaml").write_text("history: {keep: 7d}\ntargets:\n  me: {pixel: [0, 0], ping: 127.0.0.1}\n")
+        env = {k: v for k, v in os.environ.items() if k not in ("RUNTIME_DIRECTORY", "STATE_DIRECTORY",
+                                                                 "XDG_RUNTIME_DIR")}
+        proc = subprocess.Popen([python, "-m", "statusboard", "run", "--display", "fake", "-c",
+                                 str(place / "preview.yaml")], stderr=subprocess.PIPE, text=True, cwd="/",
+                                env={**env, **ENV}, preexec_fn=as_nobody)
+        try:
+            said = [proc.stderr.readline() for _ in range(2)]
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=30)
+        assert any("this run keeps no history or kept observations: /var/lib/statusboard cannot be written"
+                   in line for line in said), said
+    finally:
+        subprocess.run(["rm", "-rf", str(place)])
+
+
+def test_status_prefers_the_users_live_board_over_a_root_file_left_by_one_that_ended(tmp_path, named_statusboard):
+    if os.geteuid() != 0:
+        pytest.skip("a mount namespace of its own (for /run) needs root")
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"this machine lets no test make a mount namespace: {probe.stderr.decode().strip()}")
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    stale = {**live_doc(os.getpid(), TARGETS[:1]), "pid": ended.pid, "config": "/etc/statusboard/config.yaml"}
+    mine = {**live_doc(named_statusboard.pid, TARGETS[2:]), "config": "/home/pi/preview.yaml"}
+    (tmp_path / "stale.json").write_text(json.dumps(stale))
+    (tmp_path / "xdg" / "statusboard").mkdir(parents=True)
+    (tmp_path / "xdg" / "statusboard" / "state.json").write_text(json.dumps(mine))
+    script = ("mount -t tmpfs tmpfs /run && mkdir /run/statusboard && "
+              f"cp {tmp_path / 'stale.json'} /run/statusboard/state.json && "
+              f"exec {sys.executable} -m statusboard status")
+    env = {k: v for k, v in os.environ.items() if k != "RUNTIME_DIRECTORY"}
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          env={**env, **ENV, "XDG_RUNTIME_DIR": str(tmp_path / "xdg")})
+    assert done.returncode == 0, done.stderr
+    assert "/home/pi/preview.yaml" in done.stdout and "shop" in done.stdout, done.stdout
