@@ -26,7 +26,8 @@ Installs statusboard as a service that starts at boot:
                 make DIR elsewhere with: pip download -d DIR pip setuptools wheel '.[ec2,mqtt]'
   --uninstall   stop and remove the service and /opt/statusboard; keep /etc/statusboard and
                 the observations kept in /var/lib/statusboard
-  --purge       with --uninstall: remove /var/lib/statusboard too
+  --purge       with --uninstall: remove /var/lib/statusboard too (the kept observations and
+                history); your config in /etc/statusboard stays even then (it is yours)
   --help        this text
 
 Running it again changes nothing unless statusboard itself changed.

@@ -91,6 +91,15 @@ def test_uninstall_keeps_the_config_and_purge_the_kept_observations(tmp_path):
     assert (stage / "etc/statusboard/config.yaml").exists(), "the config stays even with --purge"
 
 
+def test_the_readme_and_the_installer_agree_that_purge_keeps_the_config():
+    helped = subprocess.run(["bash", str(ROOT / "install.sh"), "--help"], capture_output=True, text=True).stdout
+    purge = helped[helped.index("--purge"):]
+    assert "/var/lib/statusboard" in purge and "/etc/statusboard stays even then" in purge, purge
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    said = readme[readme.index("`--purge` removes"):][:200]
+    assert "never your config" in said, said
+
+
 def test_help_and_refusals(tmp_path):
     helped = subprocess.run(["bash", str(ROOT / "install.sh"), "--help"], capture_output=True, text=True)
     assert helped.returncode == 0 and "--uninstall" in helped.stdout and "--root DIR" in helped.stdout
