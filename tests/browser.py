@@ -10,12 +10,27 @@ from typing import Any, Optional
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 
+def snap_stub(path: str) -> bool:
+    """Whether path is Ubuntu's stand-in for the chromium snap (a script that hands over to /snap/) on a
+    machine where that snap cannot run."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8192)
+    except OSError:
+        return False
+    return head.startswith(b"#!") and b"snap" in head and not os.access("/snap/bin/chromium", os.X_OK)
+
+
 def why_not() -> Optional[str]:
     """None when a headless Chromium can be driven here, else why not."""
     try:
         import selenium  # noqa: F401
     except ImportError:
         return "selenium is not installed (the test extra installs it)"
+    stubs = [path for path in (CHROMIUM, "/usr/bin/chromium-browser", DRIVER) if snap_stub(path)]
+    if stubs:
+        return (f"{', '.join(stubs)} is Ubuntu's stand-in for the chromium snap, which cannot run here (no snapd): "
+                "install the chromium snap with snapd running, or a Chromium that is no snap")
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")) or not os.path.exists(DRIVER):
         return "chromium and chromium-driver are not installed (tests/run.sh installs Debian's packages)"
     return None

@@ -402,3 +402,32 @@ def test_status_prefers_the_users_live_board_over_a_root_file_left_by_one_that_e
                           env={**env, **ENV, "XDG_RUNTIME_DIR": str(tmp_path / "xdg")})
     assert done.returncode == 0, done.stderr
     assert "/home/pi/preview.yaml" in done.stdout and "shop" in done.stdout, done.stdout
+
+
+UBUNTU_STUB = """#! /bin/sh
+# The chromium deb on Ubuntu: a stand-in that hands over to the snap
+if ! [ -x /snap/bin/chromium ]; then
+    echo "" >&2
+    echo "Command '$0' requires the chromium snap to be installed." >&2
+    echo "Please install it with:" >&2
+    echo "" >&2
+    echo "snap install chromium" >&2
+    echo "" >&2
+    exit 1
+fi
+exec /snap/bin/chromium "$@"
+"""
+
+
+def test_ubuntus_chromium_snap_stub_is_the_reason_the_browser_tests_skip(tmp_path, monkeypatch):
+    from tests import browser
+    pytest.importorskip("selenium", reason="the browser tests need selenium (the test extra)")
+    if os.access("/snap/bin/chromium", os.X_OK):
+        pytest.skip("the chromium snap runs here, so Ubuntu's stand-in would work")
+    stub = tmp_path / "chromium"
+    stub.write_text(UBUNTU_STUB)
+    stub.chmod(0o755)
+    monkeypatch.setattr(browser, "CHROMIUM", str(stub))
+    reason = browser.why_not()
+    assert reason is not None and "stand-in for the chromium snap" in reason and str(stub) in reason, reason
+    assert "not installed" not in reason

@@ -323,8 +323,9 @@ HOSTILE = [
 
 @pytest.mark.parametrize("text, expected", HOSTILE, ids=[e.split(": ", 2)[-1][:40] for _, e in HOSTILE])
 def test_hostile_input_is_a_clear_refusal_and_quick(text, expected):
-    start = time.monotonic()
+    start = time.thread_time()   # this thread's CPU time: the work done, however busy the machine is
     found = problems(text)
-    assert time.monotonic() - start < 1.0, "an alias bomb must be refused, not expanded"
+    took = time.thread_time() - start
+    assert took < 1.0, f"refused after {took:.2f} s of CPU: an alias bomb must be refused, not expanded"
     assert any(p.startswith(expected) for p in found), found
     assert all("\x1b" not in p and "\x07" not in p for p in found)

@@ -8,6 +8,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
 
@@ -107,6 +108,23 @@ def _may_ping() -> bool:
     return False
 
 
+def _start_when_checked(runner: Runner, fleet: Any, limit: float = 30.0) -> None:
+    """Start the fleet's schedule once the board has checked it: its first transitional state (web-2 stopping,
+    a second long at --speed 4) shows however long the board took to start (boto3, moto, a busy machine)."""
+    first = next((t.name for t in runner.board.targets if t.kind == "ec2"), None)
+
+    def wait() -> None:
+        end = time.monotonic() + limit
+        while first is not None and time.monotonic() < end and not fleet._stop.is_set():
+            seen = runner.table.latest().get(first)
+            if seen is not None and seen.mono is not None:
+                break
+            time.sleep(0.05)
+        fleet.run()
+
+    threading.Thread(target=wait, name="demo-fleet-start", daemon=True).start()
+
+
 def run_demo(display_name: str = "terminal", speed: float = 1.0, seconds: Optional[float] = None,
              record: Optional[str] = None, options: Optional[Dict[str, Any]] = None, layout: str = "hat",
              page: int = 0) -> int:
@@ -141,7 +159,7 @@ def run_demo(display_name: str = "terminal", speed: float = 1.0, seconds: Option
         try:
             handle_signals(runner)
             if fleet is not None:
-                fleet.run()
+                _start_when_checked(runner, fleet)
             if seconds is not None:   # a daemon: Ctrl-C before the end must not wait for it
                 timer = threading.Timer(seconds, runner.stop)
                 timer.daemon = True
