@@ -80,7 +80,6 @@ def test_the_changes_written_before_a_step_move_with_the_clock(tmp_path):
     history = History(tmp_path / NAME, keep=10 * YEAR, clock=wall)
     try:
         db_path = tmp_path / NAME
-        history._keyed   # the writer is running
         with history._lock:
             history._pending.append((history_change("a", "up", wall()), time.monotonic()))
         history._due.set()
