@@ -258,7 +258,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         args.config = default_config_path()
     try:
         from statusboard.cli_history import cmd_history
-        from statusboard.cli_status import cmd_reload, cmd_status
+        from statusboard.cli_reload import cmd_reload
+        from statusboard.cli_status import cmd_status
         commands = {"run": cmd_run, "check": cmd_check, "status": cmd_status, "demo": cmd_demo, "push": cmd_push,
                     "reload": cmd_reload, "history": cmd_history}
         return commands[args.command](args)

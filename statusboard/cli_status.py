@@ -1,4 +1,4 @@
-"""The `status` and `reload` commands: what the running board shows, and asking it to re-read its config."""
+"""The `status` command: what the running board shows, for a person or (--check) for a monitor."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import argparse
 import logging
 import os
 import shutil
-import signal
 import sys
 import textwrap
 import time
@@ -14,14 +13,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from statusboard.errors import StatusboardError, UsageError
+from statusboard.errors import StatusboardError
 from statusboard.text import printable
 
 EXIT_OK, EXIT_ERROR = 0, 1
 CHECK_CODES = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}   # the monitoring-plugin convention
 
 
-def _quiet(verbose: bool) -> None:
+def quiet_logging(verbose: bool) -> None:
+    """Warnings and errors only (debug with -v), on stderr: the commands print their own answer."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
 
@@ -95,7 +95,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Print the running board's state file; exit 1 when no board runs (--check: 0 to 3 by the worst state)."""
     import json
     from statusboard.files import status_candidates
-    _quiet(args.verbose)
+    quiet_logging(args.verbose)
     path, doc, problems = find_board()
     if path is None or doc is None:
         why = "; ".join(problems) or "no state file at " + ", ".join(str(p) for p in status_candidates())
@@ -175,12 +175,12 @@ def not_running(doc: Dict[str, Any]) -> Optional[str]:
     recorded = doc.get("pid_start")
     if isinstance(recorded, int) and recorded != started:
         return f"its process {pid} has ended (the number now belongs to another program)"
-    if not _runs_statusboard(pid):
+    if not runs_statusboard(pid):
         return f"its process {pid} has ended (the number now belongs to another program)"
     return None
 
 
-def _runs_statusboard(pid: int) -> bool:
+def runs_statusboard(pid: int) -> bool:
     """Whether process pid runs statusboard (True when its command line cannot be read)."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
@@ -198,79 +198,6 @@ def stale_for(doc: Dict[str, Any]) -> Optional[float]:
         return None
     age = time.monotonic() - written   # the same clock as the board's: it runs on this machine, this boot
     return age if age > STALE_AFTER else None
-
-
-def _read_state(pid: Optional[int] = None) -> Optional[Dict[str, Any]]:
-    """The state file of the board to reload (the one of process pid, when given), or None."""
-    from statusboard.files import read_state, status_candidates
-    for path in status_candidates():
-        try:
-            doc = read_state(path)
-        except OSError:
-            continue
-        if pid is None or doc.get("pid") == pid:
-            return doc
-    return None
-
-
-def _reload_number(doc: Optional[Dict[str, Any]]) -> int:
-    reload = doc.get("last_reload") if doc else None
-    number = reload.get("n") if isinstance(reload, dict) else None
-    return number if isinstance(number, int) else 0
-
-
-def _target(args: argparse.Namespace) -> Tuple[int, Optional[Dict[str, Any]]]:
-    """The process to signal and its state file; StatusboardError when it cannot be sure it is the board."""
-    if args.pid:
-        if not _runs_statusboard(args.pid):
-            raise StatusboardError(f"process {args.pid} is not statusboard: no signal sent")
-        return args.pid, _read_state(args.pid)
-    path, before, problems = find_board()
-    if before is None:
-        raise StatusboardError("no running board found (give --pid, or start the board)"
-                               + (f": {'; '.join(problems)}" if problems else ""))
-    why_not = not_running(before)
-    if why_not:
-        raise StatusboardError(f"no running board found: {why_not}")
-    pid = before["pid"]
-    if not isinstance(before.get("pid_start"), int):
-        raise StatusboardError(f"{path} names process {pid} without its start time (an older release wrote it), "
-                               "so it cannot tell the board from a program that took its number: no signal sent "
-                               f"(restart the board, or give --pid {pid} if you are sure)")
-    return pid, before
-
-
-def cmd_reload(args: argparse.Namespace) -> int:
-    """Signal the board to reload and wait for its verdict."""
-    _quiet(args.verbose)
-    if args.timeout <= 0:
-        raise UsageError("--timeout must be above zero")
-    pid, before = _target(args)
-    try:
-        os.kill(pid, signal.SIGHUP)
-    except ProcessLookupError:
-        raise StatusboardError(f"no process {pid}: the board is not running") from None
-    except PermissionError:
-        raise StatusboardError(f"not allowed to signal process {pid}: run as root (sudo)") from None
-    if before is None:
-        print(f"statusboard: sent SIGHUP to {pid}; no state file, so its answer cannot be read "
-              "(sudo journalctl -u statusboard)", file=sys.stderr)
-        return EXIT_OK
-    end = time.monotonic() + args.timeout
-    while time.monotonic() < end:
-        time.sleep(0.1)
-        after = _read_state(pid)
-        if after is not None and _reload_number(after) > _reload_number(before):
-            reload = after["last_reload"]
-            if reload.get("ok"):
-                print(f"reloaded {printable(after.get('config'), 200)}: {len(after['targets'])} targets")
-                return EXIT_OK
-            print("statusboard: reload refused; the board runs on with the config it had:", file=sys.stderr)
-            problems = reload.get("problems")
-            for problem in problems if isinstance(problems, list) else []:
-                print(f"  {printable(problem, 1000)}", file=sys.stderr)
-            return EXIT_ERROR
-    raise StatusboardError(f"the board (process {pid}) did not answer the reload within {args.timeout:g} s")
 
 
 def _field(item: Dict[str, Any], key: str, width: int = 0) -> str:
