@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional
 
 from statusboard import __version__
 from statusboard.config import Board, default_config_path
-from statusboard.config.display import DRIVER_NAMES
+from statusboard.display.registry import DRIVER_NAMES
 from statusboard.cli_history import add_parser as history_parser
 from statusboard.errors import ConfigError, StatusboardError, UsageError
 from statusboard.text import printable
