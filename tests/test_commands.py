@@ -164,7 +164,8 @@ def _python_for_nobody() -> str:
     pytest.skip("no Python here that a user without rights can run statusboard with")
 
 
-def test_history_as_another_user_says_use_sudo():
+@pytest.mark.parametrize("folder_mode", [0o700, 0o755])
+def test_history_as_another_user_says_use_sudo(folder_mode):
     if os.geteuid() != 0:
         pytest.skip("making a history only root can read, as the service does, needs root")
     state = Path(tempfile.mkdtemp(prefix="statusboard-state-"))   # /tmp: a user reaches it, not into it
@@ -175,7 +176,7 @@ def test_history_as_another_user_says_use_sudo():
         finally:
             os.environ["STATE_DIRECTORY"] = saved
         os.chmod(path, 0o600)
-        os.chmod(state, 0o700)   # as systemd's StateDirectory
+        os.chmod(state, folder_mode)   # systemd's StateDirectory: 0755 unless the unit says otherwise
         python = _python_for_nobody()
         done = subprocess.run([python, "-m", "statusboard", "history"], capture_output=True, text=True,
                               cwd="/", timeout=60, preexec_fn=as_nobody,
