@@ -29,7 +29,9 @@ PRUNE_EVERY = 3600.0
 # plus the wall clock's offset when it is written, and when the wall clock steps (a Pi without a real-time
 # clock setting its time), the changes this run wrote before the step move with it, so no two times in the
 # history are on different clocks.
-STEP = 2.0   # seconds the wall clock may move against the monotonic clock before it counts as a step
+# How far the wall clock may move against the monotonic clock between two writes (at least one an hour) before
+# it counts as a step: NTP's slewing (at most 0.5 ms a second, 1.8 s an hour) never moves the kept rows.
+STEP = 10.0
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS changes (
     at_us INTEGER PRIMARY KEY, target TEXT NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL,
@@ -194,7 +196,6 @@ class History:
             self.writes += 1
         except (sqlite3.Error, OSError) as exc:
             self._fail(exc)
-
 
     def _free(self, key: int, taken: Set[int]) -> int:
         """The first key from `key` on that no row holds (nor one about to be written)."""
