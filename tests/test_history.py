@@ -90,18 +90,30 @@ def test_a_burst_of_changes_is_written_at_most_once_a_second():
     site = Switch(200)
     try:
         targets = [f"s{i}: {{pixel: [{i % 8}, {i // 8}], http: '{site.url}'}}" for i in range(32)]
+        names = [f"s{i}" for i in range(32)]
+
+        def states() -> dict:   # each target's states as kept, oldest first
+            out: dict = {name: [] for name in names}
+            for change in query(history_path()) if history_path().exists() else []:
+                out[change.target].append(change.state)
+            return out
+
         with Running(board_text(*targets)) as runner:
-            wait_for(lambda: len(query(history_path())) == 32, what="every first state written")
+            wait_for(lambda: all(kept[-1:] == ["up"] for kept in states().values()), what="every first state")
+            # A loaded machine may see a check time out (0.3 s) now and then: one more change, kept as well.
+            first = {name: len(kept) for name, kept in states().items()}
             before, started = runner.history.writes, time.monotonic()
             for status in (503, 200, 503, 200):   # every target flaps four times in about 2.5 s
                 site.status = status
                 wanted = "down" if status == 503 else "up"
                 wait_for(lambda: all(runner.table.status(f"s{i}", time.monotonic()).state == wanted
                                      for i in range(32)), what=wanted)
-            wait_for(lambda: len(query(history_path())) == 32 * 5, what="every change written")
+            wait_for(lambda: all(len(kept) >= first[name] + 4 and kept[-1] == "up"
+                                 for name, kept in states().items()), what="every change written")
             writes, took = runner.history.writes - before, time.monotonic() - started
-        rows = query(history_path())
-        assert len(rows) == 32 * 5, "every change kept"
+        for name, kept in states().items():
+            flaps = kept[first[name] - 1:]
+            assert len(flaps) >= 5 and all(a != b for a, b in zip(flaps, flaps[1:])), (name, kept)   # every change
         assert writes <= took + 1, f"{writes} writes in {took:.1f} s: at most one a second"
     finally:
         site.stop()
