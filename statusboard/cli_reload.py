@@ -57,8 +57,10 @@ def _target(args: argparse.Namespace) -> Tuple[int, Optional[Dict[str, Any]]]:
 def cmd_reload(args: argparse.Namespace) -> int:
     """Signal the board to reload and wait for its verdict."""
     quiet_logging(args.verbose)
-    if args.timeout <= 0:
+    if not args.timeout > 0:
         raise UsageError("--timeout must be above zero")
+    if args.pid is not None and args.pid <= 0:   # kill() with 0 or less would signal a whole process group
+        raise UsageError("--pid must be a process number (above zero)")
     pid, before = _target(args)
     try:
         os.kill(pid, signal.SIGHUP)

@@ -139,6 +139,7 @@ def test_history_of_a_target_the_board_never_had_is_a_usage_error_with_a_guess()
 @pytest.mark.parametrize("args", [("history", "--since", "yesterday"), ("history", "--since", "5000d"),
                                   ("run", "--display", "lcd"), ("demo", "--display", "lcd"),
                                   ("demo", "--speed", "0"), ("reload", "--timeout", "0"),
+                                  ("reload", "--pid", "-1"), ("reload", "--pid", "0"), ("demo", "--web-port", "70000"),
                                   ("status", "--json", "--check")])
 def test_usage_errors_exit_2_in_every_command(args, tmp_path):
     write_history([])
