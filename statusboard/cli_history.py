@@ -88,7 +88,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     except sqlite3.Error as exc:
         raise StatusboardError(f"cannot read the history in {path}: {exc}") from None
     if args.json:
-        print(json.dumps([c._asdict() for c in changes], indent=2, ensure_ascii=False))
+        print(json.dumps([c._asdict() for c in changes], indent=2))   # \u escapes: no raw control character
         return EXIT_OK
     shown = f" of {printable(args.target, 64)}" if args.target else ""
     if not changes:

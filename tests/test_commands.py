@@ -115,15 +115,18 @@ def write_history(rows: List[tuple]) -> Path:
 def test_history_prints_any_row_and_any_name_safely():
     now = time.time()
     write_history([(int((now - 3000 * 86400) * 1e6), "old", "http", "up", "long ago", 0.1),
-                   (int((now - 60) * 1e6), "site\x1b[2J", "http", "do\x1b]0;owned\x07wn", "HTTP 503", 0.1),
+                   (int((now - 60) * 1e6), "site\x1b[2J", "http", "do\x1b]0;owned\x07wn", "HTTP 503\x9b2J", 0.1),
                    (int(9e18), "future", "http", "up", "a row from a clock far ahead", None)])
     done = sb("history", "--since", "3650d")
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
-    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout and "\x9b" not in done.stdout
     lines = done.stdout.splitlines()
     assert len(lines) == 3 and "site\\x1b[2J" in lines[1] and "do\\x1b]0;owned\\x07wn" in lines[1], lines
     assert " XST " in lines[0], "local time with its zone"
     assert "out of range" in lines[2] and "future" in lines[2]
+    as_json = sb("history", "--since", "3650d", "--json")
+    assert "\x1b" not in as_json.stdout and "\x9b" not in as_json.stdout
+    assert [c["target"] for c in json.loads(as_json.stdout)] == ["old", "site\x1b[2J", "future"]
     echoed = sb("history", "\x1b[31mred")
     assert echoed.returncode == 2 and "\x1b" not in echoed.stderr and "\\x1b[31mred" in echoed.stderr
 
