@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -313,6 +314,17 @@ def test_status_check_is_unknown_without_a_running_board():
     assert none.returncode == 3 and none.stdout.startswith("STATUSBOARD UNKNOWN: no running board found")
 
 
+def mount_namespace_or_skip() -> None:
+    """Skip unless this test can give a process /run and /var/lib of its own (a mount namespace)."""
+    if os.geteuid() != 0:
+        pytest.skip("a mount namespace of its own (for /run and /var/lib) needs root")
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare (util-linux) is not installed")
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"this machine lets no test make a mount namespace: {probe.stderr.decode().strip()}")
+
+
 BESIDE = r'''
 import json, os, signal, sqlite3, subprocess, sys, time
 from pathlib import Path
@@ -340,11 +352,7 @@ print(json.dumps({"pid": doc["pid"], "service": service.pid, "config": doc["conf
 
 
 def test_a_foreground_run_beside_the_service_leaves_the_services_files_alone(tmp_path, web):
-    if os.geteuid() != 0:
-        pytest.skip("a mount namespace of its own (for /run and /var/lib) needs root")
-    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True)
-    if probe.returncode != 0:
-        pytest.skip(f"this machine lets no test make a mount namespace: {probe.stderr.decode().strip()}")
+    mount_namespace_or_skip()
     head = "defaults: {interval: 0.5s, timeout: 0.5s}\nhistory: {keep: 1d}\ntargets:\n"
     (tmp_path / "service.yaml").write_text(head + f"  api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}\n")
     (tmp_path / "preview.yaml").write_text(head + f"  preview: {{pixel: [1, 0], http: 'http://127.0.0.1:{web.port}/fail'}}\n")
@@ -385,11 +393,7 @@ def test_a_preview_as_a_user_says_it_keeps_no_history(tmp_path):
 
 
 def test_status_prefers_the_users_live_board_over_a_root_file_left_by_one_that_ended(tmp_path, named_statusboard):
-    if os.geteuid() != 0:
-        pytest.skip("a mount namespace of its own (for /run) needs root")
-    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True)
-    if probe.returncode != 0:
-        pytest.skip(f"this machine lets no test make a mount namespace: {probe.stderr.decode().strip()}")
+    mount_namespace_or_skip()
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
     stale = {**live_doc(os.getpid(), TARGETS[:1]), "pid": ended.pid, "config": "/etc/statusboard/config.yaml"}
