@@ -103,7 +103,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             return _verdict("UNKNOWN", f"no running board found ({why})")
         if problems:
             raise StatusboardError(f"cannot read the board's state: {why}")
-        print(f"statusboard: no running board found ({why})", file=sys.stderr)
+        say(f"statusboard: no running board found ({why})")
         return EXIT_ERROR
     why_not = not_running(doc)
     age = None if why_not else stale_for(doc)
@@ -116,14 +116,21 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(status_text(doc, colour=sys.stdout.isatty(), width=width))
     if why_not:
         seen = _shown_time(doc.get("written_at") or doc.get("started_at"))
-        print(f"statusboard: not running (last seen {seen}): {why_not}", file=sys.stderr)
+        say(f"statusboard: not running (last seen {seen}): {why_not}")
         return EXIT_ERROR
     if age is not None:
-        print(f"statusboard: STALE: the board runs but has not written {path} for {age:.0f} s, so what is shown "
-              "above may be out of date (is its directory full or read-only? sudo journalctl -u statusboard)",
-              file=sys.stderr)
+        say(f"statusboard: STALE: the board runs but has not written {path} for {age:.0f} s, so what is shown "
+            "above may be out of date (is its directory full or read-only? sudo journalctl -u statusboard)")
         return EXIT_ERROR
     return EXIT_OK
+
+
+def say(text: str) -> None:
+    """A message on stderr, wrapped to the terminal's width when it is one."""
+    if sys.stderr.isatty():
+        text = "\n".join(textwrap.wrap(text, shutil.get_terminal_size().columns, subsequent_indent="  ",
+                                        break_on_hyphens=False))
+    print(text, file=sys.stderr)
 
 
 def _verdict(word: str, text: str) -> int:

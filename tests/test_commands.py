@@ -288,6 +288,9 @@ def test_status_fits_an_80_column_terminal_in_local_time(named_statusboard):
     assert not too_long, too_long
     assert "2026-11-23 12:00:00 XST" in shown, "local time with its zone, not UTC"
     assert "12:00:07" in shown and "10:00:07" not in shown
+    state_file().write_text(json.dumps({**live_doc(named_statusboard.pid, TARGETS), "written_mono": 1.0}))
+    stale = in_pty(["status"]).replace("\r", "")
+    assert "STALE" in stale and all(len(re.sub(r"\x1b\[[0-9;]*m", "", line)) <= 80 for line in stale.split("\n"))
 
 
 @pytest.mark.parametrize("severities, code, word", [
