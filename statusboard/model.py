@@ -7,7 +7,7 @@ import json
 import math
 import time
 from dataclasses import dataclass, field, fields
-from typing import Any, NamedTuple, Optional, Protocol, Tuple
+from typing import Any, ClassVar, NamedTuple, Optional, Protocol, Tuple
 
 from statusboard.text import printable, valid
 from statusboard.vocabulary import Severity, States, severity_in
@@ -19,15 +19,17 @@ STALE_INTERVALS = 3
 
 
 class Spec(Protocol):
-    """What a kind's settings for one target offer the rest of the board (a frozen dataclass)."""
+    """What a kind's settings for one target offer the rest of the board (a frozen dataclass).
+
+    `identity` names the fields that say which thing is watched (a URL, a host and port, a selector with its
+    region and profile); the others (thresholds, verify) say how it is judged. The kept observations name a
+    check by a fingerprint of them, so every spec declares its own (kinds/__init__.py refuses one without).
+    """
+
+    identity: ClassVar[Tuple[str, ...]]
 
     def describe(self) -> str:
         """A short form for people (never a password)."""
-
-
-# The fields of a spec that say which thing is checked; the others (thresholds, verify) say how it is judged.
-# A spec class may name its own in a class attribute `identity`.
-IDENTITY = ("url", "host", "instance_id", "name", "tags", "prefix", "names", "topic", "region", "profile")
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class Target:
     def stable_key(self) -> str:
         """Which thing this target watches, made of its kind and its spec's identity fields (the selector, the
         region, the profile) as JSON: the same across releases, whatever the spec class looks like in code."""
-        identity = getattr(self.spec, "identity", IDENTITY)   # a spec may name its own
+        identity = type(self.spec).identity   # every kind's spec declares it (kinds/__init__.py checks)
         chosen = {f.name: getattr(self.spec, f.name) for f in fields(self.spec)
                   if f.name in identity and getattr(self.spec, f.name) is not None}
         return json.dumps([self.kind, chosen], sort_keys=True, separators=(",", ":"), ensure_ascii=False)

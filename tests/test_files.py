@@ -12,7 +12,7 @@ from pathlib import Path
 from statusboard.daemon import Runner
 from statusboard.display.fake import FakeDisplay
 from statusboard.files import Files, load_observations
-from statusboard.kinds import load
+from statusboard.kinds import KINDS, load
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data"
@@ -69,3 +69,20 @@ def test_a_kept_file_from_a_newer_release_is_not_read_and_never_crashes(tmp_path
     with caplog.at_level(logging.WARNING):
         assert Files(keep=True).restore(board) == []
     assert any("version 99" in r.getMessage() for r in caplog.records)
+
+
+def test_a_kept_file_written_by_release_5411502_is_read_whole(tmp_path):
+    """Release 5411502 named each check by the fingerprint of one global list of fields; every kind now names
+    its own, and every target of every kind that release knew is still known by the same fingerprint."""
+    kept = Path(os.environ["STATE_DIRECTORY"]) / "observations.json"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(DATA / "kept-5411502.json", kept)
+    board = load(str(DATA / "kept-5411502.yaml"))
+    written = {o["target"]: o["check"] for o in json.loads(kept.read_text())["observations"]}
+    assert {t.kind for t in board.targets} == set(KINDS), "one target of every kind"
+    assert {t.name: t.fingerprint for t in board.targets} == written
+    runner = Runner(board, FakeDisplay(board.display), keep=True)
+    runner.restore()
+    shown = runner.draw()
+    assert {name: (s.state, s.last) for name, s in shown.items()} == {
+        o["target"]: ("stale", o["state"]) for o in json.loads((DATA / "kept-5411502.json").read_text())["observations"]}

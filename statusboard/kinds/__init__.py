@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import importlib
 import time
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence
 
 from statusboard import config
 from statusboard.config import AwsSettings, Board
-from statusboard.kinds.kind import Context, Kind
+from statusboard.kinds.kind import Context, Kind, refusal
 from statusboard.vocabulary import StateInfo
 
 # The registry: a kind's module declares KIND (kinds/kind.py says what a kind declares).
 MODULES = ("http", "ping", "ec2", "cloudwatch", "metric", "ivs", "mqtt", "prometheus", "influxdb")
 
-KINDS: Mapping[str, Kind] = {kind.key: kind for kind in (
-    importlib.import_module(f"statusboard.kinds.{name}").KIND for name in MODULES)}
+
+def register(modules: Sequence[str], package: str = __name__) -> Dict[str, Kind]:
+    """Every kind the modules declare, by key; a module whose declaration is not whole (no KIND, no spec, a
+    spec that names no identity) is refused here, by its name, when the registry loads."""
+    out: Dict[str, Kind] = {}
+    for name in modules:
+        module = f"{package}.{name}"
+        kind = getattr(importlib.import_module(module), "KIND", None)
+        why = refusal(kind, module)
+        if why:
+            raise TypeError(why)
+        out[kind.key] = kind
+    return out
+
+
+KINDS: Mapping[str, Kind] = register(MODULES)
 STATES: Dict[str, StateInfo] = config.states_of(KINDS)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple
 
 from statusboard.config import values
 from statusboard.config.aws import region
@@ -35,6 +35,7 @@ STATES: Dict[str, StateInfo] = {
 class AlarmSpec:
     """CloudWatch alarms (metric or composite) by name, name prefix or a list of names."""
 
+    identity: ClassVar[Tuple[str, ...]] = ("name", "prefix", "names", "region", "profile")   # what it watches
     name: Optional[str] = None
     prefix: Optional[str] = None
     names: Optional[Tuple[str, ...]] = None
@@ -210,6 +211,6 @@ def summarise_target(target: Target, answer: Any, region_name: str) -> Tuple[str
     return summarise(target.spec, alarms, now, region_name)
 
 
-KIND = Kind(key="cloudwatch", parse=parse_cloudwatch, states=STATES, batched=True,
+KIND = Kind(key="cloudwatch", spec=AlarmSpec, parse=parse_cloudwatch, states=STATES, batched=True,
             make=aws_check("cloudwatch", "CloudWatch", converse, summarise_target, STATES),
             library=("boto3", INSTALL), fresh_on_reload=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from statusboard.config import values
 from statusboard.config.aws import region
@@ -42,6 +42,7 @@ STATES: Dict[str, StateInfo] = {
 class Ec2Spec:
     """EC2 instances by id, Name tag or tags, with an optional region, profile and status checks."""
 
+    identity: ClassVar[Tuple[str, ...]] = ("instance_id", "name", "tags", "region", "profile")   # what it watches
     instance_id: Optional[str] = None
     name: Optional[str] = None
     tags: Optional[Tuple[Tuple[str, str], ...]] = None
@@ -222,6 +223,6 @@ def summarise_target(target: Target, answer: Any, region_name: str) -> Tuple[str
     return summarise(target.spec, instances, health, region_name)
 
 
-KIND = Kind(key="ec2", parse=parse_ec2, make=aws_check("ec2", "EC2", converse, summarise_target, STATES),
-            states=STATES, batched=True,
+KIND = Kind(key="ec2", spec=Ec2Spec, parse=parse_ec2,
+            make=aws_check("ec2", "EC2", converse, summarise_target, STATES), states=STATES, batched=True,
             library=("boto3", INSTALL), fresh_on_reload=True)

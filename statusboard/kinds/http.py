@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional, Tuple
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Tuple
 from urllib.parse import urlsplit
 
 from statusboard.config import values
@@ -69,6 +69,7 @@ class JsonRule:
 class HttpSpec:
     """An HTTP(S) endpoint: what answer counts as up, and when it is slow."""
 
+    identity: ClassVar[Tuple[str, ...]] = ("url",)   # what it watches
     url: str
     status: Optional[Tuple[int, ...]] = None   # None: any of 200-399 after redirects
     contains: Optional[str] = None
@@ -250,4 +251,4 @@ def judge(spec: HttpSpec, answer: "Answer", elapsed: float) -> Verdict:
     return Verdict(UP, said)
 
 
-KIND = Kind(key="http", parse=parse_http, make=HttpCheck, states=OWN_STATES)
+KIND = Kind(key="http", spec=HttpSpec, parse=parse_http, make=HttpCheck, states=OWN_STATES)

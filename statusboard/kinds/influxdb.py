@@ -137,4 +137,4 @@ class InfluxCheck:
         return Observation.judged(target.name, verdict, self.clock(), STATES)
 
 
-KIND = Kind(key="influxdb", parse=parse_influxdb, make=InfluxCheck, states=numbers.STATES)
+KIND = Kind(key="influxdb", spec=InfluxSpec, parse=parse_influxdb, make=InfluxCheck, states=numbers.STATES)

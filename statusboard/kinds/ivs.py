@@ -191,5 +191,5 @@ def make(context: Context) -> Any:
                     summarise=summarise, states=STATES)
 
 
-KIND = Kind(key="ivs", parse=parse_ivs, states=STATES, batched=True, make=make, library=("boto3", INSTALL),
-            fresh_on_reload=True)
+KIND = Kind(key="ivs", spec=IvsSpec, parse=parse_ivs, states=STATES, batched=True, make=make,
+            library=("boto3", INSTALL), fresh_on_reload=True)

@@ -1,11 +1,12 @@
-"""What a kind of target declares in its one module: its config key and parser, its states, its check (polled
-or pushed, one target or a batch), the library it needs, and how a reload treats it."""
+"""What a kind of target declares in its one module: its config key, its spec and parser, its states, its check
+(polled or pushed, one target or a batch), the library it needs, and how a reload treats it."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, List, Optional, Protocol, Sequence, Tuple
+from typing import Any, Callable, Hashable, List, Optional, Protocol, Sequence, Tuple, Type
 
 from statusboard.config import AwsSettings
 from statusboard.config.schema import Section
@@ -66,6 +67,7 @@ class Kind:
     key: str                                        # its key in a target of config.yaml
     parse: Callable[[Section, str, States], Any]    # (the target's section, key, every state) -> its spec
     make: Callable[[Context], Any]                  # its Check, BatchCheck or Source (imports its libraries)
+    spec: Type[Any]                                 # its spec: a frozen dataclass that names its `identity`
     states: States = field(default_factory=dict)    # the states it adds, with colours and letters
     batched: bool = False                           # its check is a BatchCheck
     pushed: bool = False                            # its check is a Source: no scheduler, no worker
@@ -73,6 +75,25 @@ class Kind:
     fresh_on_reload: bool = False                   # a reload makes its check anew (AWS: fresh sessions)
     fail_after: Optional[int] = None                # its default fail_after; None: the board's
     needs: Optional[Tuple[str, str]] = None         # (a top-level section it needs, what to say without it)
+
+
+def refusal(kind: Any, module: str) -> Optional[str]:
+    """Why the registry refuses what a kind's module declares (None: it is whole): a Kind, with a spec class
+    that names its identity, the fields that say what a target of the kind watches (model.Spec)."""
+    if not isinstance(kind, Kind):
+        return f"{module} declares no KIND (a Kind: kinds/kind.py says what it holds)"
+    spec = kind.spec
+    named = f"kind {kind.key!r} ({module})"
+    if not (isinstance(spec, type) and dataclasses.is_dataclass(spec)):
+        return f"{named}: its spec {spec!r} is not a dataclass"
+    identity = getattr(spec, "identity", None)
+    if not identity or not isinstance(identity, tuple) or not all(isinstance(n, str) for n in identity):
+        return (f"{named}: its spec {spec.__name__} declares no identity: name the fields that say what a "
+                f"target watches, as identity: ClassVar[Tuple[str, ...]] = (\"host\", \"port\")")
+    unknown = [n for n in identity if n not in {f.name for f in dataclasses.fields(spec)}]
+    if unknown:
+        return f"{named}: the identity of {spec.__name__} names {', '.join(unknown)}, not fields of it"
+    return None
 
 
 def aws_check(service: str, label: str, converse: Callable[[Any, Sequence[Target]], Any],

@@ -8,7 +8,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from statusboard.config import values
 from statusboard.config.schema import Section
@@ -28,6 +28,7 @@ class MqttSpec:
     """A topic whose messages set the pixel: statusboard's own JSON, or a payload (or a JSON field) mapped to
     states; `availability`: the publisher's online/offline topic."""
 
+    identity: ClassVar[Tuple[str, ...]] = ("topic",)   # what it watches
     topic: str
     payload: Optional[Tuple[Tuple[str, str], ...]] = None
     field: Optional[str] = None
@@ -247,7 +248,7 @@ class MqttSource:
                         record(obs)
 
 
-KIND = Kind(key="mqtt", parse=parse_mqtt_target, make=MqttSource, states=PROBE_STATES, pushed=True,
+KIND = Kind(key="mqtt", spec=MqttSpec, parse=parse_mqtt_target, make=MqttSource, states=PROBE_STATES, pushed=True,
             library=("paho.mqtt", "sudo ./install.sh installs it, or: pip install 'statusboard[mqtt]'"),
             # A pushed state is shown as its message says, at once: the board that checked it held it already.
             fail_after=1,

@@ -8,7 +8,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, ClassVar, List, Optional, Sequence, Tuple
 
 from statusboard.config import values
 from statusboard.config.schema import Section
@@ -28,6 +28,7 @@ NOT_ALLOWED = ("ICMP not allowed: run as root (or through the service), or allow
 class PingSpec:
     """A host to ping with ICMP echo requests."""
 
+    identity: ClassVar[Tuple[str, ...]] = ("host",)   # what it watches
     host: str
     count: int = 3
     slow: Optional[float] = None
@@ -142,4 +143,4 @@ def judge(spec: PingSpec, sent: int, received: int, avg_rtt_ms: float,
     return UP, f"{received}/{sent} replies, {rtt}"
 
 
-KIND = Kind(key="ping", parse=parse_ping, make=PingCheck, states=PROBE_STATES, batched=True)
+KIND = Kind(key="ping", spec=PingSpec, parse=parse_ping, make=PingCheck, states=PROBE_STATES, batched=True)

@@ -137,4 +137,4 @@ class PrometheusCheck:
         return Observation.judged(target.name, verdict, self.clock(), STATES)
 
 
-KIND = Kind(key="prometheus", parse=parse_prometheus, make=PrometheusCheck, states=numbers.STATES)
+KIND = Kind(key="prometheus", spec=PrometheusSpec, parse=parse_prometheus, make=PrometheusCheck, states=numbers.STATES)
