@@ -114,11 +114,15 @@ def python() -> List[str]:
 
 
 def wait_for(predicate, timeout=15.0, what="a condition"):
-    """Poll predicate until it returns something true, and return that; fail the test at the timeout."""
+    """Poll predicate until it returns something true, and return that; fail the test at the timeout, saying the
+    last value it returned."""
     end = time.monotonic() + timeout
+    got = None
     while time.monotonic() < end:
         got = predicate()
         if got:
             return got
         time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
+    shown = repr(got)
+    pytest.fail(f"timed out after {timeout:g} s waiting for {what}; the last value seen was "
+                f"{shown if len(shown) <= 2000 else shown[:2000] + ' ...'}")

@@ -33,7 +33,7 @@ def _load(name: str, path: str):
 @pytest.fixture(params=["released", "current"])
 def hat(request, monkeypatch) -> Iterator[Tuple[object, object]]:
     """(unicornhat, the stand-in rpi_ws281x): the released 2.2.3 from PyPI, and Pimoroni's current one (which
-    opens the strip on first use) where UNICORNHAT_CURRENT names its unicornhat.py."""
+    opens the strip on first use): tests/data/unicornhat_current/, or the unicornhat.py UNICORNHAT_CURRENT names."""
     standin = _load("rpi_ws281x", str(HARDWARE / "rpi_ws281x.py"))
     monkeypatch.setitem(sys.modules, "rpi_ws281x", standin)
     if request.param == "released":
@@ -42,9 +42,8 @@ def hat(request, monkeypatch) -> Iterator[Tuple[object, object]]:
             pytest.skip("unicornhat is not installed (tests/run.sh installs the released 2.2.3)")
         path = spec.origin
     else:
-        path = os.environ.get("UNICORNHAT_CURRENT", "")
-        if not os.path.isfile(path):
-            pytest.skip("UNICORNHAT_CURRENT does not name Pimoroni's current unicornhat.py (it is not on PyPI)")
+        path = os.environ.get("UNICORNHAT_CURRENT") or str(ROOT / "tests/data/unicornhat_current/unicornhat.py")
+        assert os.path.isfile(path), f"{path}: no such file (UNICORNHAT_CURRENT names Pimoroni's current unicornhat.py)"
     yield _load("unicornhat", path), standin
 
 
