@@ -97,21 +97,19 @@ command -v "$PY" >/dev/null || die "python3 is not installed (sudo apt install p
 [ -z "$WHEELS" ] || [ -d "$WHEELS" ] || die "--wheels $WHEELS: no such directory"
 [ "$PURGE" = 0 ] || die "--purge goes with --uninstall"
 
+# What a board is and needs (NAME, EXTRA, SPI, GPIO, ACCESS, NOT_ON_PI5, PI5_*), as its display module declares
+# it (statusboard/display/registry.py lists them); without a word, the layouts.
+boards() { (cd "$SRC" && "$PY" -B -m statusboard.display.boards "$@"); }
+LAYOUTS=$(boards) || die "could not read the boards statusboard knows from $SRC/statusboard/display"
 # The board: --board, else display.layout in the config that will be used (yours, or the shipped sample).
-case "$BOARD" in
-    ""|hat|phat|hd|mini) ;;
-    *) die "--board $BOARD: choose hat, phat, hd or mini" ;;
-esac
-if [ -z "$BOARD" ]; then
+if [ -n "$BOARD" ]; then
+    facts=$(boards "$BOARD" 2>&1) || die "--board $BOARD: $facts"
+else
     config="$ETC/config.yaml"; [ -e "$config" ] || config="$SRC/config.yaml"
     BOARD=$(sed -n 's/^[[:space:]]*layout:[[:space:]]*\([a-z]*\).*/\1/p' "$config" | head -n1)
-    case "$BOARD" in hat|phat|hd|mini) ;; *) BOARD=hat ;; esac
+    [[ -n "$BOARD" && " $LAYOUTS " == *" $BOARD "* ]] || BOARD=hat
 fi
-case "$BOARD" in
-    hat|phat) NAME="Unicorn HAT"; EXTRA=hat ;;
-    hd) NAME="Unicorn HAT HD"; EXTRA=hd ;;
-    mini) NAME="Unicorn HAT Mini"; EXTRA=mini ;;
-esac
+eval "$(boards "$BOARD")"
 
 # Its driver: only where it can work, and always say why not.
 # (STATUSBOARD_MODEL_FILE stands in for the Pi's model file where tests play another machine.)
@@ -122,8 +120,8 @@ case "$HAT" in
     auto)
         case "$MODEL" in
             *"Raspberry Pi 5"*)
-                if [ "$EXTRA" = hat ]; then
-                    HAT=no; HAT_WHY="skipped: the Unicorn HAT cannot work on a $MODEL (the HAT HD and Mini do: --board hd or mini)"
+                if [ -n "$NOT_ON_PI5" ]; then
+                    HAT=no; HAT_WHY="skipped: the $NAME cannot work on a $MODEL (the $PI5_BRIEF do: --board $PI5_LAYOUTS)"
                 else
                     HAT=yes; HAT_WHY="installed for this $MODEL"
                 fi ;;
@@ -131,8 +129,8 @@ case "$HAT" in
             *) HAT=no; HAT_WHY="skipped: this is not a Raspberry Pi${MODEL:+ ($MODEL)}" ;;
         esac ;;
 esac
-if [ "$HAT" = yes ] && [ "$EXTRA" = hat ] && [[ "$MODEL" == *"Raspberry Pi 5"* ]]; then
-    die "--board $BOARD: the Unicorn HAT cannot work on a $MODEL (its LED driver, rpi_ws281x, has no support for it); the Unicorn HAT HD and Mini do (--board hd or mini)"
+if [ "$HAT" = yes ] && [ -n "$NOT_ON_PI5" ] && [[ "$MODEL" == *"Raspberry Pi 5"* ]]; then
+    die "--board $BOARD: the $NAME cannot work on a $MODEL ($NOT_ON_PI5); the $PI5_NAMES do (--board $PI5_LAYOUTS)"
 fi
 # The Mini reads its chip selects and buttons through RPi.GPIO; on a Pi 5, rpi-lgpio stands in for it.
 GPIO_PACKAGE=RPi.GPIO
@@ -174,7 +172,7 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.source" 2>/dev/null)" != "$st
     "$VENV/bin/python" -m pip install -q "${pip_from[@]}" --upgrade pip \
         || die "could not bring pip up to date in $VENV"
     extras="ec2,mqtt"; [ "$HAT" = yes ] && extras="ec2,mqtt,$EXTRA"
-    more=(); [ "$HAT" = yes ] && [ "$EXTRA" = mini ] && more=("$GPIO_PACKAGE")
+    more=(); [ "$HAT" = yes ] && [ "$GPIO" = yes ] && more=("$GPIO_PACKAGE")
     say "installing statusboard[$extras]${more[*]:+ and ${more[*]}} into $VENV"
     if ! "$VENV/bin/python" -m pip install -q "${pip_from[@]}" "$SRC[$extras]" "${more[@]}"; then
         [ "$HAT" = yes ] || die "pip could not install statusboard into $VENV"
@@ -193,7 +191,7 @@ fi
 
 # The HAT HD and Mini talk SPI: turn it on where it is off (it takes effect after a reboot).
 REBOOT=""
-if [ "$HAT" = yes ] && [ "$EXTRA" != hat ] && [ "$LIVE" = 1 ] && [ ! -e /dev/spidev0.0 ]; then
+if [ "$HAT" = yes ] && [ "$SPI" = yes ] && [ "$LIVE" = 1 ] && [ ! -e /dev/spidev0.0 ]; then
     if command -v raspi-config >/dev/null && raspi-config nonint do_spi 0; then
         changed+=("SPI turned on (raspi-config nonint do_spi 0)")
         REBOOT="reboot for SPI to take effect, then the board starts by itself: sudo reboot"
@@ -219,14 +217,9 @@ if ! cmp -s "$SRC/systemd/statusboard.service" "$UNIT"; then
     changed+=("the service at $UNIT")
 fi
 
-# What the service may open for this board, and nothing more: the Unicorn HAT drives its LEDs with DMA through
-# /dev/mem (CAP_SYS_RAWIO); the HAT HD and Mini talk SPI; the Mini's chip selects and buttons are GPIO (RPi.GPIO:
-# /dev/gpiomem, /sys/class/gpio for button events; rpi-lgpio on a Pi 5: /dev/gpiochip*).
-case "$EXTRA" in
-    hat) access=$'CapabilityBoundingSet=CAP_SYS_RAWIO\nDeviceAllow=/dev/mem rw\nDeviceAllow=/dev/vcio rw' ;;
-    hd) access=$'DeviceAllow=char-spi rw' ;;
-    mini) access=$'DeviceAllow=char-spi rw\nDeviceAllow=/dev/gpiomem rw\nDeviceAllow=char-gpiochip rw\nReadWritePaths=-/sys/class/gpio -/sys/devices/platform' ;;
-esac
+# What the service may open for this board, and nothing more, as its display module declares it (ACCESS): the
+# Unicorn HAT's /dev/mem with raw I/O, say, or the SPI of the HAT HD and Mini (and the Mini's GPIO).
+access=$ACCESS
 dropin="$UNIT_DIR/statusboard.service.d/board.conf"
 wanted=$(printf '# Written by install.sh for the %s (--board %s); run it again after changing display.layout.\n[Service]\n%s\n' \
          "$NAME" "$BOARD" "$access")

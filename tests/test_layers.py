@@ -22,4 +22,7 @@ def test_no_import_circle_between_modules():
 
 def test_config_sits_at_the_bottom_and_knows_no_kind():
     graph = layers.room_graph()
-    assert graph["config"] <= {"text", "errors", "readfile", "vocabulary", "model"}
+    # display/ sits below config: each display module declares its boards, and config reads the registry of
+    # them (display/registry.py); a display knows nothing of config, kinds or the board's state.
+    assert graph["config"] <= {"text", "errors", "readfile", "vocabulary", "model", "display"}
+    assert graph["display"] <= {"text", "errors", "vocabulary"}

@@ -1,4 +1,5 @@
-"""The display's settings from config.yaml: which driver, the layout and its shape, brightness, rotation, night."""
+"""The display's settings from config.yaml: which driver, the layout and its shape, brightness, rotation, night
+(what each board and display is, its display module declares)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,15 @@ from typing import Any, Optional, Tuple
 
 from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
+from statusboard.display.registry import BOARDS, DRIVER_NAMES, DRIVER_OF, PHYSICAL, choices
 
-# layout -> (width, height) of its LED grid, as the board's library draws it at its own rotation 0.
-PHYSICAL = {"hat": (8, 8), "phat": (8, 4), "hd": (16, 16), "mini": (17, 7)}
+# Every board and display is declared by its display module (statusboard/display/registry.py lists them):
+# layout -> (width, height) of its LED grid; the displays by name; the LED driver of each layout (a preview,
+# terminal, window or fake, draws any layout).
 LAYOUTS = PHYSICAL
-# The displays a board can be drawn on (statusboard.display.registry opens each by its name).
-DRIVER_NAMES = ("unicornhat", "unicornhathd", "unicornhatmini", "terminal", "window", "fake")
+LED_DRIVERS = DRIVER_OF
 ROTATIONS = (0, 90, 180, 270)
-# The LED driver of each layout: the board's own library. A preview (terminal, window, fake) draws any layout.
-LED_DRIVERS = {"hat": "unicornhat", "phat": "unicornhat", "hd": "unicornhathd", "mini": "unicornhatmini"}
-BOARD_NAMES = {"hat": "Unicorn HAT", "phat": "Unicorn pHAT", "hd": "Unicorn HAT HD", "mini": "Unicorn HAT Mini"}
+__all__ = ["DRIVER_NAMES", "DisplaySettings", "LAYOUTS", "LED_DRIVERS", "Night", "PHYSICAL", "parse_display"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def parse_display(sec: Section) -> DisplaySettings:
 
     def layout(value: Any) -> str:
         if not isinstance(value, str) or value not in LAYOUTS:
-            raise Invalid(f"expected hat (8x8), phat (8x4), hd (16x16) or mini (17x7), got {value!r}")
+            raise Invalid(f"expected {choices([f'{k} ({w}x{h})' for k, (w, h) in LAYOUTS.items()])}, got {value!r}")
         return value
 
     def brightness(value: Any) -> float:
@@ -77,7 +77,7 @@ def parse_display(sec: Section) -> DisplaySettings:
     chosen_driver = sec.take("driver", driver, LED_DRIVERS[chosen_layout])
     if chosen_driver in LED_DRIVERS.values() and chosen_driver != LED_DRIVERS[chosen_layout]:
         sec.report(f"the {chosen_driver} driver does not draw the {chosen_layout} layout "
-                   f"({BOARD_NAMES[chosen_layout]}): use driver {LED_DRIVERS[chosen_layout]}", "driver")
+                   f"({BOARDS[chosen_layout].name}): use driver {LED_DRIVERS[chosen_layout]}", "driver")
     settings = DisplaySettings(
         driver=chosen_driver,
         layout=chosen_layout,

@@ -16,7 +16,7 @@ from statusboard.kinds import parse
 from statusboard.daemon import Runner, handle_signals
 from statusboard.demo.stores import Stores, free_port
 from statusboard.demo.web import DemoWeb
-from statusboard.display.geometry import PHYSICAL
+from statusboard.display.registry import PHYSICAL
 from statusboard.display.registry import open_display
 
 log = logging.getLogger(__name__)

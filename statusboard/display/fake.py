@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, List, Tuple
 
 from statusboard.display.base import Frame, NoControls, blank
+from statusboard.display.board import Driver
 
 
 class FakeDisplay(NoControls):
@@ -24,3 +25,6 @@ class FakeDisplay(NoControls):
         if not self.closed:
             self.frames.append(blank(self.shape))
             self.closed = True
+
+
+DISPLAY = Driver("fake", FakeDisplay)   # for tests, never chosen silently: it draws any board

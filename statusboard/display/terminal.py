@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional, TextIO, Tuple
 
 from statusboard.display import legendtext, light
 from statusboard.display.base import Frame, LegendEntry, NoControls
+from statusboard.display.board import Driver
 from statusboard.display.lognotes import LogNotes
 from statusboard.vocabulary import RGB
 from statusboard.text import valid
@@ -201,3 +202,6 @@ class TerminalDisplay(NoControls):
             self.stream.write("\x1b[0m")
             self.stream.flush()
             self.notes.detach()
+
+
+DISPLAY = Driver("terminal", TerminalDisplay)   # a preview: it draws any board

@@ -11,6 +11,7 @@ from typing import Any, Optional, Tuple
 
 from statusboard.display import light
 from statusboard.display.base import Frame, NoControls
+from statusboard.display.board import Driver, LedBoard
 from statusboard.display.geometry import physical_pixels, physical_shape
 from statusboard.display.pi import board_model
 from statusboard.errors import DisplayError
@@ -102,3 +103,12 @@ class UnicornHatDisplay(NoControls):
         """Turn every LED off."""
         self.uh.off()
         self._last = None
+
+
+# It drives its LEDs with DMA through /dev/mem (raw I/O), which rpi_ws281x cannot do on a Pi 5.
+DEVICES = ("CapabilityBoundingSet=CAP_SYS_RAWIO", "DeviceAllow=/dev/mem rw", "DeviceAllow=/dev/vcio rw")
+NOT_ON_PI5 = "its LED driver, rpi_ws281x, has no support for it"
+DISPLAY = Driver("unicornhat", UnicornHatDisplay, boards=(
+    LedBoard("hat", "Unicorn HAT", (8, 8), extra="hat", not_on_pi5=NOT_ON_PI5, devices=DEVICES),
+    LedBoard("phat", "Unicorn pHAT", (8, 4), extra="hat", not_on_pi5=NOT_ON_PI5, devices=DEVICES),
+))

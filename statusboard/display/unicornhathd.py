@@ -15,6 +15,7 @@ from typing import Any, Optional, Tuple
 
 from statusboard.display import light
 from statusboard.display.base import Frame, NoControls
+from statusboard.display.board import Driver, LedBoard
 from statusboard.display.geometry import physical_pixels, physical_shape
 from statusboard.display.pi import board_model, explain_spi
 from statusboard.errors import DisplayError
@@ -58,3 +59,8 @@ class UnicornHatHdDisplay(NoControls):
         """Turn every LED off."""
         self.hd.off()
         self._last = None
+
+
+DISPLAY = Driver("unicornhathd", UnicornHatHdDisplay, boards=(
+    LedBoard("hd", "Unicorn HAT HD", (16, 16), extra="hd", spi=True, devices=("DeviceAllow=char-spi rw",)),
+))

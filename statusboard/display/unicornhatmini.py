@@ -19,6 +19,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 
 from statusboard.display import light
 from statusboard.display.base import Frame
+from statusboard.display.board import Driver, LedBoard
 from statusboard.display.geometry import physical_pixels, physical_shape
 from statusboard.display.pi import board_model, explain_spi
 from statusboard.errors import DisplayError
@@ -141,3 +142,11 @@ class UnicornHatMiniDisplay:
                 except Exception:  # noqa: BLE001 - closing goes on
                     pass
             self._watched = False
+
+
+DISPLAY = Driver("unicornhatmini", UnicornHatMiniDisplay, boards=(
+    LedBoard("mini", "Unicorn HAT Mini", (17, 7), extra="mini", spi=True, gpio=True,
+             buttons=tuple(BUTTONS.values()),
+             devices=("DeviceAllow=char-spi rw", "DeviceAllow=/dev/gpiomem rw", "DeviceAllow=char-gpiochip rw",
+                      "ReadWritePaths=-/sys/class/gpio -/sys/devices/platform")),
+))

@@ -19,6 +19,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from statusboard.display import light
 from statusboard.display.base import Frame, LegendEntry
+from statusboard.display.board import Driver
 from statusboard.display.geometry import physical_shape, to_physical
 from statusboard.display.legendtext import columns, fit, key_of, line
 from statusboard.errors import DisplayError
@@ -306,3 +307,6 @@ class WindowDisplay:
                 result[py][px] = self.canvas.itemcget(item, "fill")
             return result
         return self.in_window(read)
+
+
+DISPLAY = Driver("window", WindowDisplay)   # a preview: it draws any board
