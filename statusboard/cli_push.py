@@ -8,6 +8,7 @@ import time
 from typing import Optional, Tuple
 
 from statusboard.config import Board
+from statusboard.kinds import KINDS
 from statusboard.mqtt.link import MqttLink
 from statusboard.mqtt.payload import state_message
 from statusboard.vocabulary import severity_in
@@ -20,8 +21,10 @@ def push(board: Board, name: str, state: str, detail: Optional[str] = None) -> T
     target = next((t for t in board.targets if t.name == name), None)
     if target is None:
         return 2, f"{board.path}: no target {name!r}"
-    if target.kind != "mqtt":
-        return 2, f"{board.path}:{target.line}: target {name!r} is an {target.kind} target; push sets mqtt targets"
+    fed = [k.key for k in KINDS.values() if k.pushed and k.needs and k.needs[0] == "mqtt"]   # through the broker
+    if target.kind not in fed:
+        return 2, (f"{board.path}:{target.line}: target {name!r} is an {target.kind} target; "
+                   f"push sets {' or '.join(fed)} targets")
     if state not in board.states:
         return 2, f"unknown state {state!r}; states are {', '.join(board.states)}"
     if board.mqtt is None:

@@ -127,16 +127,13 @@ def write_atomic(path: Path, doc: Dict[str, Any], mode: int = 0o644) -> None:
         raise
 
 
-# Fields specs gained after version 1: a file of that time never named them (they are at their defaults there).
-ADDED_SINCE_V1 = ("json",)
-
-
 def legacy_ids(target: Target) -> Tuple[str, str]:
     """How the releases before version 2 named a target's check: the repr of (kind, spec), and (in the last of
-    them) its sha256; a file they wrote is read where the spec, as those releases wrote it, is the same."""
+    them) its sha256; a file they wrote is read where the spec, as those releases wrote it, is the same (the
+    fields a spec gained since, its `added_since_v1`, were not written while at their defaults)."""
     spec = target.spec
     shown = [f"{f.name}={getattr(spec, f.name)!r}" for f in dataclasses.fields(spec)
-             if f.name not in ADDED_SINCE_V1 or getattr(spec, f.name) != f.default]
+             if f.name not in getattr(spec, "added_since_v1", ()) or getattr(spec, f.name) != f.default]
     text = repr((target.kind, _Repr(f"{type(spec).__name__}({', '.join(shown)})")))
     return text, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 

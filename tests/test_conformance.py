@@ -246,3 +246,29 @@ DISPLAY = Driver("strip", StripDisplay, boards=(
     facts = subprocess.run([sys.executable, "-m", "statusboard.display.boards", "strip"], capture_output=True,
                            text=True, env=env, cwd=tmp_path, timeout=120)
     assert "NAME='LED Strip'\nEXTRA=strip\nSPI=yes\n" in facts.stdout
+
+
+# What a kind declares reaches the rest of the house (nothing outside kinds/ names a kind)
+
+
+def test_the_section_a_kind_needs_asks_for_the_kinds_library(tmp_path):
+    """The MQTT broker's section needs the library the mqtt kind declares, told as the kind tells it."""
+    config = tmp_path / "config.yaml"
+    config.write_text("mqtt: {url: 'mqtt://127.0.0.1:1883'}\ntargets:\n  a: {pixel: [0, 0], ping: 127.0.0.1}\n")
+    hidden = ("import sys; sys.modules['paho'] = None; from statusboard.cli import main; "
+              "sys.exit(main(sys.argv[1:]))")
+    done = subprocess.run([sys.executable, "-c", hidden, "check", "-c", str(config)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    module, how = KINDS["mqtt"].library
+    assert done.returncode == 2
+    assert f"{config}:1: mqtt: the mqtt section needs {module}, which is not installed ({how})" in done.stderr
+
+
+def test_push_sets_only_the_kinds_fed_through_the_broker():
+    from statusboard.cli_push import push
+    board = board_from("""
+        mqtt: {url: 'mqtt://127.0.0.1:9'}
+        targets:
+          web: {pixel: [0, 0], http: 'http://127.0.0.1:9/'}
+    """)
+    assert push(board, "web", "down") == (2, "test.yaml:4: target 'web' is an http target; push sets mqtt targets")

@@ -132,13 +132,15 @@ def _parse(text: str, path: str, kinds: Kinds) -> Board:
     aws = parse_aws(top.sub("aws"))
     mqtt_section = top.sub("mqtt")
     mqtt = parse_mqtt(mqtt_section)
-    if mqtt is not None and not _installed("paho.mqtt"):
-        mqtt_section.report("the mqtt section needs paho-mqtt, which is not installed (sudo ./install.sh installs "
-                            "it, or: pip install 'statusboard[mqtt]')")
+    given = {"mqtt": mqtt is not None}
+    for rules in kinds.values():   # a section a kind needs (the MQTT broker's) needs the kind's library too
+        needs, library = rules.needs, rules.library
+        if needs and library and given.get(needs[0], top.has(needs[0])) and not _installed(library[0]):
+            top.sub(needs[0]).report(f"the {needs[0]} section needs {library[0]}, which is not installed "
+                                     f"({library[1]})")
     web = parse_web(top.sub("web"), top.has("web"))
     history = parse_history(top.sub("history"))
     targets = _targets(top.sub("targets"), defaults, display, kinds, states)
-    given = {"mqtt": mqtt is not None}
     for target in targets:
         needs = kinds[target.kind].needs
         if needs is not None and not given.get(needs[0], top.has(needs[0])):

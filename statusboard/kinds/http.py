@@ -70,6 +70,7 @@ class HttpSpec:
     """An HTTP(S) endpoint: what answer counts as up, and when it is slow."""
 
     identity: ClassVar[Tuple[str, ...]] = ("url",)   # what it watches
+    added_since_v1: ClassVar[Tuple[str, ...]] = ("json",)   # kept files of version 1 never named it (files.py)
     url: str
     status: Optional[Tuple[int, ...]] = None   # None: any of 200-399 after redirects
     contains: Optional[str] = None
