@@ -140,8 +140,19 @@ def test_a_kinds_library_comes_with_the_extra_it_names(key):
 
 
 def test_every_display_module_is_registered():
-    assert sorted(declared_in("display", "DISPLAY")) == sorted(registry.MODULES)
-    assert all(registry.DRIVERS[m].name == m for m in registry.MODULES), "a display's name is its module's"
+    assert sorted(declared_in("display", "DISPLAY")) == sorted(registry.MODULES + registry.PREVIEWS)
+    assert registry.DRIVER_NAMES == registry.MODULES + registry.PREVIEWS
+    assert all(registry.driver(m).name == m for m in registry.DRIVER_NAMES), "a display's name is its module's"
+    assert all(registry.driver(m).boards for m in registry.MODULES), "MODULES lists the LED boards' displays"
+    assert not any(registry.driver(m).boards for m in registry.PREVIEWS), "a preview draws any board"
+
+
+def test_config_reads_the_boards_without_importing_a_preview():
+    code = ("import sys, statusboard.kinds; "
+            "print(sorted(m for m in sys.modules if m.startswith('statusboard.display.')))")
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    loaded = {m.rsplit(".", 1)[1] for m in ast.literal_eval(ran.stdout)}
+    assert set(registry.MODULES) <= loaded and not loaded & set(registry.PREVIEWS), loaded
 
 
 @pytest.mark.parametrize("layout", sorted(registry.BOARDS))

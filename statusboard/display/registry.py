@@ -13,8 +13,10 @@ from statusboard.errors import DisplayError
 if TYPE_CHECKING:
     from statusboard.display.base import Display
 
-# The registry: a display's module declares DISPLAY (a Driver); the LED boards' first, the previews' after.
-MODULES = ("unicornhat", "unicornhathd", "unicornhatmini", "terminal", "window", "fake")
+# The registry: a display's module declares DISPLAY (a Driver), named as the module. The LED boards' displays,
+# whose declarations config reads at every start; the previews draw any board and are imported when chosen.
+MODULES = ("unicornhat", "unicornhathd", "unicornhatmini")
+PREVIEWS = ("terminal", "window", "fake")
 
 
 def register(modules: Tuple[str, ...], package: str = "statusboard.display") -> Dict[str, Driver]:
@@ -38,22 +40,30 @@ def register(modules: Tuple[str, ...], package: str = "statusboard.display") -> 
 
 
 DRIVERS: Dict[str, Driver] = register(MODULES)
-DRIVER_NAMES: Tuple[str, ...] = tuple(DRIVERS)
+DRIVER_NAMES: Tuple[str, ...] = tuple(DRIVERS) + PREVIEWS
 BOARDS: Dict[str, LedBoard] = {b.layout: b for d in DRIVERS.values() for b in d.boards}   # by layout
 DRIVER_OF: Dict[str, str] = {b.layout: d.name for d in DRIVERS.values() for b in d.boards}
 PHYSICAL: Dict[str, Tuple[int, int]] = {layout: b.shape for layout, b in BOARDS.items()}
 
 
+def driver(name: str) -> Driver:
+    """The declaration of a display by its name (a preview's module is imported here, the first time)."""
+    if name not in DRIVERS:
+        if name not in PREVIEWS:
+            raise DisplayError(f"unknown display {name!r}; choose one of {', '.join(DRIVER_NAMES)}")
+        DRIVERS.update(register((name,)))
+    return DRIVERS[name]
+
+
 def open_display(name: str, settings: Any, record: Optional[str] = None, **options: Any) -> "Display":
     """Open the named display for a board (its config.display settings); with record, every frame shown is also
     appended to that file."""
-    if name not in DRIVERS:
-        raise DisplayError(f"unknown display {name!r}; choose one of {', '.join(DRIVER_NAMES)}")
-    display = DRIVERS[name].opens(settings, **options)
+    display = driver(name).opens(settings, **options)
     if record:
         from statusboard.display.record import Recorder
         display = Recorder(display, record)
     return display
 
 
-__all__ = ["BOARDS", "DRIVERS", "DRIVER_NAMES", "DRIVER_OF", "PHYSICAL", "choices", "open_display", "register"]
+__all__ = ["BOARDS", "DRIVERS", "DRIVER_NAMES", "DRIVER_OF", "PHYSICAL", "PREVIEWS", "choices", "driver", "open_display",
+           "register"]
