@@ -65,5 +65,5 @@ def open_display(name: str, settings: Any, record: Optional[str] = None, **optio
     return display
 
 
-__all__ = ["BOARDS", "DRIVERS", "DRIVER_NAMES", "DRIVER_OF", "PHYSICAL", "PREVIEWS", "choices", "driver", "open_display",
-           "register"]
+__all__ = ["BOARDS", "DRIVERS", "DRIVER_NAMES", "DRIVER_OF", "PHYSICAL", "PREVIEWS", "choices", "driver",
+           "open_display", "register"]
