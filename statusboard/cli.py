@@ -14,6 +14,7 @@ from statusboard import __version__
 from statusboard.config import Board, default_config_path
 from statusboard.display.registry import DRIVER_NAMES
 from statusboard.cli_history import add_parser as history_parser
+from statusboard.cli_discover import add_parser as discover_parser, cmd_discover
 from statusboard.errors import ConfigError, StatusboardError, UsageError
 from statusboard.text import printable
 
@@ -81,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="one summary line; exit 0 all healthy, 1 a warning, 2 a critical, 3 unknown "
                             "(the monitoring-plugin convention)")
     history_parser(sub)
+    discover_parser(sub)
     return parser
 
 
@@ -261,7 +263,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         from statusboard.cli_reload import cmd_reload
         from statusboard.cli_status import cmd_status
         commands = {"run": cmd_run, "check": cmd_check, "status": cmd_status, "demo": cmd_demo, "push": cmd_push,
-                    "reload": cmd_reload, "history": cmd_history}
+                    "reload": cmd_reload, "history": cmd_history, "discover": cmd_discover}
         return commands[args.command](args)
     except ConfigError as exc:
         count = len(exc.problems)

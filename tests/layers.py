@@ -12,10 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Bottom to top: a room imports only rooms below it (and itself). Data flows up this list: config -> checks
 # (kinds, over net) -> the live table -> frames (render) -> the LEDs (display) and the outputs.
-ROOMS = ["text", "errors", "readfile", "vocabulary", "model", "display", "config", "net", "kinds", "table", "controls",
-         "render", "report", "files", "writer", "notify", "waker", "mqtt", "workers", "scheduler", "history",
-         "outputs", "web", "runtime", "daemon", "demo", "cli_status", "cli_reload", "cli_push", "cli_history", "cli",
-         "__main__"]
+ROOMS = ["text", "errors", "readfile", "vocabulary", "model", "display", "config", "net", "kinds", "discover",
+         "table", "controls", "render", "report", "files", "writer", "notify", "waker", "mqtt", "workers",
+         "scheduler", "history", "outputs", "web", "runtime", "daemon", "demo", "cli_status", "cli_reload",
+         "cli_push", "cli_history", "cli_discover", "cli", "__main__"]
 
 
 def modules() -> Dict[str, Path]:
