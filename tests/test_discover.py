@@ -1,0 +1,298 @@
+"""`statusboard discover` as a person runs it: against moto's server (EC2 in two regions, alarms, IVS channels) and a
+real Prometheus, each round trip ending in `check` and `run --once` showing every discovered thing's own state; the
+owner's bytes compared before and after; and every fault it must meet with a message and nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Dict, Optional, Set
+
+import pytest
+
+from tests.conftest import ROOT
+
+ENV = {"PYTHONPATH": str(ROOT)}
+
+
+def discover(config: Path, *argv: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
+    """`statusboard discover ARGV -c CONFIG`, as a person types it."""
+    return subprocess.run([sys.executable, "-m", "statusboard", "discover", *argv, "-c", str(config)],
+                          capture_output=True, text=True, cwd=config.parent, timeout=timeout,
+                          env={**os.environ, **ENV, **env})
+
+
+def once(config: Path) -> Dict[str, dict]:
+    """Every target's pixel, state and detail after one round of the real board (`run --once --json`)."""
+    done = subprocess.run([sys.executable, "-m", "statusboard", "run", "--once", "--json", "--display", "fake", "-c",
+                           str(config)], capture_output=True, text=True, timeout=120, env={**os.environ, **ENV})
+    assert done.returncode == 0, done.stderr
+    return {t["name"]: t for t in json.loads(done.stdout)["targets"]}
+
+
+def check(config: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "statusboard", "check", "-c", str(config)], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, **ENV})
+
+
+def appended(before: bytes, after: bytes) -> str:
+    """What was added to the owner's file; fails unless every byte the owner wrote is there, in order."""
+    at = next((i for i, (a, b) in enumerate(zip(before, after)) if a != b), len(before))
+    added = len(after) - len(before)
+    assert added > 0, "nothing was added"
+    assert after[:at] == before[:at] and after[at + added:] == before[at:], "the owner's bytes changed"
+    return after[at:at + added].decode("utf-8")
+
+
+def write(path: Path, text: str, mode: int = 0o644) -> bytes:
+    path.write_bytes(text.encode("utf-8"))
+    path.chmod(mode)
+    return path.read_bytes()
+
+
+def ec2(region: str = "eu-west-1"):
+    import boto3
+    return boto3.client("ec2", region_name=region)
+
+
+def launch(region: str, name: Optional[str] = None, **tags: str) -> str:
+    from tests import aws
+    every = {**({"Name": name} if name is not None else {}), **tags}
+    return aws.launch(ec2(region), 1, every or None)[0]
+
+
+# ---------------------------------------------------------------------------------------------------- EC2
+
+def test_ec2_in_two_regions_round_trip(cloud, tmp_path):
+    web1, web2, bare = launch("eu-west-1", "web-1"), launch("eu-west-1", "web-2"), launch("eu-west-1")
+    ec2().stop_instances(InstanceIds=[web2])
+    gone = launch("eu-west-1", "old")
+    ec2().terminate_instances(InstanceIds=[gone])
+    far, db = launch("us-east-1", "web-1"), launch("us-east-1", "db")
+    ec2("us-east-1").stop_instances(InstanceIds=[db])
+    config = tmp_path / "config.yaml"
+    before = write(config, "# my board\naws: {region: eu-west-1}\ntargets:\n"
+                           "  web-1:  {pixel: [0, 0], ec2: {name: web-1}}   # mine\n")
+
+    shown = discover(config, "ec2", "--region", "eu-west-1", "--region", "us-east-1")
+    assert shown.returncode == 0, shown.stderr
+    assert "EC2 eu-west-1: 3 instances (1 terminated, left out)" in shown.stdout
+    assert "EC2 us-east-1: 2 instances" in shown.stdout
+    assert "1 on the board already, not added again: web-1" in shown.stdout
+    assert "[1,0] web-2" in shown.stdout, "the board as check draws it"
+    assert config.read_bytes() == before and not (tmp_path / "config.yaml.bak").exists(), "a preview changes nothing"
+
+    done = discover(config, "ec2", "--region", "eu-west-1", "--region", "us-east-1", "--apply")
+    assert done.returncode == 0, done.stderr
+    added = appended(before, config.read_bytes())
+    assert (tmp_path / "config.yaml.bak").read_bytes() == before
+    lines = [line.strip() for line in added.splitlines()]
+    assert lines[0].startswith("# statusboard discover ec2, 20")
+    assert f"web-2: {{pixel: [1, 0], ec2: {{name: web-2}}}}   # {web2}, eu-west-1" in lines
+    assert f"{bare}: {{pixel: [2, 0], ec2: {bare}}}   # no Name tag, eu-west-1" in lines
+    assert f"db: {{pixel: [3, 0], ec2: {{name: db, region: us-east-1}}}}   # {db}, us-east-1" in lines
+    assert (f"web-1-us-east-1: {{pixel: [4, 0], ec2: {{name: web-1, region: us-east-1}}}}   # {far}, us-east-1"
+            in lines), "a name the board has already gets its region"
+    assert "old" not in added
+
+    assert check(config).returncode == 0
+    states = once(config)
+    assert {n: (t["pixel"], t["state"]) for n, t in states.items()} == {
+        "web-1": ([0, 0], "running"), "web-2": ([1, 0], "stopped"), bare: ([2, 0], "running"),
+        "db": ([3, 0], "stopped"), "web-1-us-east-1": ([4, 0], "running")}
+    assert states["web-1-us-east-1"]["detail"] == f"{far} running"
+
+    again = discover(config, "ec2", "--region", "eu-west-1", "--region", "us-east-1", "--apply")
+    assert again.returncode == 0 and "nothing new to add" in again.stdout, "nothing is added twice"
+    assert appended(before, config.read_bytes()) == added
+
+
+def test_group_by_a_tag_is_one_pixel_a_value_that_follows_replacements(cloud, tmp_path):
+    for _ in range(3):
+        launch("eu-west-1", None, Role="web")
+    (db,) = [launch("eu-west-1", None, Role="db")]
+    launch("eu-west-1", "loose")
+    config = tmp_path / "config.yaml"
+    before = write(config, "display: {layout: phat}\ntargets:\n")
+    done = discover(config, "ec2", "--group-by", "Role", "--apply")
+    assert done.returncode == 0, done.stderr
+    assert "left out: 1 instance in eu-west-1 has no Role tag" in done.stdout
+    added = appended(before, config.read_bytes())
+    assert "  db: {pixel: [0, 0], ec2: {tags: {Role: db}}}   # 1 instance with Role=db, eu-west-1" in added
+    assert "  web: {pixel: [1, 0], ec2: {tags: {Role: web}}}   # 3 instances with Role=web, eu-west-1" in added
+    ec2().terminate_instances(InstanceIds=[db])
+    replacement = launch("eu-west-1", None, Role="db")
+    states = once(config)
+    assert (states["web"]["state"], states["web"]["detail"]) == ("running", "3 of 3 running")
+    assert (states["db"]["state"], states["db"]["detail"]) == ("running", f"{replacement} running")
+
+
+def test_names_with_yaml_special_characters_are_quoted_and_read_back(cloud, tmp_path):
+    names = ["web: 1", "#hash", "yes", "- dash", "it's \"quoted\"", "{x}, [y]", "café ☕", "null", "1.5", "a\tb"]
+    ids = {name: launch("eu-west-1", name) for name in names}
+    config = tmp_path / "config.yaml"
+    before = write(config, "targets:\n  x: {pixel: [7, 7], http: 'http://127.0.0.1:1/'}\n")
+    done = discover(config, "ec2", "--region", "eu-west-1", "--apply")
+    assert done.returncode == 0, done.stderr
+    appended(before, config.read_bytes())
+    states = once(config)
+    shown = {n: t for n, t in states.items() if n != "x"}
+    assert len(shown) == len(names)
+    for name in names:
+        wanted = name.replace("\t", " ")   # a target's name is one printable line; the selector is the tag itself
+        assert shown[wanted]["state"] == "running" and shown[wanted]["detail"] == f"{ids[name]} running", name
+
+
+def test_5000_instances_are_read_in_pages_and_placed_up_to_the_free_pixels(cloud, tmp_path):
+    from tests import aws
+    aws.launch(ec2(), 5000, {"Role": "fleet"})
+    config = tmp_path / "config.yaml"
+    before = write(config, "targets:\n  x: {pixel: [0, 0], http: 'http://127.0.0.1:1/'}\n")
+    cloud.reset_counts()
+    refused = discover(config, "ec2", "--region", "eu-west-1", "--apply", timeout=300)
+    assert refused.returncode == 1
+    assert "EC2 eu-west-1: 5000 instances" in refused.stdout
+    assert ("5000 new targets and 63 free pixels from row 0 of the 8x8 board: 4937 could not be placed, so none "
+            "were (--partial places the first 63)") in refused.stderr
+    assert config.read_bytes() == before
+    assert cloud.calls["DescribeInstances"] == 5, "1,000 a page"
+    placed = discover(config, "ec2", "--region", "eu-west-1", "--apply", "--partial", timeout=300)
+    assert placed.returncode == 0, placed.stderr
+    assert "4937 more could not be placed" in placed.stdout
+    assert len(appended(before, config.read_bytes()).splitlines()) == 1 + 63
+
+
+# ---------------------------------------------------------------------------------------------------- CloudWatch, IVS
+
+def alarm(name: str, state: Optional[str] = None, region: str = "eu-west-1") -> None:
+    import boto3
+    client = boto3.client("cloudwatch", region_name=region)
+    client.put_metric_alarm(AlarmName=name, MetricName="Errors", Namespace="App", Statistic="Sum", Period=60,
+                            EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold")
+    if state:
+        client.set_alarm_state(AlarmName=name, StateValue=state, StateReason=f"set to {state} by the test")
+
+
+def test_cloudwatch_alarms_one_pixel_each_or_one_per_prefix(cloud, tmp_path):
+    alarm("api-5xx", "ALARM")
+    alarm("api-latency", "OK")
+    alarm("db-cpu", "INSUFFICIENT_DATA")
+    alarm("lonely", "OK")
+    config = tmp_path / "config.yaml"
+    before = write(config, "aws: {region: eu-west-1}\ntargets:\n  mine: {pixel: [0, 0], cloudwatch: db-cpu}\n")
+    done = discover(config, "cloudwatch", "--apply")
+    assert done.returncode == 0, done.stderr
+    added = appended(before, config.read_bytes())
+    assert "  api-5xx: {pixel: [1, 0], cloudwatch: api-5xx}   # alarm, eu-west-1" in added
+    assert "db-cpu" not in added, "an alarm the board shows already"
+    states = once(config)
+    assert {n: t["state"] for n, t in states.items()} == {"mine": "insufficient-data", "api-5xx": "alarm",
+                                                          "api-latency": "ok", "lonely": "ok"}
+
+    grouped = tmp_path / "grouped.yaml"
+    before = write(grouped, "aws: {region: eu-west-1}\ntargets:\n")
+    done = discover(grouped, "cloudwatch", "--group-prefix", "--apply")
+    assert done.returncode == 0, done.stderr
+    added = appended(before, grouped.read_bytes())
+    assert "  api: {pixel: [0, 0], cloudwatch: {prefix: api-}}   # 2 alarms (alarm, ok), eu-west-1" in added
+    states = once(grouped)
+    assert {n: t["state"] for n, t in states.items()} == {"api": "alarm", "db": "insufficient-data", "lonely": "ok"}
+    assert states["api"]["detail"].startswith("1 of 2 ok, 1 alarm; api-5xx ALARM for ")
+
+    alarm("api-new")
+    again = discover(grouped, "cloudwatch", "--apply")
+    assert "5 on the board already" in again.stdout, "an alarm a prefix pixel takes in is on the board"
+    assert "api-new" not in grouped.read_text()
+
+
+def test_ivs_channels_by_name_or_by_arn_when_names_repeat(cloud, tmp_path):
+    import boto3
+    client = boto3.client("ivs", region_name="eu-west-1")
+    stage = client.create_channel(name="main-stage")["channel"]["arn"]
+    twins = sorted(client.create_channel(name="twin")["channel"]["arn"] for _ in range(2))
+    config = tmp_path / "config.yaml"
+    before = write(config, "aws: {region: eu-west-1}\ntargets:\n")
+    done = discover(config, "ivs", "--apply")
+    assert done.returncode == 0, done.stderr
+    added = appended(before, config.read_bytes())
+    assert f"  main-stage: {{pixel: [0, 0], ivs: main-stage}}   # {stage}, offline" in added
+    assert f"ivs: '{twins[0]}'" in added and f"ivs: '{twins[1]}'" in added
+    from tests.checks.test_ivs import stream
+    cloud.streams["eu-west-1"] = [stream(stage, viewers=12, minutes=3)]
+    states = once(config)
+    assert (states["main-stage"]["state"], states["main-stage"]["detail"]) == ("live", "live: 12 viewers, live for 3 min")
+    assert [t["state"] for n, t in states.items() if n.startswith("twin-")] == ["offline", "offline"]
+
+
+# ---------------------------------------------------------------------------------------------------- Prometheus
+
+@pytest.fixture
+def prometheus(tmp_path):
+    """A real Prometheus scraping two jobs: `app` (an exporter that answers, on two addresses) and `gone` (a port
+    nobody listens on)."""
+    from statusboard.demo.stores import free_port, launch, stop_process
+    from tests.prometheus import Exporter, why_not
+    if why_not():
+        pytest.skip(why_not())
+    exporter = Exporter()
+    exporter.samples["app_requests_total"] = 1
+    port, dead = free_port(), free_port()
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    (folder / "prometheus.yml").write_text(
+        "global: {scrape_interval: 1s, evaluation_interval: 1s}\nscrape_configs:\n"
+        f"  - job_name: app\n    static_configs: [{{targets: ['127.0.0.1:{exporter.port}', "
+        f"'localhost:{exporter.port}']}}]\n"
+        f"  - job_name: gone\n    static_configs: [{{targets: ['127.0.0.1:{dead}']}}]\n")
+    proc, url = launch(["prometheus", f"--config.file={folder / 'prometheus.yml'}",
+                        f"--storage.tsdb.path={folder / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
+                        "--log.level=error"], port, "/-/ready", 200)
+    import requests
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        got = requests.get(f"{url}/api/v1/query", params={"query": "up"}, timeout=5).json()["data"]["result"]
+        if len(got) == 3:
+            break
+        time.sleep(0.3)
+    yield url, exporter.port, dead
+    stop_process(proc)
+    exporter.stop()
+
+
+def test_prometheus_jobs_round_trip(prometheus, tmp_path):
+    prometheus, port, dead = prometheus
+    config = tmp_path / "config.yaml"
+    before = write(config, "targets:\n")
+    done = discover(config, "prometheus", prometheus, "--apply")
+    assert done.returncode == 0, done.stderr
+    assert f"Prometheus {prometheus}: 3 up series, 2 jobs" in done.stdout
+    added = appended(before, config.read_bytes())
+    assert (f"  app: {{pixel: [0, 0], prometheus: {{url: '{prometheus}', query: 'up{{job=\"app\"}}', "
+            f"below: {{critical: 0.5}}}}}}   # 2 up series, {prometheus}") in added
+    states = once(config)
+    assert (states["app"]["state"], states["gone"]["state"]) == ("ok", "critical")
+
+    each = tmp_path / "each.yaml"
+    before = write(each, "targets:\n")
+    done = discover(each, "prometheus", prometheus, "--per-instance", "--apply")
+    assert done.returncode == 0, done.stderr
+    states = once(each)
+    assert sorted((n, t["state"]) for n, t in states.items()) == [
+        (f"app 127.0.0.1:{port}", "ok"), (f"app localhost:{port}", "ok"), (f"gone 127.0.0.1:{dead}", "critical")]
+    assert f'query: \'up{{job="gone", instance="127.0.0.1:{dead}"}}\'' in each.read_text()
+
+
+def test_a_server_that_is_not_prometheus_is_named(web, tmp_path):
+    config = tmp_path / "config.yaml"
+    before = write(config, "targets:\n")
+    done = discover(config, "prometheus", f"http://127.0.0.1:{web.port}/ok", "--apply")
+    assert done.returncode == 1
+    assert "not the answer of a Prometheus server's /api/v1/query" in done.stderr
+    assert "Traceback" not in done.stderr and config.read_bytes() == before
