@@ -296,3 +296,82 @@ def test_a_server_that_is_not_prometheus_is_named(web, tmp_path):
     assert done.returncode == 1
     assert "not the answer of a Prometheus server's /api/v1/query" in done.stderr
     assert "Traceback" not in done.stderr and config.read_bytes() == before
+
+
+# ---------------------------------------------------------------------------------------------------- the owner's bytes
+
+SAMPLE = (ROOT / "config.yaml").read_text(encoding="utf-8")
+URLS = "# two services\nhttp://127.0.0.1:1/health  svc\n\nhttp://127.0.0.1:1/web\n"
+SHAPES = {
+    "the sample, targets last": SAMPLE,
+    "targets before another section": ("display: {layout: hat}\ntargets:\n  a: {pixel: [0, 0], http: 'http://127.0.0.1:1/a'}\n"
+                                       "  b:\n    pixel: [1, 0]\n    ping: {host: 127.0.0.1}   # nested\n\n"
+                                       "# history of changes\nhistory: {keep: 30d}\n"),
+    "CRLF and no newline at the end": "display: {layout: phat}\r\ntargets:\r\n  a: {pixel: [0, 0], ping: 127.0.0.1}",
+    "anchors and aliases": ("defaults: {interval: &often 10s}\ntargets:\n  a: {pixel: [0, 0], interval: *often, "
+                            "http: &site 'http://127.0.0.1:1/a'}\n  b: {pixel: [1, 0], http: *site}\n"),
+    "an empty targets section, then another": "targets:   # none yet\n\naws: {region: eu-west-1}\n",
+    "no targets section": "# just the display\ndisplay: {layout: hd}\n",
+    "an empty file": "",
+    "a byte order mark and unicode": "\ufeff# café ☕ board\ntargets:\n  ☕: {pixel: [0, 0], ping: 127.0.0.1}\n# the end",
+    "a comment last, without a newline": "targets:\n  a: {pixel: [0, 0], ping: 127.0.0.1}\n# the end",
+    "deeper indentation": "targets:\n      a: {pixel: [0, 0], ping: 127.0.0.1}\n",
+}
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_the_owners_bytes_never_change(shape, tmp_path):
+    config = tmp_path / "config.yaml"
+    before = write(config, SHAPES[shape], 0o640)
+    (tmp_path / "urls.txt").write_text(URLS)
+    done = discover(config, "http", "urls.txt", "--apply")
+    assert done.returncode == 0, done.stdout + done.stderr
+    added = appended(before, config.read_bytes())
+    assert "svc: {pixel: [" in added and "http: 'http://127.0.0.1:1/health'}   # urls.txt line 2" in added
+    assert ("\r\n" in added) == ("\r\n" in SHAPES[shape]), "new lines end as the owner's do"
+    assert (tmp_path / "config.yaml.bak").read_bytes() == before
+    assert stat.S_IMODE((tmp_path / "config.yaml.bak").stat().st_mode) == 0o640
+    assert stat.S_IMODE(config.stat().st_mode) == 0o640
+    checked = check(config)
+    assert checked.returncode == 0, checked.stderr
+    assert " svc " in checked.stdout and " 127.0.0.1:1/web " in checked.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml", "config.yaml.bak", "urls.txt"], \
+        "no temporary file is left behind"
+
+
+def test_an_owner_and_mode_are_kept_in_the_file_and_its_backup(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file another owner")
+    config = tmp_path / "config.yaml"
+    before = write(config, "targets:\n", 0o600)
+    os.chown(config, 1234, 5678)
+    (tmp_path / "urls.txt").write_text(URLS)
+    done = discover(config, "http", "urls.txt", "--apply")
+    assert done.returncode == 0, done.stderr
+    for path in (config, tmp_path / "config.yaml.bak"):
+        info = path.stat()
+        assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (1234, 5678, 0o600), path
+    appended(before, config.read_bytes())
+
+
+def test_what_the_board_shows_is_not_added_twice_and_too_few_pixels_place_none(tmp_path):
+    config = tmp_path / "config.yaml"
+    before = write(config, "display: {layout: phat}\ntargets:\n  mine: {pixel: [0, 0], http: 'http://127.0.0.1:1/0'}\n")
+    (tmp_path / "urls.txt").write_text("".join(f"http://127.0.0.1:1/{n}\n" for n in range(40)))
+    refused = discover(config, "http", "urls.txt", "--apply")
+    assert refused.returncode == 1
+    assert "1 on the board already, not added again: 127.0.0.1:1/0" in refused.stdout
+    assert ("39 new targets and 31 free pixels from row 0 of the 8x4 board: 8 could not be placed, so none were "
+            "(--partial places the first 31)") in refused.stderr
+    assert config.read_bytes() == before and not (tmp_path / "config.yaml.bak").exists()
+    from_row = discover(config, "http", "urls.txt", "--row", "3", "--partial")
+    assert from_row.returncode == 0 and "31 more could not be placed" in from_row.stdout
+    assert "8 new targets" in from_row.stdout and "[0,3] 127.0.0.1:1/1 " in from_row.stdout
+    placed = discover(config, "http", "urls.txt", "--apply", "--partial")
+    assert placed.returncode == 0, placed.stderr
+    assert "8 more could not be placed" in placed.stdout
+    added = appended(before, config.read_bytes())
+    assert "'127.0.0.1:1/31': {pixel: [7, 3]" in added and "/32" not in added
+    again = discover(config, "http", "urls.txt", "--apply")
+    assert again.returncode == 1 and "8 could not be placed, so none were" in again.stderr
+    assert "32 on the board already" in again.stdout
