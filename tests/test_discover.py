@@ -375,3 +375,195 @@ def test_what_the_board_shows_is_not_added_twice_and_too_few_pixels_place_none(t
     again = discover(config, "http", "urls.txt", "--apply")
     assert again.returncode == 1 and "8 could not be placed, so none were" in again.stderr
     assert "32 on the board already" in again.stdout
+
+
+# ---------------------------------------------------------------------------------------------------- faults
+
+class Front(ThreadingHTTPServer):
+    """An AWS endpoint on 127.0.0.1 in front of moto: requests signed for a region in `silent` are never answered,
+    and actions in `denied` get AWS's refusal (in the protocol the request spoke); the rest are forwarded."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream: str) -> None:
+        import requests
+
+        from statusboard.demo.awsfront import error_body
+        from tests.aws import action_of
+        self.silent: Set[str] = set()
+        self.denied: Set[str] = set()
+        self.done = threading.Event()
+        front = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - the http.server name
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                auth = self.headers.get("Authorization", "")
+                region = auth.split("/")[2] if auth.count("/") >= 3 else "?"
+                target = self.headers.get("X-Amz-Target")
+                action = action_of({"PATH_INFO": self.path, "HTTP_X_AMZ_TARGET": target or ""}, body)
+                if region in front.silent:
+                    front.done.wait(60)
+                    self.close_connection = True
+                    return
+                if action in front.denied:
+                    message = f"User: arn:aws:iam::123456789012:user/board is not authorized to perform {action}"
+                    if self.path == f"/{action}":   # REST JSON (IVS)
+                        data = json.dumps({"message": message}).encode()
+                        headers = {"Content-Type": "application/json", "x-amzn-ErrorType": "AccessDeniedException"}
+                    else:
+                        data, headers = error_body(self.path, target, "UnauthorizedOperation", message)
+                    status = 403
+                else:
+                    sent = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                    answer = requests.post(upstream + self.path, data=body, headers=sent, timeout=30)
+                    status, data = answer.status_code, answer.content
+                    headers = {k: v for k, v in answer.headers.items()
+                               if k.lower() in ("content-type", "smithy-protocol", "x-amzn-requestid")}
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.done.set()
+        self.shutdown()
+        self.server_close()
+
+
+@pytest.fixture
+def front(cloud, monkeypatch):
+    server = Front(cloud.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+    yield server
+    server.stop()
+
+
+def test_a_region_that_does_not_answer_is_named_in_time_and_nothing_is_written(front, tmp_path):
+    launch("eu-west-1", "web-1")
+    front.silent.add("ap-south-1")
+    config = tmp_path / "config.yaml"
+    before = write(config, "targets:\n")
+    began = time.monotonic()
+    done = discover(config, "ec2", "--region", "eu-west-1", "--region", "ap-south-1", "--timeout", "2", "--apply")
+    took = time.monotonic() - began
+    assert done.returncode == 1
+    assert ("statusboard: EC2, ap-south-1: no answer from the EC2 endpoint for ap-south-1 within 2 s"
+            in done.stderr), done.stderr
+    assert "EC2 eu-west-1: 1 instance" in done.stdout and "web-1: {pixel: [0, 0]" in done.stdout
+    assert "nothing written: 1 of the places asked did not answer" in done.stderr
+    assert config.read_bytes() == before and not (tmp_path / "config.yaml.bak").exists()
+    assert took < 30, f"{took:.1f} s: the deadline holds (2 s and the start of two Pythons)"
+
+
+def test_access_denied_names_the_action_as_the_board_does(front, tmp_path):
+    import boto3
+    boto3.client("ivs", region_name="eu-west-1").create_channel(name="main-stage")
+    front.denied.add("ListStreams")
+    config = tmp_path / "config.yaml"
+    before = write(config, "aws: {region: eu-west-1}\ntargets:\n")
+    done = discover(config, "ivs", "--apply")
+    assert done.returncode == 1
+    assert done.stderr.strip() == ("statusboard: IVS, eu-west-1: AWS error AccessDeniedException: the board's AWS "
+                                   "identity needs ivs:ListStreams (README: the IAM policy)")
+    front.denied = {"DescribeInstances"}
+    denied = discover(config, "ec2", "--apply")
+    assert denied.returncode == 1 and ("AWS error UnauthorizedOperation: the board's AWS identity needs "
+                                       "ec2:DescribeInstances") in denied.stderr
+    assert config.read_bytes() == before
+
+
+def test_no_credentials_says_where_boto3_looked(cloud, monkeypatch, tmp_path):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    config = tmp_path / "config.yaml"
+    before = write(config, "aws: {region: eu-west-1}\ntargets:\n")
+    done = discover(config, "cloudwatch", "--apply")
+    assert done.returncode == 1
+    assert done.stderr.startswith("statusboard: CloudWatch, eu-west-1: no AWS credentials found (boto3 looked in")
+    assert "Traceback" not in done.stderr and config.read_bytes() == before and cloud.calls == {}
+
+
+def test_a_config_that_does_not_parse_is_refused_before_asking_anyone(cloud, tmp_path):
+    config = tmp_path / "config.yaml"
+    before = write(config, "targets:\n  a: {pixel: [0, 0], http: 'http://127.0.0.1:1/'\n  b: 1\n")
+    done = discover(config, "ec2", "--apply")
+    assert done.returncode == 2
+    assert f"{config}:3: YAML syntax error" in done.stderr and "Traceback" not in done.stderr
+    assert config.read_bytes() == before and not (tmp_path / "config.yaml.bak").exists() and cloud.calls == {}
+    missing = discover(tmp_path / "nothing.yaml", "ec2")
+    assert missing.returncode == 2 and "nothing.yaml: file not found" in missing.stderr
+
+
+def test_a_read_only_file_is_left_alone(tmp_path):
+    config = tmp_path / "config.yaml"
+    before = write(config, "targets:\n", 0o444)
+    (tmp_path / "urls.txt").write_text(URLS)
+    done = discover(config, "http", "urls.txt", "--apply")
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"statusboard: {config} is read-only (mode 0444): nothing written; make it " \
+                                  "writable first if it should change"
+    assert config.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml", "urls.txt"]
+
+
+def test_a_read_only_file_system_is_left_alone(tmp_path):
+    config = tmp_path / "board" / "config.yaml"
+    config.parent.mkdir()
+    before = write(config, "targets:\n")
+    (tmp_path / "urls.txt").write_text(URLS)
+    command = (f"mount --bind -o ro {config.parent} {config.parent} && exec {sys.executable} -m statusboard "
+               f"discover http {tmp_path / 'urls.txt'} --apply -c {config}")
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", command],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, **ENV})
+    if "mount" in done.stderr and "statusboard" not in done.stderr:
+        pytest.skip(f"no read-only bind mount here: {done.stderr.strip()}")
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"statusboard: {config} is on a read-only file system: nothing written"
+    assert config.read_bytes() == before and sorted(p.name for p in config.parent.iterdir()) == ["config.yaml"]
+
+
+def test_targets_on_one_line_are_refused_with_the_line(tmp_path):
+    config = tmp_path / "config.yaml"
+    before = write(config, "display: {layout: hat}\ntargets: {a: {pixel: [0, 0], ping: 127.0.0.1}}\n")
+    (tmp_path / "urls.txt").write_text(URLS)
+    done = discover(config, "http", "urls.txt", "--apply")
+    assert done.returncode == 1
+    assert "line 2: targets is written on one line (targets: {a: {pixel: [0, 0], ping: 127.0.0.1}})" in done.stderr
+    assert config.read_bytes() == before
+
+
+def test_bad_arguments_and_a_bad_file_of_urls_are_usage_errors(tmp_path):
+    config = tmp_path / "config.yaml"
+    before = write(config, "display: {layout: phat}\ntargets:\n")
+    (tmp_path / "urls.txt").write_text("http://127.0.0.1:1/ok\nftp://files.lan/\nhttp://host:99999/\n")
+    bad = discover(config, "http", "urls.txt")
+    assert bad.returncode == 2
+    assert "2 lines of urls.txt are not a URL:" in bad.stderr
+    assert "urls.txt:2: expected an http:// or https:// URL, got 'ftp://files.lan/'" in bad.stderr
+    assert "urls.txt:3: not a valid URL (Port out of range 0-65535)" in bad.stderr
+    row = discover(config, "http", "urls.txt", "--row", "4")
+    assert row.returncode == 2 and "--row 4: the phat board's rows are 0 to 3" in row.stderr
+    region = discover(config, "ec2", "--region", "Mars-1")
+    assert region.returncode == 2 and "--region: expected an AWS region like eu-west-1" in region.stderr
+    missing = discover(config, "http", "nowhere.txt")
+    assert missing.returncode == 2 and "cannot read nowhere.txt: No such file or directory" in missing.stderr
+    assert config.read_bytes() == before
+
+
+def test_a_password_in_a_url_is_written_but_never_shown(tmp_path):
+    config = tmp_path / "config.yaml"
+    before = write(config, "targets:\n")
+    (tmp_path / "urls.txt").write_text("https://board:s3cret@127.0.0.1:1/status\n")
+    done = discover(config, "http", "urls.txt", "--apply")
+    assert done.returncode == 0, done.stderr
+    assert "s3cret" not in done.stdout + done.stderr and "https://board:***@127.0.0.1:1/status" in done.stdout
+    assert "http: 'https://board:s3cret@127.0.0.1:1/status'" in appended(before, config.read_bytes())
