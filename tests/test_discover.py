@@ -567,3 +567,50 @@ def test_a_password_in_a_url_is_written_but_never_shown(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "s3cret" not in done.stdout + done.stderr and "https://board:***@127.0.0.1:1/status" in done.stdout
     assert "http: 'https://board:s3cret@127.0.0.1:1/status'" in appended(before, config.read_bytes())
+
+
+# ---------------------------------------------------------------------------------------------------- the running board
+
+def test_apply_reloads_the_running_board(web, tmp_path):
+    from tests.test_service import start, stop, targets
+    from tests.conftest import wait_for
+    config = tmp_path / "config.yaml"
+    before = write(config, f"targets:\n  api: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}\n")
+    (tmp_path / "urls.txt").write_text(f"http://127.0.0.1:{web.port}/ok\nhttp://127.0.0.1:{web.port}/ok?two two\n")
+    board = start(config, tmp_path / "frames.jsonl")
+    try:
+        wait_for(lambda: targets().get("api", {}).get("state") == "up", what="api up")
+        done = discover(config, "http", "urls.txt", "--apply")
+        assert done.returncode == 0, done.stderr
+        assert f"reloaded {config}: 2 targets" in done.stdout
+        assert "two: {pixel: [1, 0]" in appended(before, config.read_bytes())
+        wait_for(lambda: targets().get("two", {}).get("state") == "up", what="the new pixel up on the running board")
+    finally:
+        stop(board)
+
+
+HIDE_BOTO3 = "import sys; sys.modules['boto3'] = None; from statusboard.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def test_a_reload_the_board_refuses_puts_the_file_back(cloud, tmp_path, web):
+    from tests.conftest import wait_for
+    from tests.test_service import stop, targets
+    launch("eu-west-1", "web-1")
+    config = tmp_path / "config.yaml"
+    before = write(config, f"aws: {{region: eu-west-1}}\ntargets:\n  api: {{pixel: [0, 0], http: "
+                           f"'http://127.0.0.1:{web.port}/ok'}}\n", 0o600)
+    # A board that cannot import boto3 refuses EC2 targets on reload (check, run here with boto3, passes them).
+    board = subprocess.Popen([sys.executable, "-c", HIDE_BOTO3, "run", "-c", str(config), "--display", "fake"],
+                             cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env={**os.environ, **ENV})
+    try:
+        wait_for(lambda: targets().get("api", {}).get("state") == "up", what="api up")
+        done = discover(config, "ec2", "--apply")
+        assert done.returncode == 1
+        assert "reload refused" in done.stderr and "boto3" in done.stderr
+        assert (f"statusboard: the running board refused the new config; {config} is back as it was, and the board "
+                "runs on with it") in done.stderr
+        assert config.read_bytes() == before and stat.S_IMODE(config.stat().st_mode) == 0o600
+        assert board.poll() is None and list(targets()) == ["api"]
+    finally:
+        stop(board)
