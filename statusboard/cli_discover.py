@@ -171,8 +171,11 @@ def _preview(path: str, new_text: str, failed: bool) -> int:
     print(f"\nThe board with them, as check draws it:\n\n{said}\n")
     if code != 0:
         return EXIT_FAILED
+    if failed:
+        print("Nothing changed; --apply writes only when every place asked has answered.")
+        return EXIT_FAILED
     print(f"Nothing changed: --apply appends them to {path} (after a backup, {path}.bak) and reloads a running board.")
-    return EXIT_FAILED if failed else EXIT_OK
+    return EXIT_OK
 
 
 def _apply(owner: "Owner", new_text: str, verbose: bool) -> int:

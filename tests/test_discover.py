@@ -664,3 +664,18 @@ def test_a_reload_the_board_refuses_puts_the_file_back(cloud, tmp_path, web):
         assert board.poll() is None and list(targets()) == ["api"]
     finally:
         stop(board)
+
+
+def test_every_kind_of_yaml_special_name_reads_back_as_itself(tmp_path):
+    names = ["<<", "a: b", "#x", "yes", "No", "null", "~", "- x", "'q'", '"dq"', "{x}", "[y]", "&a", "*b", "!tag",
+             "%p", "@at", "`bt`", "|", ">", "? q", "1e3", "0x10", "2026-01-01", "café ☕", "=", "a,b", "x #y"]
+    config = tmp_path / "config.yaml"
+    before = write(config, "display: {layout: hd}\ntargets:\n")
+    (tmp_path / "urls.txt").write_text("".join(f"http://127.0.0.1:1/{n}  {name}\n" for n, name in enumerate(names)))
+    done = discover(config, "http", "urls.txt", "--apply")
+    assert done.returncode == 0, done.stderr
+    appended(before, config.read_bytes())
+    from statusboard.kinds import load
+    board = load(str(config))
+    assert [(t.name, t.spec.url) for t in board.targets] == [
+        (name, f"http://127.0.0.1:1/{n}") for n, name in enumerate(names)]

@@ -53,9 +53,10 @@ def free_pixels(board: Board, row: int) -> List[Tuple[int, int]]:
 
 
 def name_for(wanted: str, region: Optional[str], taken: Set[str]) -> str:
-    """A target name for people: printable, at most 64 characters, and not one the board has (the region, then
-    a number, added to tell it apart)."""
-    base = printable(" ".join(wanted.split()) or "target", MAX_NAME)
+    """A target name for people: one printable line (whitespace made single spaces, anything else unprintable a
+    ?), at most 64 characters, and not one the board has (the region, then a number, added to tell it apart)."""
+    one_line = "".join(c if c.isprintable() else "?" for c in " ".join(wanted.split()))
+    base = printable(one_line or "target", MAX_NAME)
     tries = [base] + ([f"{base}-{region}"] if region else [])
     tries += [f"{base}-{n}" for n in range(2, 10_000)]
     for name in tries:

@@ -23,6 +23,8 @@ def scalar(value: Any) -> str:
         return repr(value)
     text = str(value)
     out = yaml.safe_dump([text], default_flow_style=True, width=10 ** 9, allow_unicode=True)[1:-2]
+    if out == "<<":   # a merge key to YAML's own loader
+        return "'<<'"
     if "\n" in out or not all(c.isprintable() for c in out):
         out = yaml.safe_dump([text], default_flow_style=True, default_style='"', width=10 ** 9,
                              allow_unicode=True)[1:-2]
