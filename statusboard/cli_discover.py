@@ -129,6 +129,9 @@ def cmd_discover(args: argparse.Namespace) -> int:
     if placing.already:
         names = ", ".join(f.name for f in placing.already[:8]) + (", ..." if len(placing.already) > 8 else "")
         print(f"{len(placing.already)} on the board already, not added again: {names}")
+    if placing.twice:
+        names = ", ".join(f.name for f in placing.twice[:8]) + (", ..." if len(placing.twice) > 8 else "")
+        print(f"{len(placing.twice)} found twice (through two profiles or regions), placed once: {names}")
     if placing.unplaced and not placing.placed:
         print(f"statusboard: {len(placing.unplaced)} new target{'s' if len(placing.unplaced) != 1 else ''} and "
               f"{placing.free} free pixel{'s' if placing.free != 1 else ''} from row {args.row} of the "

@@ -679,3 +679,41 @@ def test_every_kind_of_yaml_special_name_reads_back_as_itself(tmp_path):
     board = load(str(config))
     assert [(t.name, t.spec.url) for t in board.targets] == [
         (name, f"http://127.0.0.1:1/{n}") for n, name in enumerate(names)]
+
+
+def test_profiles_are_asked_and_named_where_they_differ_from_the_config(cloud, monkeypatch, tmp_path):
+    web = launch("eu-west-1", "web")
+    profiles = tmp_path / "aws-config"
+    profiles.write_text("".join(f"[profile {p}]\naws_access_key_id = testing\naws_secret_access_key = testing\n"
+                                for p in ("desk", "ops")))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(profiles))
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    config = tmp_path / "config.yaml"
+    before = write(config, "aws: {region: eu-west-1, profile: desk}\ntargets:\n")
+    done = discover(config, "ec2", "--profile", "ops", "--profile", "desk", "--apply")
+    assert done.returncode == 0, done.stderr
+    assert "EC2 eu-west-1 (profile ops): 1 instance" in done.stdout
+    assert "EC2 eu-west-1 (profile desk): 1 instance" in done.stdout
+    assert "1 found twice (through two profiles or regions), placed once: web" in done.stdout
+    added = appended(before, config.read_bytes())
+    assert f"  web: {{pixel: [0, 0], ec2: {{name: web, profile: ops}}}}   # {web}, eu-west-1" in added
+    states = once(config)
+    assert (states["web"]["state"], states["web"]["detail"]) == ("running", f"{web} running")
+    missing = discover(config, "ec2", "--profile", "nobody")
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == ("statusboard: EC2, eu-west-1 (profile nobody): AWS profile 'nobody' not found "
+                                      "in ~/.aws/config or ~/.aws/credentials")
+
+
+def test_without_c_it_edits_the_config_check_reads(tmp_path):
+    if os.path.exists("/etc/statusboard/config.yaml"):
+        pytest.skip("this machine has /etc/statusboard/config.yaml, which check would read")
+    config = tmp_path / "config.yaml"
+    before = write(config, "targets:\n")
+    (tmp_path / "urls.txt").write_text(URLS)
+    done = subprocess.run([sys.executable, "-m", "statusboard", "discover", "http", "urls.txt", "--apply"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120, env={**os.environ, **ENV})
+    assert done.returncode == 0, done.stderr
+    assert "written: config.yaml (the file as it was:" in done.stdout
+    appended(before, config.read_bytes())

@@ -26,11 +26,12 @@ class Placed:
 
 @dataclass
 class Plan:
-    """What would be added, what the board shows already, and how many found no free pixel."""
+    """What would be added, what the board shows already, what was found twice, and what found no free pixel."""
 
     placed: List[Placed] = field(default_factory=list)
     already: List[Found] = field(default_factory=list)
     unplaced: List[Found] = field(default_factory=list)
+    twice: List[Found] = field(default_factory=list)
     free: int = 0
 
 
@@ -72,13 +73,16 @@ def plan(board: Board, found: Sequence[Found], row: int, partial: bool) -> Plan:
     """Place what is not on the board yet; every one of it, or (with partial) as many as there are free pixels."""
     out = Plan()
     on_board = shown(board)
+    seen: Set[Key] = set()
     fresh: List[Found] = []
     for item in found:
         if (item.keys | item.within) & on_board:
             out.already.append(item)
+        elif item.keys & seen:   # the same thing through two profiles or regions: placed once
+            out.twice.append(item)
         else:
             fresh.append(item)
-            on_board |= item.keys   # the same thing twice in one discovery is placed once
+            seen |= item.keys
     pixels = free_pixels(board, row)
     out.free = len(pixels)
     if len(fresh) > len(pixels) and not partial:
