@@ -187,6 +187,7 @@ def _apply(owner: "Owner", new_text: str, verbose: bool) -> int:
     path = owner.path
 
     def passes(candidate: str) -> bool:
+        """Run check on the new file and show what it says."""
         code, text = check(candidate, path)
         print(f"\nThe board with them, as check draws it:\n\n{text}\n")
         return code == 0

@@ -107,7 +107,7 @@ def test_ec2_in_two_regions_round_trip(cloud, tmp_path):
     assert {n: (t["pixel"], t["state"]) for n, t in states.items()} == {
         "web-1": ([0, 0], "running"), "web-2": ([1, 0], "stopped"), bare: ([2, 0], "running"),
         "db": ([3, 0], "stopped"), "web-1-us-east-1": ([4, 0], "running")}
-    assert states["web-1-us-east-1"]["detail"] == f"{far} running"
+    assert states["web-1-us-east-1"]["detail"] == f"{far} running" and states["web-1"]["detail"] == f"{web1} running"
 
     again = discover(config, "ec2", "--region", "eu-west-1", "--region", "us-east-1", "--apply")
     assert again.returncode == 0 and "nothing new to add" in again.stdout, "nothing is added twice"
@@ -277,7 +277,8 @@ def test_ivs_channels_by_name_or_by_arn_when_names_repeat(cloud, tmp_path):
     from tests.checks.test_ivs import stream
     cloud.streams["eu-west-1"] = [stream(stage, viewers=12, minutes=3)]
     states = once(config)
-    assert (states["main-stage"]["state"], states["main-stage"]["detail"]) == ("live", "live: 12 viewers, live for 3 min")
+    assert (states["main-stage"]["state"], states["main-stage"]["detail"]) == \
+        ("live", "live: 12 viewers, live for 3 min")
     assert [t["state"] for n, t in states.items() if n.startswith("twin-")] == ["offline", "offline"]
 
 
@@ -354,7 +355,8 @@ SAMPLE = (ROOT / "config.yaml").read_text(encoding="utf-8")
 URLS = "# two services\nhttp://127.0.0.1:1/health  svc\n\nhttp://127.0.0.1:1/web\n"
 SHAPES = {
     "the sample, targets last": SAMPLE,
-    "targets before another section": ("display: {layout: hat}\ntargets:\n  a: {pixel: [0, 0], http: 'http://127.0.0.1:1/a'}\n"
+    "targets before another section": ("display: {layout: hat}\ntargets:\n"
+                                       "  a: {pixel: [0, 0], http: 'http://127.0.0.1:1/a'}\n"
                                        "  b:\n    pixel: [1, 0]\n    ping: {host: 127.0.0.1}   # nested\n\n"
                                        "# history of changes\nhistory: {keep: 30d}\n"),
     "CRLF and no newline at the end": "display: {layout: phat}\r\ntargets:\r\n  a: {pixel: [0, 0], ping: 127.0.0.1}",
@@ -363,7 +365,8 @@ SHAPES = {
     "an empty targets section, then another": "targets:   # none yet\n\naws: {region: eu-west-1}\n",
     "no targets section": "# just the display\ndisplay: {layout: hd}\n",
     "an empty file": "",
-    "a byte order mark and unicode": "\ufeff# café ☕ board\ntargets:\n  ☕: {pixel: [0, 0], ping: 127.0.0.1}\n# the end",
+    "a byte order mark and unicode": ("\ufeff# café ☕ board\ntargets:\n  ☕: {pixel: [0, 0], ping: 127.0.0.1}\n"
+                                      "# the end"),
     "a comment last, without a newline": "targets:\n  a: {pixel: [0, 0], ping: 127.0.0.1}\n# the end",
     "deeper indentation": "targets:\n      a: {pixel: [0, 0], ping: 127.0.0.1}\n",
 }

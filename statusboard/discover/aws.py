@@ -50,14 +50,17 @@ def ask(service: str, label: str, converse: Callable[[Any], Any], places: Sequen
     answers: Dict[str, Tuple[str, Any]] = {}
 
     def talk(client: Any, targets: Sequence[Target]) -> None:
+        """One conversation: what `converse` asks, kept by the place it was asked of."""
         answers[targets[0].name] = (client.meta.region_name, converse(client))
 
     def nothing(_target: Target, _answer: Any, _region: str) -> Tuple[str, str]:
+        """No pixel to judge: the answer is what discovery wants."""
         return UNKNOWN, ""
 
     check = aws_check(service, label, talk, nothing, {})(Context(aws=aws))
 
     def one(group: Group) -> Tuple[Group, Optional[str]]:
+        """Ask one place; the reason it did not answer, or None."""
         profile, region = group
         target = Target(name=f"{profile}/{region}", pixel=(0, 0), kind=service, spec=Place(region, profile),
                         timeout=timeout, interval=timeout)

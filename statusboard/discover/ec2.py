@@ -83,8 +83,8 @@ def _by_tag(answer: Answer, live: Sequence[Instance], tag: str, aws: AwsSettings
     for value in sorted(groups):
         count = len(groups[value])
         spec = dict([("tags", {tag: value})] + place)
-        found.append(Found(value or tag, "ec2", spec, f"{count} instance{'s' if count != 1 else ''} with {tag}={value}, "
-                           f"{answer.region}", frozenset({("ec2-tags", *at, repr(((tag, value),)))})))
+        note = f"{count} instance{'s' if count != 1 else ''} with {tag}={value}, {answer.region}"
+        found.append(Found(value or tag, "ec2", spec, note, frozenset({("ec2-tags", *at, repr(((tag, value),)))})))
     return found
 
 

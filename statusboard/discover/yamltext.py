@@ -4,7 +4,7 @@ PyYAML's own emitter, and where that text goes so that none of the owner's bytes
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence
+from typing import Any, Sequence
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode
