@@ -4,12 +4,9 @@ config.yaml, shown with the board `check` draws, and with --apply appended to th
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from typing import TYPE_CHECKING, Optional, Tuple
 
@@ -95,6 +92,7 @@ def _arguments(args: argparse.Namespace) -> None:
 
 def check(path: str, shown: str) -> Tuple[int, str]:
     """`statusboard check` on a file, as a person would run it: (its exit code, what it printed, naming `shown`)."""
+    import subprocess
     done = subprocess.run([sys.executable, "-m", "statusboard", "check", "-c", path], capture_output=True,
                           text=True, timeout=600)
     return done.returncode, (done.stdout + done.stderr).replace(path, shown).rstrip("\n")
@@ -105,7 +103,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from statusboard.discover.find import find
     from statusboard.discover.owner import read_owner, result
     from statusboard.discover.place import plan
-    from statusboard.discover.yamltext import insertion
+    from statusboard.discover.yamltext import insertion, verify
     from statusboard.text import redact
     _logging(args.verbose)
     _arguments(args)
@@ -145,7 +143,6 @@ def cmd_discover(args: argparse.Namespace) -> int:
     header = f"statusboard discover {args.source}{' ' + redact(where) if where else ''}, {stamp}"
     added = insertion(owner.text, placing.placed, header)
     new_text = added.into(owner.text)
-    from statusboard.discover.yamltext import verify
     verify(new_text, placing.placed)
     result(owner, new_text, placing.placed)
     count = len(placing.placed)
@@ -164,6 +161,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 def _preview(path: str, new_text: str, failed: bool) -> int:
     """Print the board with the new targets as check draws it; nothing changes."""
+    import tempfile
     fd, temp = tempfile.mkstemp(prefix="statusboard-discover-", suffix=".yaml")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
@@ -224,6 +222,8 @@ def _running_config(doc: dict) -> Optional[str]:
 def _reload(real: str, verbose: bool) -> Tuple[Optional[int], str]:
     """Reload the running board the way `statusboard reload` does, when it runs on this file: (its exit code, ""),
     or (None, why not) when no board runs on it."""
+    import json
+
     from statusboard.cli_status import cmd_reload, not_running
     from statusboard.files import status_candidates
     for place in status_candidates():
