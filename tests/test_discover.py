@@ -720,3 +720,19 @@ def test_without_c_it_edits_the_config_check_reads(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "written: config.yaml (the file as it was:" in done.stdout
     appended(before, config.read_bytes())
+
+
+def test_a_result_check_refuses_is_never_written(tmp_path):
+    # The owner's config is just under check's 256 KB; the new targets take it over, and check says no.
+    config = tmp_path / "config.yaml"
+    text = "targets:\n  a: {pixel: [0, 0], ping: 127.0.0.1}\n"
+    text += "# " + "x" * 98 + "\n"
+    text += ("#" * 99 + "\n") * ((256 * 1024 - len(text) - 40) // 100)
+    before = write(config, text, 0o640)
+    (tmp_path / "urls.txt").write_text(URLS)
+    done = discover(config, "http", "urls.txt", "--apply")
+    assert done.returncode == 1
+    assert f"{config}: is larger than 256 KB" in done.stdout, "check's own words"
+    assert f"statusboard: check refused the new {config} (above): nothing written" in done.stderr
+    assert config.read_bytes() == before and stat.S_IMODE(config.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml", "urls.txt"], "no backup, no temporary file"
