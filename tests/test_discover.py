@@ -127,6 +127,7 @@ def test_group_by_a_tag_is_one_pixel_a_value_that_follows_replacements(cloud, tm
     added = appended(before, config.read_bytes())
     assert "  db: {pixel: [0, 0], ec2: {tags: {Role: db}}}   # 1 instance with Role=db, eu-west-1" in added
     assert "  web: {pixel: [1, 0], ec2: {tags: {Role: web}}}   # 3 instances with Role=web, eu-west-1" in added
+    assert check(config).returncode == 0
     ec2().terminate_instances(InstanceIds=[db])
     replacement = launch("eu-west-1", None, Role="db")
     states = once(config)
@@ -242,6 +243,7 @@ def test_cloudwatch_alarms_one_pixel_each_or_one_per_prefix(cloud, tmp_path):
     added = appended(before, config.read_bytes())
     assert "  api-5xx: {pixel: [1, 0], cloudwatch: api-5xx}   # alarm, eu-west-1" in added
     assert "db-cpu" not in added, "an alarm the board shows already"
+    assert check(config).returncode == 0
     states = once(config)
     assert {n: t["state"] for n, t in states.items()} == {"mine": "insufficient-data", "api-5xx": "alarm",
                                                           "api-latency": "ok", "lonely": "ok"}
@@ -276,6 +278,7 @@ def test_ivs_channels_by_name_or_by_arn_when_names_repeat(cloud, tmp_path):
     assert f"ivs: '{twins[0]}'" in added and f"ivs: '{twins[1]}'" in added
     from tests.checks.test_ivs import stream
     cloud.streams["eu-west-1"] = [stream(stage, viewers=12, minutes=3)]
+    assert check(config).returncode == 0
     states = once(config)
     assert (states["main-stage"]["state"], states["main-stage"]["detail"]) == \
         ("live", "live: 12 viewers, live for 3 min")
@@ -327,6 +330,7 @@ def test_prometheus_jobs_round_trip(prometheus, tmp_path):
     added = appended(before, config.read_bytes())
     assert (f"  app: {{pixel: [0, 0], prometheus: {{url: '{prometheus}', query: 'up{{job=\"app\"}}', "
             f"below: {{critical: 0.5}}}}}}   # 2 up series, {prometheus}") in added
+    assert check(config).returncode == 0
     states = once(config)
     assert (states["app"]["state"], states["gone"]["state"]) == ("ok", "critical")
 
