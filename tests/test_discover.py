@@ -596,6 +596,14 @@ def test_targets_on_one_line_are_refused_with_the_line(tmp_path):
     assert done.returncode == 1
     assert "line 2: targets is written on one line (targets: {a: {pixel: [0, 0], ping: 127.0.0.1}})" in done.stderr
     assert config.read_bytes() == before
+    for empty in ("targets: {}\n", "targets: ~\n"):
+        before = write(config, empty)
+        done = discover(config, "http", "urls.txt", "--apply")
+        assert done.returncode == 1 and done.stderr.strip() == (
+            f"statusboard: line 1: targets is written on one line ({empty.strip()}): discover adds targets to a block "
+            "mapping ('targets:' alone on its line, one target a line under it); write it so, or add the targets by "
+            "hand")
+        assert config.read_bytes() == before
 
 
 def test_bad_arguments_and_a_bad_file_of_urls_are_usage_errors(tmp_path):

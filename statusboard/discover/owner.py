@@ -48,10 +48,7 @@ def read_owner(path: str) -> Owner:
     except ConfigError as exc:
         if not _empty(exc):
             raise
-        try:
-            probe = insertion(text, [PROBE], "probe")
-        except DiscoverError:
-            raise exc from None
+        probe = insertion(text, [PROBE], "probe")   # DiscoverError when no target could be added by a line
         board = dataclasses.replace(parse(probe.into(text), path), targets=())
     return Owner(path, os.path.realpath(path), text, board)
 

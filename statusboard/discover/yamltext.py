@@ -82,7 +82,7 @@ def insertion(original: str, placed: Sequence[Placed], header: str) -> Insertion
         return Insertion(len(original), end_fix + "targets:" + newline + block(placed, 2, header, newline))
     if not isinstance(top, MappingNode) or top.flow_style:
         raise DiscoverError("config.yaml is written as one {...} mapping: discover adds targets to a block "
-                            "mapping (one key a line); add the targets printed above by hand")
+                            "mapping (one key a line); write it so, or add the targets by hand")
     keys = [k for k, _ in top.value]
     found = [i for i, k in enumerate(keys) if isinstance(k, ScalarNode) and k.value == "targets"]
     if not found:
@@ -97,9 +97,9 @@ def insertion(original: str, placed: Sequence[Placed], header: str) -> Insertion
         indent = key.start_mark.column + 2
     else:
         raise DiscoverError(f"line {key.start_mark.line + 1}: targets is written on one line "
-                            f"({printable(original.splitlines()[key.start_mark.line].strip(), 60)}): discover adds "
-                            "targets to a block mapping (one target a line under 'targets:'); make it one, or add the "
-                            "targets printed above by hand")
+                            f"({printable(original[key.start_mark.index:].split(chr(10), 1)[0].strip(), 60)}): discover adds "
+                            "targets to a block mapping ('targets:' alone on its line, one target a line under it); "
+                            "write it so, or add the targets by hand")
     text = block(placed, indent, header, newline)
     if index == len(keys) - 1:
         return Insertion(len(original), end_fix + text)
