@@ -748,3 +748,15 @@ def test_a_result_check_refuses_is_never_written(tmp_path):
     assert f"statusboard: check refused the new {config} (above): nothing written" in done.stderr
     assert config.read_bytes() == before and stat.S_IMODE(config.stat().st_mode) == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml", "urls.txt"], "no backup, no temporary file"
+
+
+def test_a_backup_that_cannot_be_written_leaves_everything_as_it_was(tmp_path):
+    config = tmp_path / "config.yaml"
+    before = write(config, "targets:\n")
+    (tmp_path / "config.yaml.bak").mkdir()
+    (tmp_path / "urls.txt").write_text(URLS)
+    done = discover(config, "http", "urls.txt", "--apply")
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"statusboard: cannot write the backup {config}.bak: Is a directory; nothing written"
+    assert config.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml", "config.yaml.bak", "urls.txt"]

@@ -73,10 +73,14 @@ def apply(owner: Owner, new_text: str, check: Callable[[str], bool]) -> str:
             raise DiscoverError(f"check refused the new {owner.path} (above): nothing written")
         backup = owner.real + BACKUP
         try:
-            os.replace(_like(owner, owner.data, info), backup)
             with open(owner.real, "rb") as handle:
                 if handle.read() != owner.data:
                     raise DiscoverError(f"{owner.path} changed while discover ran: nothing written; run it again")
+            try:
+                _put(owner, owner.data, info, backup)
+            except OSError as exc:
+                raise DiscoverError(f"cannot write the backup {backup}: {exc.strerror or exc}; nothing written") \
+                    from None
             os.replace(new, owner.real)
             _sync_dir(owner.real)
         except OSError as exc:
@@ -87,8 +91,17 @@ def apply(owner: Owner, new_text: str, check: Callable[[str], bool]) -> str:
             os.unlink(new)
 
 
+def _put(owner: Owner, data: bytes, info: os.stat_result, path: str) -> None:
+    """Write data whole to path (with info's mode and owner), by renaming a temporary file over it."""
+    temp = _like(owner, data, info)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
+    _sync_dir(path)
+
+
 def restore(owner: Owner) -> None:
     """Put the owner's text back, as it was (bytes, mode and owner)."""
-    info = os.stat(owner.real)
-    os.replace(_like(owner, owner.data, info), owner.real)
-    _sync_dir(owner.real)
+    _put(owner, owner.data, os.stat(owner.real), owner.real)
