@@ -224,19 +224,22 @@ def _reload(real: str, verbose: bool) -> Tuple[Optional[int], str]:
     or (None, why not) when no board runs on it."""
     import json
 
-    from statusboard.cli_status import cmd_reload, not_running
+    from statusboard.cli_status import not_running
     from statusboard.files import status_candidates
+    from statusboard.readfile import read_small
     for place in status_candidates():
         try:
-            doc = json.loads(place.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            doc = json.loads(read_small(str(place), 1024 * 1024))   # a FIFO or a device is refused, not read
+        except (OSError, ValueError, RecursionError):
             continue
-        if isinstance(doc, dict):
+        if isinstance(doc, dict) and not not_running(doc):
             break
     else:
         return None, "no board is running (it reads the file when it starts)"
-    if not_running(doc):
-        return None, "no board is running (it reads the file when it starts)"
     if _running_config(doc) != real:
         return None, f"the running board reads {printable(doc.get('config'), 200)}, not this file"
+    try:
+        from statusboard.cli_reload import cmd_reload   # type: ignore[import-not-found]  # reload's own module
+    except ImportError:
+        from statusboard.cli_status import cmd_reload   # where it lived before
     return cmd_reload(argparse.Namespace(pid=None, timeout=60.0, verbose=verbose)), ""
