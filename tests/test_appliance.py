@@ -106,6 +106,19 @@ def test_install_run_reload_stop_reinstall_uninstall(box: container.Container):
         sh("systemctl reload statusboard")
         assert "RELOAD REFUSED" not in sh("systemctl status statusboard", check=False).stdout
         wait_for(lambda: states().get("lo2") == "up", timeout=90, what="lo2 up")
+        # 4b. The README's second step: discover puts the fleet on the free pixels and reloads the service.
+        keys = f"AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_ENDPOINT_URL={where['aws']}"
+        sh(f"{keys} /opt/statusboard/bin/python -c \"import boto3; boto3.client('ec2', region_name='eu-west-1')"
+           ".run_instances(ImageId='ami-12c6146b', MinCount=1, MaxCount=1, TagSpecifications=[{'ResourceType': "
+           "'instance', 'Tags': [{'Key': 'Name', 'Value': 'web-2'}]}])\"")
+        before = config.read_bytes()
+        found = sh(f"{keys} AWS_EC2_METADATA_DISABLED=true {SB} discover ec2 --apply", check=False)
+        assert found.returncode == 0, found.stdout + found.stderr
+        assert "1 on the board already, not added again: web-1" in found.stdout
+        assert "reloaded /etc/statusboard/config.yaml: 5 targets" in found.stdout
+        assert config.read_bytes().startswith(before) and b"  web-2: {pixel: [4, 0], ec2: {name: web-2}}" in \
+            config.read_bytes()
+        wait_for(lambda: states().get("web-2") == "running", timeout=90, what="web-2 running")
         # 5. Stop: promptly, and `status` says no board runs.
         began = time.monotonic()
         sh("systemctl stop statusboard")
