@@ -760,3 +760,11 @@ def test_a_backup_that_cannot_be_written_leaves_everything_as_it_was(tmp_path):
     assert done.stderr.strip() == f"statusboard: cannot write the backup {config}.bak: Is a directory; nothing written"
     assert config.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml", "config.yaml.bak", "urls.txt"]
+
+
+def test_every_package_is_installed_with_the_rest():
+    import re
+    block = re.search(r"^packages = \[(.*?)\]", (ROOT / "pyproject.toml").read_text(), re.S | re.M)
+    listed = set(re.findall(r'"(statusboard[\w.]*)"', block.group(1)))
+    packages = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "statusboard").rglob("__init__.py")}
+    assert packages <= listed, f"not installed by pip: {sorted(packages - listed)}"
