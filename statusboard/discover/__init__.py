@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, FrozenSet, List, Optional, Tuple
 
-from statusboard.errors import StatusboardError
+from statusboard.errors import StatusboardError, UsageError
+
+__all__ = ["DiscoverError", "Findings", "Found", "Key", "UsageError", "where"]
 
 Key = Tuple[str, ...]   # what a thing is, for telling whether the board shows it already: ("ec2-id", "i-...")
 
@@ -15,12 +17,6 @@ class DiscoverError(StatusboardError):
     """Discovery could not be done or applied; nothing was written."""
 
     exit_code = 1
-
-
-class UsageError(StatusboardError):
-    """An argument that cannot be used (a bad region, a row off the board, a bad file of URLs)."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
