@@ -16,8 +16,6 @@ ROOMS = ["text", "errors", "readfile", "vocabulary", "model", "display", "config
          "table", "controls", "render", "report", "files", "writer", "notify", "waker", "mqtt", "workers",
          "scheduler", "history", "outputs", "web", "runtime", "daemon", "demo", "cli_status", "cli_reload",
          "cli_push", "cli_history", "cli_discover", "cli", "__main__"]
-         "scheduler", "history", "outputs", "web", "runtime", "daemon", "demo", "cli_status", "cli_reload",
-         "cli_push", "cli_history", "cli_discover", "cli", "__main__"]
 
 
 def modules() -> Dict[str, Path]:
