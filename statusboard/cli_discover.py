@@ -238,8 +238,5 @@ def _reload(real: str, verbose: bool) -> Tuple[Optional[int], str]:
         return None, "no board is running (it reads the file when it starts)"
     if _running_config(doc) != real:
         return None, f"the running board reads {printable(doc.get('config'), 200)}, not this file"
-    try:
-        from statusboard.cli_reload import cmd_reload   # type: ignore[import-not-found]  # reload's own module
-    except ImportError:
-        from statusboard.cli_status import cmd_reload   # where it lived before
+    from statusboard.cli_reload import cmd_reload
     return cmd_reload(argparse.Namespace(pid=None, timeout=60.0, verbose=verbose)), ""
