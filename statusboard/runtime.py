@@ -68,6 +68,9 @@ class Runtime:
                 out[key] = old
             else:
                 out[key] = kind.make(self.context)
+            prepare = getattr(out[key], "prepare", None)
+            if prepare is not None:   # AWS: its clients are made now, beside the running board, not in a check
+                prepare([t for t in self.board.targets if t.kind == key])
         return out
 
     def _display(self, display: Display, previous: Optional["Runtime"],
