@@ -108,6 +108,7 @@ class _Later(botocore.credentials.Credentials):
 
     def __init__(self, resolver: Any) -> None:   # no super().__init__: nothing is known yet
         self._resolver = resolver
+        self.method = "statusboard-later"   # looked at when the client is made: nothing to resolve for it
         self._got: Optional[botocore.credentials.Credentials] = None
         self._lock = threading.Lock()
 
