@@ -315,3 +315,45 @@ def test_a_hostile_message_is_unknown_and_names_that_differ_get_topics_that_diff
         sender.stop()
     finally:
         broker.stop()
+
+
+def test_a_ca_file_missing_not_pem_a_device_or_a_fifo_is_a_config_problem_with_its_line(tmp_path):
+    """Exit 2 (systemd then stops restarting, with the reason), from `check` and `run`; a FIFO is never waited on."""
+    fifo = tmp_path / "fifo.pem"
+    os.mkfifo(fifo)
+    (tmp_path / "notes.txt").write_text("not a certificate\n")
+    (tmp_path / "bad.pem").write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    cases = {tmp_path / "missing.pem": "no such file",
+             tmp_path / "notes.txt": "is not a PEM file (no BEGIN CERTIFICATE line)",
+             tmp_path / "bad.pem": "expected PEM certificates",
+             "/dev/zero": "is not a regular file (a pipe, socket or device)",
+             fifo: "is not a regular file (a pipe, socket or device)"}
+    config = tmp_path / "board.yaml"
+    for path, why in cases.items():
+        config.write_text(board_text(1, "door: {pixel: [0, 0], mqtt: home/door}", scheme="mqtts",
+                                     mqtt=f"ca_file: '{path}'"))
+        for command in (["check"], ["run", "--once", "--display", "fake"]):
+            got = subprocess.run([sys.executable, "-m", "statusboard", *command, "-c", str(config)], cwd=ROOT,
+                                 capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+            said = got.stdout + got.stderr
+            assert got.returncode == 2, (path, command, said)
+            assert f"{config}:1: mqtt.ca_file:" in said and why in said, (path, command, said)
+            assert "Traceback" not in said
+
+
+def test_a_ca_file_that_became_a_fifo_after_the_check_is_a_reason_on_the_pixels(tmp_path):
+    ca = TestCA(tmp_path)
+    text = board_text(1, "door: {pixel: [0, 0], mqtt: home/door}", scheme="mqtts", mqtt=f"ca_file: '{ca.ca}'")
+    board = parse(text, "board.yaml")
+    ca.ca.unlink()
+    os.mkfifo(ca.ca)
+    runner = Runner(board, FakeDisplay(board.display))
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: "cannot use the MQTT CA file" in state_of(runner, "door").detail, what="the reason")
+        assert "is not a regular file" in state_of(runner, "door").detail
+    finally:
+        runner.stop()
+        thread.join(10)
+    assert not thread.is_alive()

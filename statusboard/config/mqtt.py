@@ -7,17 +7,20 @@ import hashlib
 import re
 import socket
 from dataclasses import dataclass
-from typing import Any, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Optional, Tuple
 from urllib.parse import urlsplit
 
 from statusboard.config import values
-from statusboard.readfile import login
+from statusboard.readfile import NotAFile, login, read_small
 from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
 
 TOPIC_LEVEL = re.compile(r"^[A-Za-z0-9_.-]+$")
 SECRETS = ("username", "user", "password", "pass", "passwd", "secret", "token")
 ENV_USER, ENV_PASSWORD = "STATUSBOARD_MQTT_USERNAME", "STATUSBOARD_MQTT_PASSWORD"
+if TYPE_CHECKING:
+    import ssl
+CA_BYTES = 1024 * 1024   # a CA file of a few certificates; a system bundle is about 200 KB
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,41 @@ def topic_level(value: Any) -> str:
     return text
 
 
+def ca_context(path: str) -> "ssl.SSLContext":
+    """A client TLS context that trusts the certificates of the PEM file at path (read safely: a FIFO or a
+    device is refused, never waited on). OSError when it cannot be read; ssl.SSLError when it is not PEM."""
+    import ssl   # only for a board with MQTT over TLS
+    data = read_small(path, CA_BYTES)
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        raise ssl.SSLError("is not a PEM file (it is not text)") from None
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise ssl.SSLError("is not a PEM file (no BEGIN CERTIFICATE line)")
+    return ssl.create_default_context(cadata=text)
+
+
+def ca_file(value: Any) -> str:
+    """A PEM file of CA certificates that the board can read (one the user running `check` may not read is
+    left for the board to read)."""
+    import ssl
+    path = values.text(value).strip()
+    try:
+        ca_context(path)
+    except ssl.SSLError as exc:   # an OSError too: first
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "holds no certificate ssl can read"
+        raise Invalid(f"{path!r} {reason}; expected PEM certificates (-----BEGIN CERTIFICATE-----)") from None
+    except FileNotFoundError:
+        raise Invalid(f"no such file: {path!r}") from None
+    except PermissionError:
+        pass   # root (the service) may read it; the board says so if it cannot
+    except NotAFile as exc:
+        raise Invalid(f"{path!r} {exc}") from None
+    except OSError as exc:
+        raise Invalid(f"cannot read {path!r}: {exc.strerror or exc}") from None
+    return path
+
+
 def parse_mqtt(sec: Section) -> Optional[MqttSettings]:
     """The mqtt section, or None where there is none."""
     if not sec.mapping:
@@ -94,7 +132,7 @@ def parse_mqtt(sec: Section) -> Optional[MqttSettings]:
     board = sec.take("board", topic_level, level(socket.gethostname()))
     settings = MqttSettings(
         host=url[0] if url else "", port=url[1] if url else 0, tls=bool(url and url[2]),
-        ca_file=sec.take("ca_file", values.text, None),
+        ca_file=sec.take("ca_file", ca_file, None),
         client_id=sec.take("client_id", values.text, None) or f"statusboard-{board}",
         prefix=sec.take("prefix", topic_level, "statusboard"),
         board=board,
