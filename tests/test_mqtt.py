@@ -66,11 +66,11 @@ def test_states_go_out_retained_with_availability_and_discovery(tmp_path, web, r
             assert api["detail"].startswith("HTTP 200 in") and isinstance(api["checked_at"], float)
             assert json.loads(watch.get("statusboard/desk/db"))["state"] == "down"
             assert watch.get("statusboard/desk/availability") == b"online"
-            config = json.loads(watch.get("homeassistant/sensor/desk_api/config"))
+            config = json.loads(watch.get("homeassistant/sensor/statusboard_desk/api/config"))
             assert config["state_topic"] == "statusboard/desk/api"
             assert config["value_template"] == "{{ value_json.state }}"
             assert config["availability_topic"] == "statusboard/desk/availability"
-            assert config["unique_id"] == "statusboard_desk_api"
+            assert config["unique_id"] == "statusboard__desk__api"
             assert config["device"]["identifiers"] == ["statusboard_desk"], "one device, one entity per target"
             watch.stop()
         late = Listener(broker.port, "statusboard/#")   # a client that comes later sees the retained states
@@ -357,3 +357,47 @@ def test_a_ca_file_that_became_a_fifo_after_the_check_is_a_reason_on_the_pixels(
         runner.stop()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_topics_and_home_assistant_ids_are_unique_by_construction():
+    from statusboard.config.mqtt import MqttSettings
+    from statusboard.mqtt.payload import discovery
+    settings = MqttSettings(host="127.0.0.1", port=1883, board="desk")
+    names = ["availability", "x+y", "x_y-cb4c3a", "api", "a.b", "a_b"]
+    topics = settings.topics(names)
+    assert len(set(topics.values()) | {settings.availability}) == len(names) + 1, topics
+    assert topics["api"] == "statusboard/desk/api" and topics["x+y"] == "statusboard/desk/x_y-cb4c3a"
+    seen = set()
+    for board, target in (("pi", "lab_web"), ("pi_lab", "web"), ("pi", "lab.web"), ("pi.lab", "web")):
+        one = MqttSettings(host="127.0.0.1", port=1883, board=board)
+        topic, document = discovery(one, target, one.topic(target))
+        doc = json.loads(document)
+        for key in (("topic", topic), ("unique_id", doc["unique_id"]), ("object_id", doc["object_id"])):
+            assert key not in seen, (board, target, key)
+            seen.add(key)
+        assert all(c.isalnum() or c in "_-" for c in doc["object_id"]), doc["object_id"]
+
+
+def test_a_target_named_availability_never_takes_the_boards_availability_topic(tmp_path):
+    broker = Mosquitto(tmp_path)
+    try:
+        text = board_text(broker.port, "availability: {pixel: [0, 0], ping: 127.0.0.1}",
+                          "x+y: {pixel: [1, 0], ping: 127.0.0.1}", "x_y-cb4c3a: {pixel: [2, 0], ping: 127.0.0.1}",
+                          defaults="interval: 30s, timeout: 1s")
+        watch = Listener(broker.port, "statusboard/#")
+        with Running(text) as runner:
+            topics = runner.board.mqtt.topics(t.name for t in runner.board.targets)
+            for name, topic in topics.items():
+                wait_for(lambda: json.loads(watch.get(topic) or b"{}").get("state") == "up", timeout=10,
+                         what=f"{name} up on {topic}")
+            assert watch.get("statusboard/desk/availability") == b"online"
+            assert len(set(topics.values())) == 3
+        watch.stop()
+    finally:
+        broker.stop()
+    (tmp_path / "board.yaml").write_text(text)
+    check = subprocess.run([sys.executable, "-m", "statusboard", "check", "-c", str(tmp_path / "board.yaml")],
+                           cwd=ROOT, capture_output=True, text=True, timeout=30,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    for name in ("availability", "x+y", "x_y-cb4c3a"):
+        assert f"'{name}' is published to {topics[name]}" in check.stdout, check.stdout
