@@ -401,3 +401,29 @@ def test_a_target_named_availability_never_takes_the_boards_availability_topic(t
                            env={**os.environ, "PYTHONPATH": str(ROOT)})
     for name in ("availability", "x+y", "x_y-cb4c3a"):
         assert f"'{name}' is published to {topics[name]}" in check.stdout, check.stdout
+
+
+def test_push_refuses_what_a_board_would_not_take_with_the_limit(tmp_path):
+    broker = Mosquitto(tmp_path)
+    try:
+        config = tmp_path / "board.yaml"
+        config.write_text(board_text(broker.port, "job: {pixel: [0, 0], mqtt: jobs/backup}",
+                                     "door: {pixel: [1, 0], mqtt: {topic: home/door, payload: {OPEN: down, SHUT: up}}}",
+                                     mqtt="publish: false"))
+        watch = Listener(broker.port, "jobs/#", "home/#")
+
+        def push(*args):
+            return subprocess.run([sys.executable, "-m", "statusboard", "push", *args, "-c", str(config)], cwd=ROOT,
+                                  capture_output=True, text=True, timeout=30, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        huge = push("job", "down", "--detail", "x" * 120_000)
+        assert huge.returncode == 2, huge.stdout + huge.stderr
+        assert "a board reads at most 65536 bytes (64 KB) a message: shorten --detail" in huge.stderr
+        unmapped = push("door", "slow")
+        assert unmapped.returncode == 2 and "no payload means 'slow'" in unmapped.stderr, unmapped.stderr
+        mapped = push("door", "down")   # the payload the target's map reads as down
+        assert mapped.returncode == 0, mapped.stderr
+        wait_for(lambda: watch.get("home/door") == b"OPEN", what="the mapped payload")
+        assert watch.get("jobs/backup") is None, "the refused message never went out"
+        watch.stop()
+    finally:
+        broker.stop()
