@@ -73,6 +73,15 @@ class Runtime:
                 prepare([t for t in self.board.targets if t.kind == key])
         return out
 
+    def prepared(self, limit: float) -> None:
+        """Wait (at most `limit` seconds) until what the checks prepare off their critical path is ready: `run
+        --once` has one round, whose checks then each have their whole timeout."""
+        end = time.monotonic() + limit
+        for check in self.checks.values():
+            wait = getattr(check, "wait_prepared", None)
+            if wait is not None:
+                wait(max(0.0, end - time.monotonic()))
+
     def _display(self, display: Display, previous: Optional["Runtime"],
                  open_display: Optional[OpenDisplay]) -> Display:
         """The display: the one running, unless the display settings changed (then opened anew, before the old

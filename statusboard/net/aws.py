@@ -130,6 +130,10 @@ class AwsCheck:
         if aws_files_problem() is None:
             self._clients.prepare([self.group(t) for t in targets])
 
+    def wait_prepared(self, limit: float) -> None:
+        """Wait (at most `limit` seconds) for the clients prepare() started making."""
+        self._clients.wait(limit)
+
     def _make(self, session: botocore.session.Session, group: Group) -> Any:
         """A client of the service for a (profile, region)."""
         timeout = self._timeouts.get(group, DEFAULT_TIMEOUT)

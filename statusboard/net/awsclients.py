@@ -216,6 +216,14 @@ class Clients:
             log.debug("%s client for %s made in %.2f s", self.service, group, making.at - began)
             making.done.set()
 
+    def wait(self, limit: float) -> None:
+        """Wait (at most `limit` seconds) until every client asked for is made (or failed)."""
+        end = time.monotonic() + limit
+        with self._lock:
+            making = list(self._making.values())
+        for one in making:
+            one.done.wait(max(0.0, end - time.monotonic()))
+
     def get(self, group: Group, limit: float) -> Tuple[Any, float]:
         """(the client, when it was made: time.monotonic()), waiting at most `limit` seconds for it to be made;
         raises what making it raised, or TimeoutError."""
