@@ -229,3 +229,17 @@ def test_many_echoes_to_loopback_all_answer_within_the_timeout():
     obs = PingCheck().observe(board.targets[0], start + 1.0)
     assert time.monotonic() - start < 1 + MARGIN
     assert obs.state == "up" and obs.detail.startswith("20/20 replies"), json.dumps(obs.detail)
+
+
+def test_an_https_target_with_a_ca_bundle_that_is_a_fifo_ends_in_time_with_the_reason(tmp_path, monkeypatch):
+    import os
+
+    from statusboard.kinds.http import HttpCheck
+    fifo = tmp_path / "ca.pem"
+    os.mkfifo(fifo)   # nothing writes to it: ssl would wait for ever to read it
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fifo))
+    board = board_from("targets: {t: {pixel: [0, 0], timeout: 1s, http: 'https://localhost:1/'}}\n")
+    start = time.monotonic()
+    obs = HttpCheck().observe(board.targets[0], start + 1.0)
+    assert time.monotonic() - start < 1 + MARGIN
+    assert obs.detail == f"the CA bundle {fifo} is not a regular file (a pipe, socket or device): it is not read"
