@@ -173,6 +173,7 @@ class Clients:
         self.service = service
         self._make = make
         self._lock = threading.Lock()
+        self._make_lock = threading.Lock()   # a botocore session makes one client at a time
         self._making: Dict[Group, _Making] = {}
         self._sessions: Dict[Optional[str], botocore.session.Session] = {}
 
@@ -206,7 +207,8 @@ class Clients:
         for group, making in groups:
             began = time.monotonic()
             try:
-                making.client = self._make(self.session(group[0]), group)
+                with self._make_lock:
+                    making.client = self._make(self.session(group[0]), group)
             except BaseException as exc:  # noqa: BLE001 - the check that waits for it says why
                 making.error = exc
                 with self._lock:   # the next check tries again
