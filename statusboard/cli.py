@@ -135,11 +135,13 @@ def topic_notes(board: Board) -> List[str]:
     if settings is None or not settings.publish:
         return []
     lines = [f"\nMQTT: each target's state goes to {settings.topic('NAME').rsplit('/', 1)[0]}/NAME"]
+    topics = settings.topics(t.name for t in board.targets)
     for t in board.targets:
-        topic = settings.topic(t.name)
+        topic = topics[t.name]
         if not topic.endswith("/" + t.name):
             lines.append(f"  {printable(t.name, 64)!r} is published to {printable(topic, 200)} (a topic level "
-                         f"holds only letters, digits, _ . -)")
+                         f"holds only letters, digits, _ . -, and is the board's or another target's in no "
+                         f"other way)")
     return lines
 
 
@@ -176,6 +178,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         if args.once:
             runner = Runner(board, display)
+            runner.runtime.prepared(120.0)   # AWS clients made (CPU: tens of seconds on a Pi Zero) before the round
             statuses = runner.once()
             if args.json:
                 print(json.dumps(report(board, statuses), indent=2))

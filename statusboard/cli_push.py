@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import time
 from typing import Optional, Tuple
 
 from statusboard.config import Board
 from statusboard.kinds import KINDS
+from statusboard.kinds.mqtt import MAX_PAYLOAD, read_state
+from statusboard.model import Target
 from statusboard.mqtt.link import MqttLink
 from statusboard.mqtt.payload import state_message
+from statusboard.text import printable
 from statusboard.vocabulary import severity_in
 
 WAIT = 10.0   # seconds to reach the broker and have the message taken
@@ -29,14 +33,15 @@ def push(board: Board, name: str, state: str, detail: Optional[str] = None) -> T
         return 2, f"unknown state {state!r}; states are {', '.join(board.states)}"
     if board.mqtt is None:
         return 2, f"{board.path}: no mqtt section (the broker)"
+    message, refused = message_for(board, target, state, detail)
+    if refused:
+        return 2, refused
     settings = dataclasses.replace(board.mqtt, client_id=f"{board.mqtt.client_id}-push-{os.getpid()}")
     link = MqttLink(settings, will=False).start()
     try:
         if not link.connected.wait(WAIT):
             return 1, link.problem or f"no connection to the MQTT broker at {settings.url} within {WAIT:g} s"
         topic = target.spec.topic  # type: ignore[attr-defined]
-        message = state_message(state, severity_in(board.states, state).value, board.colour(state), detail or f"{state} (pushed)",
-                                time.time())
         info = link.client.publish(topic, message, qos=1, retain=True)
         info.wait_for_publish(timeout=WAIT)
         if not info.is_published():
@@ -44,3 +49,29 @@ def push(board: Board, name: str, state: str, detail: Optional[str] = None) -> T
         return 0, f"{name}: {state} published to {topic} at {settings.url}"
     finally:
         link.stop(offline=False)
+
+
+def message_for(board: Board, target: Target, state: str, detail: Optional[str]) -> Tuple[bytes, Optional[str]]:
+    """(the message that sets the target to state, why a board would not take it or None): the target's payload
+    map or JSON field when it has one, else statusboard's JSON; read back as a board reads it."""
+    spec = target.spec
+    mapping = dict(spec.payload) if spec.payload else None   # type: ignore[attr-defined]
+    field = spec.field  # type: ignore[attr-defined]
+    where = f"{board.path}:{target.line}: target {target.name!r}"
+    if mapping is not None:
+        said = next((payload for payload, meant in mapping.items() if meant == state), None)
+        if said is None:
+            return b"", f"{where} reads a payload map in which no payload means {state!r}"
+        message = (json.dumps({field: said}) if field else said).encode()
+    elif field:
+        message = json.dumps({field: state}).encode()
+    else:
+        message = state_message(state, severity_in(board.states, state).value, board.colour(state),
+                                detail or f"{state} (pushed)", time.time())
+    if len(message) > MAX_PAYLOAD:
+        return b"", (f"{where}: the message would be {len(message)} bytes; a board reads at most {MAX_PAYLOAD} "
+                     f"bytes ({MAX_PAYLOAD // 1024} KB) a message: shorten --detail")
+    read, why = read_state(message, board.states, mapping, field)
+    if read != state:
+        return b"", f"{where}: a board would not take this message: {printable(why, 200)}"
+    return message, None

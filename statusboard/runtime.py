@@ -68,7 +68,19 @@ class Runtime:
                 out[key] = old
             else:
                 out[key] = kind.make(self.context)
+            prepare = getattr(out[key], "prepare", None)
+            if prepare is not None:   # AWS: its clients are made now, beside the running board, not in a check
+                prepare([t for t in self.board.targets if t.kind == key])
         return out
+
+    def prepared(self, limit: float) -> None:
+        """Wait (at most `limit` seconds) until what the checks prepare off their critical path is ready: `run
+        --once` has one round, whose checks then each have their whole timeout."""
+        end = time.monotonic() + limit
+        for check in self.checks.values():
+            wait = getattr(check, "wait_prepared", None)
+            if wait is not None:
+                wait(max(0.0, end - time.monotonic()))
 
     def _display(self, display: Display, previous: Optional["Runtime"],
                  open_display: Optional[OpenDisplay]) -> Display:

@@ -92,11 +92,12 @@ def test_the_layout_picks_its_own_driver():
 
 
 def test_mqtt_section_and_targets():
-    board = board_from("""
-        mqtt: {url: 'mqtts://broker.lan', board: desk, ca_file: /etc/ssl/lan.pem}
+    import certifi   # a PEM file of CA certificates that exists (a missing ca_file is a config problem)
+    board = board_from(f"""
+        mqtt: {{url: 'mqtts://broker.lan', board: desk, ca_file: '{certifi.where()}'}}
         targets:
-          a: {pixel: [0, 0], mqtt: statusboard/office/web-1}
-          b: {pixel: [1, 0], mqtt: {topic: home/door, payload: {ON: up, OFF: down, 'ajar': slow}}}
+          a: {{pixel: [0, 0], mqtt: statusboard/office/web-1}}
+          b: {{pixel: [1, 0], mqtt: {{topic: home/door, payload: {{ON: up, OFF: down, 'ajar': slow}}}}}}
     """)
     assert (board.mqtt.host, board.mqtt.port, board.mqtt.tls) == ("broker.lan", 8883, True)
     assert board.mqtt.topic("web-1") == "statusboard/desk/web-1" and board.mqtt.client_id == "statusboard-desk"

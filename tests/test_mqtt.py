@@ -66,11 +66,11 @@ def test_states_go_out_retained_with_availability_and_discovery(tmp_path, web, r
             assert api["detail"].startswith("HTTP 200 in") and isinstance(api["checked_at"], float)
             assert json.loads(watch.get("statusboard/desk/db"))["state"] == "down"
             assert watch.get("statusboard/desk/availability") == b"online"
-            config = json.loads(watch.get("homeassistant/sensor/desk_api/config"))
+            config = json.loads(watch.get("homeassistant/sensor/statusboard_desk/api/config"))
             assert config["state_topic"] == "statusboard/desk/api"
             assert config["value_template"] == "{{ value_json.state }}"
             assert config["availability_topic"] == "statusboard/desk/availability"
-            assert config["unique_id"] == "statusboard_desk_api"
+            assert config["unique_id"] == "statusboard__desk__api"
             assert config["device"]["identifiers"] == ["statusboard_desk"], "one device, one entity per target"
             watch.stop()
         late = Listener(broker.port, "statusboard/#")   # a client that comes later sees the retained states
@@ -313,5 +313,117 @@ def test_a_hostile_message_is_unknown_and_names_that_differ_get_topics_that_diff
             assert f"'{name}' is published to {runner.board.mqtt.topic(name)}" in check.stdout, check.stdout
         listener.stop()
         sender.stop()
+    finally:
+        broker.stop()
+
+
+def test_a_ca_file_missing_not_pem_a_device_or_a_fifo_is_a_config_problem_with_its_line(tmp_path):
+    """Exit 2 (systemd then stops restarting, with the reason), from `check` and `run`; a FIFO is never waited on."""
+    fifo = tmp_path / "fifo.pem"
+    os.mkfifo(fifo)
+    (tmp_path / "notes.txt").write_text("not a certificate\n")
+    (tmp_path / "bad.pem").write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    cases = {tmp_path / "missing.pem": "no such file",
+             tmp_path / "notes.txt": "is not a PEM file (no BEGIN CERTIFICATE line)",
+             tmp_path / "bad.pem": "expected PEM certificates",
+             "/dev/zero": "is not a regular file (a pipe, socket or device)",
+             fifo: "is not a regular file (a pipe, socket or device)"}
+    config = tmp_path / "board.yaml"
+    for path, why in cases.items():
+        config.write_text(board_text(1, "door: {pixel: [0, 0], mqtt: home/door}", scheme="mqtts",
+                                     mqtt=f"ca_file: '{path}'"))
+        for command in (["check"], ["run", "--once", "--display", "fake"]):
+            got = subprocess.run([sys.executable, "-m", "statusboard", *command, "-c", str(config)], cwd=ROOT,
+                                 capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+            said = got.stdout + got.stderr
+            assert got.returncode == 2, (path, command, said)
+            assert f"{config}:1: mqtt.ca_file:" in said and why in said, (path, command, said)
+            assert "Traceback" not in said
+
+
+def test_a_ca_file_that_became_a_fifo_after_the_check_is_a_reason_on_the_pixels(tmp_path):
+    ca = TestCA(tmp_path)
+    text = board_text(1, "door: {pixel: [0, 0], mqtt: home/door}", scheme="mqtts", mqtt=f"ca_file: '{ca.ca}'")
+    board = parse(text, "board.yaml")
+    ca.ca.unlink()
+    os.mkfifo(ca.ca)
+    runner = Runner(board, FakeDisplay(board.display))
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: "cannot use the MQTT CA file" in state_of(runner, "door").detail, what="the reason")
+        assert "is not a regular file" in state_of(runner, "door").detail
+    finally:
+        runner.stop()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_topics_and_home_assistant_ids_are_unique_by_construction():
+    from statusboard.config.mqtt import MqttSettings
+    from statusboard.mqtt.payload import discovery
+    settings = MqttSettings(host="127.0.0.1", port=1883, board="desk")
+    names = ["availability", "x+y", "x_y-cb4c3a", "api", "a.b", "a_b"]
+    topics = settings.topics(names)
+    assert len(set(topics.values()) | {settings.availability}) == len(names) + 1, topics
+    assert topics["api"] == "statusboard/desk/api" and topics["x+y"] == "statusboard/desk/x_y-cb4c3a"
+    seen = set()
+    for board, target in (("pi", "lab_web"), ("pi_lab", "web"), ("pi", "lab.web"), ("pi.lab", "web")):
+        one = MqttSettings(host="127.0.0.1", port=1883, board=board)
+        topic, document = discovery(one, target, one.topic(target))
+        doc = json.loads(document)
+        for key in (("topic", topic), ("unique_id", doc["unique_id"]), ("object_id", doc["object_id"])):
+            assert key not in seen, (board, target, key)
+            seen.add(key)
+        assert all(c.isalnum() or c in "_-" for c in doc["object_id"]), doc["object_id"]
+
+
+def test_a_target_named_availability_never_takes_the_boards_availability_topic(tmp_path):
+    broker = Mosquitto(tmp_path)
+    try:
+        text = board_text(broker.port, "availability: {pixel: [0, 0], ping: 127.0.0.1}",
+                          "x+y: {pixel: [1, 0], ping: 127.0.0.1}", "x_y-cb4c3a: {pixel: [2, 0], ping: 127.0.0.1}",
+                          defaults="interval: 30s, timeout: 1s")
+        watch = Listener(broker.port, "statusboard/#")
+        with Running(text) as runner:
+            topics = runner.board.mqtt.topics(t.name for t in runner.board.targets)
+            for name, topic in topics.items():
+                wait_for(lambda: json.loads(watch.get(topic) or b"{}").get("state") == "up", timeout=10,
+                         what=f"{name} up on {topic}")
+            assert watch.get("statusboard/desk/availability") == b"online"
+            assert len(set(topics.values())) == 3
+        watch.stop()
+    finally:
+        broker.stop()
+    (tmp_path / "board.yaml").write_text(text)
+    check = subprocess.run([sys.executable, "-m", "statusboard", "check", "-c", str(tmp_path / "board.yaml")],
+                           cwd=ROOT, capture_output=True, text=True, timeout=30,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    for name in ("availability", "x+y", "x_y-cb4c3a"):
+        assert f"'{name}' is published to {topics[name]}" in check.stdout, check.stdout
+
+
+def test_push_refuses_what_a_board_would_not_take_with_the_limit(tmp_path):
+    broker = Mosquitto(tmp_path)
+    try:
+        config = tmp_path / "board.yaml"
+        config.write_text(board_text(broker.port, "job: {pixel: [0, 0], mqtt: jobs/backup}",
+                                     "door: {pixel: [1, 0], mqtt: {topic: home/door, payload: {OPEN: down, SHUT: up}}}",
+                                     mqtt="publish: false"))
+        watch = Listener(broker.port, "jobs/#", "home/#")
+
+        def push(*args):
+            return subprocess.run([sys.executable, "-m", "statusboard", "push", *args, "-c", str(config)], cwd=ROOT,
+                                  capture_output=True, text=True, timeout=30, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        huge = push("job", "down", "--detail", "x" * 120_000)
+        assert huge.returncode == 2, huge.stdout + huge.stderr
+        assert "a board reads at most 65536 bytes (64 KB) a message: shorten --detail" in huge.stderr
+        unmapped = push("door", "slow")
+        assert unmapped.returncode == 2 and "no payload means 'slow'" in unmapped.stderr, unmapped.stderr
+        mapped = push("door", "down")   # the payload the target's map reads as down
+        assert mapped.returncode == 0, mapped.stderr
+        wait_for(lambda: watch.get("home/door") == b"OPEN", what="the mapped payload")
+        assert watch.get("jobs/backup") is None, "the refused message never went out"
+        watch.stop()
     finally:
         broker.stop()

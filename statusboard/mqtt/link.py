@@ -10,7 +10,7 @@ import threading
 from collections import defaultdict
 from typing import Callable, DefaultDict, List, Optional
 
-from statusboard.config.mqtt import MqttSettings, credentials
+from statusboard.config.mqtt import MqttSettings, ca_context, credentials
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,13 @@ class MqttLink:
             self.problem = f"cannot read the MQTT credentials file {settings.credentials}: {exc.strerror or exc}"
         if user:
             client.username_pw_set(user, password)
-        if settings.tls:
-            client.tls_set(ca_certs=settings.ca_file)   # the certificate and its name are verified
+        if settings.tls and settings.ca_file:
+            try:   # read here, safely (a FIFO is refused), not by ssl when it connects
+                client.tls_set_context(ca_context(settings.ca_file))   # the certificate and its name are verified
+            except (OSError, ssl.SSLError) as exc:
+                self.problem = f"cannot use the MQTT CA file {settings.ca_file}: {getattr(exc, 'strerror', None) or exc}"
+        elif settings.tls:
+            client.tls_set()   # the system's CAs
         if will:
             client.will_set(settings.availability, "offline", qos=1, retain=True)
         client.on_connect = self._connected
@@ -118,7 +123,7 @@ class MqttLink:
     def _run(self) -> None:
         delay = MIN_DELAY
         while not self._stop.is_set():
-            if self.problem and self.problem.startswith("cannot read the MQTT credentials"):
+            if self.problem and self.problem.startswith(("cannot read the MQTT credentials", "cannot use the MQTT CA")):
                 self._stop.wait(MAX_DELAY)
                 continue
             self._refusal = None

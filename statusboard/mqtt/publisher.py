@@ -12,7 +12,7 @@ import threading
 from typing import Dict, Mapping, Set, Tuple
 
 from statusboard.mqtt.link import MqttLink
-from statusboard.mqtt.payload import discovery, state_message
+from statusboard.mqtt.payload import discovery, legacy_discovery, state_message
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,8 @@ class Publisher:
         self._pending: Dict[str, bytes] = {}      # target -> its latest message, not yet sent
         self._sent: Dict[str, Tuple[object, ...]] = {}
         self._targets: Tuple[str, ...] = ()
-        self._retired: Tuple[str, ...] = ()
+        self._topics: Dict[str, str] = {}      # target -> its topic, distinct for the board's targets together
+        self._retired: Dict[str, str] = {}     # targets a reload removed -> the topic they had
         self._announced: Set[str] = set()     # targets whose discovery document went out on this connection
         link.when_connected(self._connected)
 
@@ -37,10 +38,13 @@ class Publisher:
         names = tuple(t.name for t in board.targets)  # type: ignore[attr-defined]
         with self._lock:
             if names != self._targets:
-                gone = set(self._targets) - set(names)
-                self._retired = tuple(set(self._retired) | gone)
-                self._announced -= gone
-                self._targets = names
+                topics = self.settings.topics(names)
+                for name, topic in self._topics.items():   # gone, or moved to another topic
+                    if topics.get(name) != topic:
+                        self._retired[name] = topic
+                        self._announced.discard(name)
+                        self._sent.pop(name, None)
+                self._targets, self._topics = names, topics
             for name in names:
                 status = statuses.get(name)
                 if status is None:
@@ -61,23 +65,29 @@ class Publisher:
             return
         with self._lock:
             pending, self._pending = self._pending, {}
-            retired, self._retired = self._retired, ()
+            retired, self._retired = self._retired, {}
+            topics = dict(self._topics)
             unannounced = [n for n in self._targets if n not in self._announced] if self.settings.discovery else []
             self._announced.update(unannounced)
+        for name, topic in retired.items():   # a target a reload removed (or moved): gone from the broker and HA
+            if topic in topics.values():
+                continue   # another target publishes there now
+            self.link.publish(topic, b"")
+            if self.settings.discovery:
+                self.link.publish(discovery(self.settings, name, topic)[0], b"")
         for name in unannounced:
-            self.link.publish(*discovery(self.settings, name))
+            self.link.publish(*discovery(self.settings, name, topics[name]))
         for name, payload in pending.items():
-            if not self.link.publish(self.settings.topic(name), payload):
+            if name in topics and not self.link.publish(topics[name], payload):
                 with self._lock:   # the link went away meanwhile: keep it, unless something newer came
                     self._pending.setdefault(name, payload)
-        for name in retired:      # a target a reload removed: gone from the broker and from Home Assistant
-            self.link.publish(self.settings.topic(name), b"")
-            if self.settings.discovery:
-                self.link.publish(discovery(self.settings, name)[0], b"")
 
     def _connected(self) -> None:
         """(Re)connected: online, then the discovery documents and every target's latest state."""
         self.link.publish(self.settings.availability, b"online")
+        if self.settings.discovery:   # what releases before this one announced, where two boards could meet
+            for name in self._targets:
+                self.link.publish(legacy_discovery(self.settings, name), b"")
         with self._lock:
             self._sent.clear()        # every state goes out again on the next update
             self._announced.clear()

@@ -1,4 +1,5 @@
-"""What every AWS check shares: sessions and clients per (profile, region), the deadline, retries and errors.
+"""What every AWS check shares: a client per (profile, region) (net/awsclients.py), the deadline, retries and
+errors.
 
 A kind names its service and hands in how one conversation turns into observations (EC2: instances;
 CloudWatch: alarms). This module is imported only when the board has an AWS target.
@@ -7,12 +8,9 @@ CloudWatch: alarms). This module is imported only when the board has an AWS targ
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-import boto3
 import botocore.config
 import botocore.exceptions
 import botocore.parsers
@@ -21,17 +19,18 @@ import botocore.session
 from statusboard.config import AwsSettings
 from statusboard.model import Observation, Target, Verdict
 from statusboard.net import urllib3_deadline  # noqa: F401 - botocore connects within the Deadline
+from statusboard.net.awsclients import Clients, CredentialsTimedOut, Group, aws_files_problem, ca_bundle_problem
 from statusboard.net.deadline import Deadline
-from statusboard.readfile import unfit
 from statusboard.vocabulary import BOARD_STATES, UNKNOWN, States, merge
 
-Group = Tuple[Optional[str], Optional[str]]   # (profile, region); None: boto3's own default
 THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
              "RequestThrottled", "SlowDown"}
 TRANSIENT = {"InternalError", "InternalFailure", "ServiceUnavailable", "Unavailable", "RequestTimeout"}
 DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
 ATTEMPTS = 3        # conversations per check, all within its deadline
 RETRY_ROOM = 0.5    # seconds that must be left for another try
+MAKE_LIMIT = 300.0  # seconds a check waits for its client to be made (CPU work: tens of seconds on a Pi Zero)
+DEFAULT_TIMEOUT = 10.0
 NO_CREDENTIALS = ("no AWS credentials found (boto3 looked in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
                   "~/.aws/credentials, ~/.aws/config and instance metadata)")
 
@@ -60,6 +59,9 @@ def explain(exc: Exception, group: Group, expired_after: Optional[float] = None,
     if isinstance(exc, (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError)):
         return AwsProblem(NO_CREDENTIALS if isinstance(exc, botocore.exceptions.NoCredentialsError)
                           else f"incomplete AWS credentials: {exc}")
+    if isinstance(exc, CredentialsTimedOut):
+        return AwsProblem("the AWS profile's credential_process did not finish within the check's timeout "
+                          "(it was ended)")
     if isinstance(exc, botocore.exceptions.CredentialRetrievalError):
         provider = exc.kwargs.get("provider")
         if provider == "custom-process":   # its stderr may hold secrets: never shown
@@ -89,24 +91,6 @@ def explain(exc: Exception, group: Group, expired_after: Optional[float] = None,
     return AwsProblem(f"AWS: {type(exc).__name__}: {exc}")
 
 
-AWS_FILES = (("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"), ("AWS_CONFIG_FILE", "~/.aws/config"))
-AWS_FILE_BYTES = 1024 * 1024
-
-
-def aws_files_problem() -> Optional[str]:
-    """Why botocore must not read its credentials or config file (a FIFO would hang the check, a device or a
-    huge file would fill memory), or None when each is a sensible regular file or absent."""
-    for variable, default in AWS_FILES:
-        path = os.path.expanduser(os.environ.get(variable) or default)
-        try:
-            why = unfit(os.stat(path), AWS_FILE_BYTES)
-        except OSError:
-            continue   # absent or unreadable: botocore says so in its own words
-        if why:
-            return f"{path} {why}: botocore cannot read it"
-    return None
-
-
 Converse = Callable[[Any, Sequence[Target]], Any]
 Summarise = Callable[[Target, Any, str], Tuple[str, ...]]   # (state, detail) or a Verdict
 
@@ -127,10 +111,8 @@ class AwsCheck:
         self.service, self.label, self.iam = service, label, iam
         self.converse, self.summarise = converse, summarise
         self.states = merge(BOARD_STATES, states)
-        self._clients: Dict[Group, Any] = {}
-        self._sessions: Dict[Optional[str], boto3.session.Session] = {}
-        self._loader: Optional[object] = None
-        self._lock = threading.Lock()
+        self._timeouts: Dict[Group, float] = {}
+        self._clients = Clients(service, self._make)
         self._last: Dict[str, Observation] = {}
         self._last_problem: Dict[Group, Optional[str]] = {}
 
@@ -139,35 +121,37 @@ class AwsCheck:
         spec = target.spec
         return (getattr(spec, "profile", None) or self.aws.profile, getattr(spec, "region", None) or self.aws.region)
 
-    def _session(self, profile: Optional[str]) -> boto3.session.Session:
-        """One session per profile, all sharing one model loader: a service model is read once."""
-        session = self._sessions.get(profile)
-        if session is None:
-            core = botocore.session.Session(profile=profile)
-            if self._loader is None:
-                self._loader = core.get_component("data_loader")
-            else:
-                core.register_component("data_loader", self._loader)
-            session = self._sessions[profile] = boto3.session.Session(botocore_session=core)
-        return session
+    def prepare(self, targets: Sequence[Target]) -> None:
+        """Start making the clients these targets need, off the checks' critical path (at start, and at a
+        reload beside the running checks): loading botocore's service model takes seconds on a Pi Zero."""
+        for target in targets:
+            group = self.group(target)
+            self._timeouts[group] = max(self._timeouts.get(group, 0.0), target.timeout)
+        if aws_files_problem() is None:
+            self._clients.prepare([self.group(t) for t in targets])
 
-    def client(self, group: Group, timeout: float) -> Any:
-        """The client of a (profile, region), made once."""
+    def wait_prepared(self, limit: float) -> None:
+        """Wait (at most `limit` seconds) for the clients prepare() started making."""
+        self._clients.wait(limit)
+
+    def _make(self, session: botocore.session.Session, group: Group) -> Any:
+        """A client of the service for a (profile, region)."""
+        timeout = self._timeouts.get(group, DEFAULT_TIMEOUT)
+        # No retries of botocore's own (they sleep past a check's deadline): observe_batch retries within the
+        # deadline, whose Deadline also bounds resolving, connecting and reading.
+        config = botocore.config.Config(
+            retries={"mode": "standard", "max_attempts": 1}, connect_timeout=min(timeout, 5.0),
+            read_timeout=timeout, user_agent_extra="statusboard")
+        return session.create_client(self.service, region_name=group[1], config=config)
+
+    def client(self, group: Group, timeout: float = DEFAULT_TIMEOUT) -> Any:
+        """The client of a (profile, region), made once for checks of this timeout (waiting for it while it
+        is being made)."""
         unreadable = aws_files_problem()
         if unreadable:
             raise AwsProblem(unreadable)
-        with self._lock:
-            client = self._clients.get(group)
-            if client is None:
-                profile, region = group
-                # No retries of botocore's own (they sleep past a check's deadline): observe_batch retries
-                # within the deadline, whose Deadline also bounds resolving, connecting and reading.
-                config = botocore.config.Config(
-                    retries={"mode": "standard", "max_attempts": 1}, connect_timeout=min(timeout, 5.0),
-                    read_timeout=timeout, user_agent_extra="statusboard")
-                client = self._session(profile).client(self.service, region_name=region, config=config)
-                self._clients[group] = client
-            return client
+        self._timeouts.setdefault(group, timeout)
+        return self._clients.get(group, MAKE_LIMIT)[0]
 
     def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
         """One target alone (a batch of one)."""
@@ -180,18 +164,24 @@ class AwsCheck:
         at = deadline if deadline is not None else time.monotonic() + timeout
         began = time.monotonic()
         try:
-            # Made once per (profile, region), within the deadline like everything else the check does: loading
-            # botocore's service model is CPU work (seconds on a Pi Zero) that the first check pays for.
-            client = self.client(group, timeout)
+            unreadable = aws_files_problem()
+            if unreadable:
+                raise AwsProblem(unreadable)
+            # Made off the critical path (prepare), or now: a check that waited for its client has its whole
+            # timeout after it was made.
+            client, made = self._clients.get(group, MAKE_LIMIT)
+            if made > began:
+                at = max(at, made + timeout)
+            unreadable = ca_bundle_problem(self._clients.session(group[0]))
+            if unreadable:
+                raise AwsProblem(unreadable)
+        except TimeoutError:
+            return self._all_failed(targets, group, AwsProblem(
+                f"its {self.label} client (botocore's service model) is still being made after {MAKE_LIMIT:g} s"))
         except AwsProblem as problem:
             return self._all_failed(targets, group, problem)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             return self._all_failed(targets, group, self._explain(exc, group))
-        if time.monotonic() >= at:
-            took = time.monotonic() - began
-            return self._all_failed(targets, group, AwsProblem(
-                f"no time left to ask {self.label}: making its client (botocore's service model) took {took:.1f} s "
-                f"of the {timeout:g} s timeout; the next check reuses it"))
         region = client.meta.region_name
         attempt = 0
         while True:
@@ -207,8 +197,12 @@ class AwsCheck:
                 break
             except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError,
                     botocore.parsers.ResponseParserError) as exc:
-                cut = watch.expired and not isinstance(exc, botocore.exceptions.ClientError)
+                cut = watch.expired and not isinstance(exc, (botocore.exceptions.ClientError,
+                                                             botocore.exceptions.CredentialRetrievalError))
                 problem = self._explain(exc, group, timeout if cut else None)
+                if isinstance(exc, CredentialsTimedOut):
+                    problem = AwsProblem(f"the AWS profile's credential_process did not finish within the "
+                                         f"check's {timeout:g} s (it was ended)")
                 left = at - time.monotonic()
                 if attempt < ATTEMPTS and problem.retry and left > RETRY_ROOM:
                     time.sleep(min(0.2 * 2 ** attempt, left / 4))

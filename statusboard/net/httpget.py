@@ -133,12 +133,29 @@ def tls_context(verify: bool, ca: Optional[str], by_urllib3: bool = False) -> ss
                 if where and os.path.isdir(where):
                     context = ssl.create_default_context(capath=where)
                 else:
+                    _readable_ca(where)
                     context = ssl.create_default_context(cafile=where)
                 context.hostname_checks_common_name = False   # names are in subjectAltName, as browsers hold
                 context.check_hostname = not by_urllib3
             context.set_alpn_protocols(["http/1.1"])
             _contexts[key] = context
         return context
+
+
+def _readable_ca(path: Optional[str]) -> None:
+    """CheckError when the CA bundle is a FIFO (ssl would wait on it for ever, past any deadline) or a device."""
+    from statusboard.readfile import unfit
+    if not path:
+        return
+    try:
+        why = unfit(os.stat(path), CA_BUNDLE_BYTES)
+    except OSError:
+        return   # ssl says why in its own words
+    if why:
+        raise CheckError(f"the CA bundle {path} {why}: it is not read")
+
+
+CA_BUNDLE_BYTES = 16 * 1024 * 1024
 
 
 def _fallback_cafile() -> Optional[str]:

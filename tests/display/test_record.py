@@ -36,3 +36,42 @@ def test_wrong_display_name_lists_the_right_ones():
 def test_unwritable_record_file_is_a_clear_error(tmp_path):
     with pytest.raises(DisplayError, match="cannot write the record file"):
         open_display("fake", DisplaySettings(), record=str(tmp_path / "no" / "such" / "dir.jsonl"))
+
+
+def run_once_recording(tmp_path, record):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    config = tmp_path / "board.yaml"
+    config.write_text("targets:\n  lo: {pixel: [0, 0], ping: 127.0.0.1, timeout: 1s}\n")
+    return subprocess.run([sys.executable, "-m", "statusboard", "run", "--once", "--display", "fake", "-c", str(config),
+                           "--record", str(record)], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_a_fifo_nobody_reads_is_refused_at_once_and_one_that_is_read_gets_the_frames(tmp_path):
+    import os
+    fifo = tmp_path / "frames.fifo"
+    os.mkfifo(fifo)
+    got = run_once_recording(tmp_path, fifo)   # before: open() waited for a reader for ever
+    assert got.returncode == 3, got.stderr
+    assert f"cannot write the record file {fifo}: it is a FIFO that no program is reading" in got.stderr
+    assert "Traceback" not in got.stderr
+    fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)   # a reader, there before the board opens it
+    try:
+        got = run_once_recording(tmp_path, fifo)   # two short lines: the FIFO's buffer holds them
+        lines = os.read(fd, 1 << 16).decode().splitlines()
+    finally:
+        os.close(fd)
+    assert got.returncode == 0, got.stderr
+    assert len(lines) == 2 and json.loads(lines[0])["pixels"][0][0] != [0, 0, 0], lines
+
+
+def test_a_record_file_that_cannot_be_written_is_said_once_and_the_board_goes_on(tmp_path):
+    got = run_once_recording(tmp_path, "/dev/full")   # before: a traceback (No space left on device), exit 1
+    assert got.returncode == 0, got.stderr
+    assert "stopped recording frames: cannot write the record file /dev/full: No space left on device" in got.stderr
+    assert got.stderr.count("stopped recording frames") == 1
+    assert "Traceback" not in got.stderr
