@@ -14,6 +14,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from statusboard.kinds import make_checks
 from statusboard.scheduler import Scheduler
 from statusboard.table import StateTable
@@ -125,3 +127,20 @@ def test_a_round_of_healthy_targets_is_run_by_a_few_workers_together(web):
     assert len(workers) <= 8, f"{len(workers)} threads woken for a round of 32 quick checks"
     assert seen[31] - seen[0] < 0.5, "a round's checks are handed over together, not spread one by one"
     assert {s.state for s in table.snapshot(time.monotonic()).values()} == {"up"}
+
+
+def test_a_ping_reply_read_late_by_a_busy_board_counts_by_when_it_came(monkeypatch):
+    from statusboard.net import echo, icmp
+    mode = icmp.probe_mode()
+    if mode is None:
+        pytest.skip("this machine lets this user open no ICMP socket")
+    read = echo.EchoSocket.replies
+
+    def late(sock):   # the board gets no CPU for 0.8 s (a Pi Zero's board when its checks all come due)
+        time.sleep(0.8)
+        return read(sock)
+    monkeypatch.setattr(echo.EchoSocket, "replies", late)
+    host = icmp.Host("127.0.0.1", 3, ["127.0.0.1"])
+    icmp.sweep([host], time.monotonic() + 2.0, mode)   # each reply awaited 2/3 s
+    assert host.sent == 3 and len(host.rtts) == 3, f"{len(host.rtts)} of {host.sent} replies counted"
+    assert max(host.rtts) < 100, f"loopback round trips of {host.rtts} ms: the wait to be read counted"
