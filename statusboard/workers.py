@@ -17,7 +17,7 @@ from typing import Callable, Deque, List, Optional, Set
 log = logging.getLogger(__name__)
 
 STARVED_WINDOW = 300.0   # seconds a wait for a worker longer than the interval keeps being reported
-PATIENCE = 0.05          # seconds queued jobs wait while no worker takes one, before more workers are woken
+PATIENCE = 0.02          # seconds queued jobs wait while no worker takes one, before more workers are woken
 
 
 def _computing(threads: Set[int]) -> bool:
