@@ -6,6 +6,7 @@ whole on reload; the loop only waits for something to show and shows it.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -223,6 +224,9 @@ class Runner:
         # CPU (a Pi Zero's start is seconds of it); then the checks start, then the outputs that wait for it.
         self.restore()
         statuses = self.draw()
+        if not gc.isenabled():   # the command's start (statusboard/__main__.py): what it made stays, untraversed
+            gc.freeze()
+            gc.enable()
         self.runtime.start()
         self._late()
         self.notifier.ready(status_line(self._send(statuses, force=True)))

@@ -25,17 +25,18 @@ from tests.conftest import ROOT, board_from, wait_for
 # Runs the real `statusboard run` on the fake display, and at its first frame writes what the process has
 # imported, its threads and the frame's pixels to a file (the fake display is the lowest layer tests fake).
 AT_FIRST_FRAME = """
-import json, sys, threading
+import atexit, gc, json, sys, threading
 from statusboard.display import fake
 shown = fake.FakeDisplay.show
 def show(self, frame):
     if not self.frames:
         with open(sys.argv[1], "w") as out:
             json.dump({"modules": sorted(sys.modules), "threads": [t.name for t in threading.enumerate()],
-                       "pixels": frame.pixels}, out)
+                       "pixels": frame.pixels, "gc": gc.isenabled()}, out)
     shown(self, frame)
 fake.FakeDisplay.show = show
-from statusboard.cli import main
+atexit.register(lambda: open(sys.argv[1] + ".gc", "w").write(str(gc.isenabled())))
+from statusboard.__main__ import main
 sys.exit(main(["run", "--display", "fake", "-c", sys.argv[2]]))
 """
 
@@ -59,7 +60,7 @@ def first_frame(tmp_path: Path, text: str, until=None) -> dict:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    return json.loads(seen.read_text())
+    return {**json.loads(seen.read_text()), "gc_at_exit": Path(f"{seen}.gc").read_text()}
 
 
 def shows(states) -> bool:
@@ -78,6 +79,7 @@ def test_an_http_and_ping_board_draws_its_first_frame_before_it_imports_or_start
     early = [name for name in got["modules"] if name.split(".")[0] in LATER]
     assert not early, f"imported before the first frame: {early}"
     assert got["threads"] == ["MainThread"], "no check, history or page thread competes with the first frame"
+    assert not got["gc"] and got["gc_at_exit"] == "True", "the cyclic collector rests until the first frame only"
 
 
 def test_the_page_and_the_history_come_after_the_first_frame(tmp_path):
