@@ -7,7 +7,6 @@ import difflib
 import json
 import os
 import shutil
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -69,7 +68,8 @@ def known_targets(path: Path, config: Optional[str]) -> Set[str]:
 def cmd_history(args: argparse.Namespace) -> int:
     """Print the changes of one target (or all) since --since; exit 1 when there is no history to read, 2 for a
     target the board has never had."""
-    from statusboard.history import query   # sqlite3: only for this command
+    import sqlite3
+    from statusboard.history import query   # sqlite3: only for this command (not before a board's first frame)
     try:
         since = max(0.0, time.time() - span(args.since))
     except Invalid as exc:

@@ -6,10 +6,12 @@ whole on reload; the loop only waits for something to show and shows it.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
+import threading
 import time
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from statusboard import config
 from statusboard.config import Board
@@ -17,7 +19,6 @@ from statusboard.controls import Controls
 from statusboard.display.base import Display, Frame
 from statusboard.errors import ConfigError, DisplayError, Problem
 from statusboard.files import Files, state_dir
-from statusboard.history import NAME as HISTORY_NAME, History
 from statusboard.kinds import KINDS
 from statusboard.kinds.kind import Kind
 from statusboard.notify import Notifier
@@ -28,9 +29,12 @@ from statusboard.runtime import OpenDisplay, Runtime
 from statusboard.table import Status
 from statusboard.vocabulary import STALE
 from statusboard.waker import Waker
-from statusboard.web.output import WebOut
 from statusboard.workers import WorkerPool
 from statusboard.writer import StateWriter
+
+if TYPE_CHECKING:   # sqlite3, and the page's modules: imported after the first frame (see Runner._late)
+    from statusboard.history import History
+    from statusboard.web.output import WebOut
 
 log = logging.getLogger(__name__)
 
@@ -76,32 +80,57 @@ class Runner:
         self.files = Files(keep)
         self.writer = StateWriter(self.files, clock)
         self.keep = keep
-        self.history = self._history(keep)
-        self.web = WebOut(self.history.path if self.history is not None else None, self.counters,
-                          lambda: brightness_at(self.board, self.clock(), self.controls.snapshot()),
-                          {key: tuple(kind.states) for key, kind in kinds.items()}, clock)
         self.outputs: List[Output] = [StateFile(self.writer, clock()), KeptObservations(self.writer),
-                                      MqttOut(lambda: self.runtime.mqtt), SystemdStatus(self.notifier), self.web]
-        if self.history is not None:
-            self.outputs.append(self.history)
+                                      MqttOut(lambda: self.runtime.mqtt), SystemdStatus(self.notifier)]
+        self._late_lock = threading.Lock()
+        self._web: Optional["WebOut"] = None   # the page and the history: made after the first frame (or when
+        self._history_out: Optional["History"] = None   # first asked for), with the modules they need
         self._drawn_from: Optional[Tuple[Any, ...]] = None
 
-    def _history(self, keep: bool) -> Optional[History]:
+    def _late(self) -> "WebOut":
+        """Make the outputs that wait for the first frame: the history (sqlite3) and the page."""
+        with self._late_lock:
+            if self._web is None:
+                from statusboard.web.output import WebOut
+                self._history_out = self._history(self.keep)
+                self._web = WebOut(self._history_out.path if self._history_out is not None else None,
+                                   self.counters,
+                                   lambda: brightness_at(self.board, self.clock(), self.controls.snapshot()),
+                                   {key: tuple(kind.states) for key, kind in self.kinds.items()}, self.clock)
+                self.outputs.append(self._web)
+                if self._history_out is not None:
+                    self.outputs.append(self._history_out)
+            return self._web
+
+    @property
+    def web(self) -> "WebOut":
+        """The board's page (made on first use)."""
+        return self._late()
+
+    @property
+    def history(self) -> Optional["History"]:
+        """The history of changes, if the board keeps one (made on first use)."""
+        self._late()
+        return self._history_out
+
+    def _history(self, keep: bool) -> Optional["History"]:
         """The history of changes, in the state directory, when the board keeps files and its config wants it."""
         where = state_dir() if keep and self.board.history.enabled else None
         if where is None:
             return None
-        return History(where / HISTORY_NAME, self.board.history.keep, self.clock)
+        from statusboard.history import NAME, History
+        return History(where / NAME, self.board.history.keep, self.clock)
 
     def _renew_history(self) -> None:
         """A reload changed the history settings: the history is kept (or not) as the new config says."""
-        if self.history is not None:
-            self.outputs.remove(self.history)
-            self.history.close()
-        self.history = self._history(self.keep)
-        if self.history is not None:
-            self.outputs.append(self.history)
-        self.web.history_path = self.history.path if self.history is not None else None
+        web = self._late()
+        if self._history_out is not None:
+            self.outputs.remove(self._history_out)
+            self._history_out.close()
+        self._history_out = self._history(self.keep)
+        if self._history_out is not None:
+            self.outputs.append(self._history_out)
+        web.history_path = self._history_out.path if self._history_out is not None else None
 
     def counters(self) -> Dict[str, float]:
         """The board's own counts, for /metrics."""
@@ -191,9 +220,15 @@ class Runner:
 
     def run(self) -> None:
         """Check and draw until stop() is called (or a part of the board dies: then `failed` is set)."""
+        # The first frame comes first: the kept observations, as stale, before any check or output needs the
+        # CPU (a Pi Zero's start is seconds of it); then the checks start, then the outputs that wait for it.
         self.restore()
-        self.runtime.start()
         statuses = self.draw()
+        if not gc.isenabled():   # the command's start (statusboard/__main__.py): what it made stays, untraversed
+            gc.freeze()
+            gc.enable()
+        self.runtime.start()
+        self._late()
         self.notifier.ready(status_line(self._send(statuses, force=True)))
         try:
             while not self.stopping:
@@ -218,10 +253,11 @@ class Runner:
             self.runtime.stop()
             self.pool.stop()
             self.writer.keep(self.board, self.table.latest(), force=True)
-            self.web.close()
-            if self.history is not None:
-                self.history.update(self.snapshot(self.table.snapshot(time.monotonic())))
-                self.history.close()
+            if self._web is not None:
+                self._web.close()
+            if self._history_out is not None:
+                self._history_out.update(self.snapshot(self.table.snapshot(time.monotonic())))
+                self._history_out.close()
             self.waker.close()
 
     def _gather(self) -> None:

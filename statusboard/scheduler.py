@@ -17,7 +17,7 @@ from statusboard.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
-SPREAD = 1.0     # the first checks are spread over this many seconds
+BATCH = 0.05     # jobs due within this many seconds of each other are handed to the workers together
 GRACE = 2.0      # how long past its timeout a round waits for a check before giving up on it
 MIN_SHARE = 0.5  # the least share of its timeout a check gets, however late it starts
 
@@ -146,8 +146,11 @@ class Scheduler:
         longest = max(job.timeout for job in self.jobs)
         waves = -(-len(self.jobs) // self.pool.size)
         limit = longest * (1 + MIN_SHARE * (waves - 1)) + GRACE
-        if not finished.wait(limit):
-            log.warning("some checks did not finish within %.1f s", limit)
+        end = time.monotonic() + limit
+        while not finished.wait(min(self.pool.nudge() or limit, max(0.0, end - time.monotonic()))):
+            if time.monotonic() >= end:
+                log.warning("some checks did not finish within %.1f s", limit)
+                return
 
     def start(self) -> None:
         """Start checking in the background, each job on its own interval."""
@@ -169,9 +172,10 @@ class Scheduler:
         return self._thread is not None and self._thread.is_alive() and not self._ended
 
     def _loop(self) -> None:
+        # Every job is due at once at the start, so that a round is handed over together (and stays so: jobs of
+        # the same interval keep the same rhythm); the pool runs it on as few workers as keep up.
         start = time.monotonic()
-        count = max(1, len(self.jobs))
-        due: List[Tuple[float, int]] = [(start + SPREAD * i / count, i) for i in range(len(self.jobs))]
+        due: List[Tuple[float, int]] = [(start, i) for i in range(len(self.jobs))]
         heapq.heapify(due)
         try:
             while not self._stop.is_set():
@@ -189,20 +193,21 @@ class Scheduler:
                 self.on_death()
 
     def _turn(self, due: List[Tuple[float, int]]) -> None:
-        """Wait for the next due job, or start it."""
-        when, index = due[0]
+        """Hand every job due now (or within BATCH) to the workers at once, then sleep until the next is due
+        (or until the pool needs a nudge: queued jobs no worker takes)."""
         now = time.monotonic()
-        if when > now:
-            self._wake.wait(when - now)
-            self._wake.clear()
-            return
-        heapq.heappop(due)
-        job = self.jobs[index]
-        nxt = when + job.interval
-        if nxt <= now:  # fell behind (machine asleep?): keep the rhythm from now on
-            nxt = now + job.interval
-        heapq.heappush(due, (nxt, index))
-        if self.pool.claim(job.name):
-            self._submit(job, when)
-        else:
-            log.debug("%s: still running when due again; it runs again as soon as it ends", job.name)
+        while due[0][0] <= now + BATCH:
+            when, index = heapq.heappop(due)
+            job = self.jobs[index]
+            nxt = when + job.interval
+            if nxt <= now:  # fell behind (machine asleep?): keep the rhythm from now on
+                nxt = now + job.interval
+            heapq.heappush(due, (nxt, index))
+            if self.pool.claim(job.name):
+                self._submit(job, min(when, now))
+            else:
+                log.debug("%s: still running when due again; it runs again as soon as it ends", job.name)
+        nudge = self.pool.nudge()
+        wait = due[0][0] - time.monotonic()
+        self._wake.wait(max(0.0, min(wait, nudge) if nudge is not None else wait))
+        self._wake.clear()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 import yaml
+from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.resolver import Resolver
 
 from statusboard.errors import Problem
 from statusboard.text import printable, valid
@@ -115,14 +117,12 @@ class _TooDeep(Exception):
         self.line = line
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing deep nesting as it composes: thousands of brackets would otherwise
-    recurse until Python's limit, which takes seconds of a Pi's CPU."""
+class _Guarded:
+    """A composer refusing deep nesting as it composes: thousands of brackets would otherwise recurse until
+    Python's limit, which takes seconds of a Pi's CPU."""
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-        self._nodes = 0
+    _depth = 0
+    _nodes = 0
 
     def compose_node(self, parent: Optional[Node], index: Any) -> Node:  # type: ignore[override]
         """Compose one node, counting how deep it is."""
@@ -133,15 +133,48 @@ class _Loader(yaml.SafeLoader):
                 raise _TooDeep(self.peek_event().start_mark.line + 1)
             if self._nodes > BUDGET:   # stop reading at once, not after composing all of a huge file
                 raise _TooMuch(self.peek_event().start_mark.line + 1, TOO_MANY)
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)  # type: ignore[misc,no-any-return]
         finally:
             self._depth -= 1
+
+
+class _Loader(_Guarded, yaml.SafeLoader):
+    """PyYAML's safe loader, all in Python, guarded."""
+
+
+try:
+    from yaml._yaml import CParser
+except ImportError:   # PyYAML built without libyaml
+    CParser = None
+
+
+if CParser is not None:
+    class _FastLoader(_Guarded, Composer, CParser, SafeConstructor, Resolver):  # type: ignore[misc,valid-type]
+        """libyaml's scanner and parser (about ten times PyYAML's own, and most of a board's start on a Pi
+        Zero's CPU), with PyYAML's composer in Python, guarded the same way."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+
+def _compose(text: str) -> Any:
+    """The node tree of a YAML text: read by libyaml where PyYAML has it, else (and for any text libyaml
+    refuses or cannot take) by PyYAML's own reader, whose messages the board explains."""
+    if CParser is not None:
+        try:
+            return yaml.compose(text, Loader=_FastLoader)
+        except Exception:  # noqa: BLE001 - read again below, and the same problem told in PyYAML's words
+            pass
+    return yaml.compose(text, Loader=_Loader)
 
 
 def read_yaml(text: str, file: str, problems: List[Problem]) -> Any:
     """Parse YAML text; syntax errors and duplicate keys are added to problems. None if unreadable."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = _compose(text)
     except _TooDeep as exc:
         problems.append(Problem(file, exc.line, "", f"YAML nested too deeply (more than {DEPTH} levels)"))
         return None

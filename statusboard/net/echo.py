@@ -9,9 +9,10 @@ import logging
 import os
 import socket
 import struct
+import sys
 import threading
-from dataclasses import dataclass
-from typing import List, Optional
+from dataclasses import dataclass, replace
+from typing import List, Optional, Tuple
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class EchoSocket:
         except PermissionError as exc:
             raise NotAllowed(str(exc)) from None
         self.sock.setblocking(False)
+        _stamped(self.sock)
         self.ipv6 = ipv6
         self.privileged = privileged
         self.ident: Optional[int] = None
@@ -100,14 +102,14 @@ class EchoSocket:
         out = []
         while True:
             try:
-                packet, source = self.sock.recvfrom(2048)
+                packet, ancillary, _flags, source = self.sock.recvmsg(2048, STAMP_SPACE)
             except (BlockingIOError, InterruptedError):
                 return out
             except OSError:
                 return out
             reply = parse(packet, source[0], self.ipv6, raw_ipv4=self.privileged and not self.ipv6)
             if reply is not None and reply.ident == self.ident:
-                out.append(reply)
+                out.append(replace(reply, arrived=_arrival(ancillary)))
 
     def close(self) -> None:
         """Close the socket."""
@@ -122,6 +124,35 @@ class Reply:
     sequence: int
     source: str
     payload: bytes
+    arrived: Optional[float] = None   # when the kernel took it in (Unix time), however late it is read
+
+
+# A reply's arrival as the kernel stamped it (SO_TIMESTAMPNS, Linux): a board short of CPU reads its replies late,
+# and would otherwise count the wait for the CPU as round-trip time, or a reply as lost.
+# Python names no SO_TIMESTAMPNS; Linux's is 35 (asm-generic, so x86 and ARM), with a timespec of two C longs.
+STAMP = getattr(socket, "SO_TIMESTAMPNS", 35 if sys.platform.startswith("linux") else None)
+TIMESPEC = struct.Struct("@ll")
+STAMP_SPACE = socket.CMSG_SPACE(TIMESPEC.size) if STAMP is not None else 0
+RECEIVE_BUFFER = 1 << 20   # replies of a 256-host sweep kept while the board waits for the CPU
+
+
+def _stamped(sock: socket.socket) -> None:
+    """Ask the kernel to stamp each reply's arrival, and to keep a sweep's replies until they are read."""
+    try:
+        if STAMP is not None:
+            sock.setsockopt(socket.SOL_SOCKET, STAMP, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+    except OSError:   # without them, replies are timed when read
+        pass
+
+
+def _arrival(ancillary: List[Tuple[int, int, bytes]]) -> Optional[float]:
+    """The kernel's arrival stamp in recvmsg's ancillary data, as Unix time (None without one)."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == STAMP and len(data) >= TIMESPEC.size:
+            seconds, nanoseconds = TIMESPEC.unpack(data[:TIMESPEC.size])
+            return seconds + nanoseconds / 1e9
+    return None
 
 
 def parse(packet: bytes, source: str, ipv6: bool, raw_ipv4: bool) -> Optional[Reply]:

@@ -59,7 +59,8 @@ class _Sent:
 
     host: Host
     address: str
-    at: float
+    at: float     # time.monotonic() when it was sent
+    wall: float   # and time.time(), to compare with the kernel's stamp of the reply's arrival
 
 
 def sweep(hosts: Sequence[Host], deadline: float, privileged: bool) -> None:
@@ -105,8 +106,9 @@ def _one_phase(pairs: Sequence[Tuple[Host, str]], deadline: float, privileged: b
                     continue
                 ipv6 = echo.is_ipv6(address)
                 sequence = echo.next_sequence()
+                wall = time.time()   # before it goes: on loopback the reply is in before send() returns
                 if sockets[ipv6].send(address, ident, sequence, payload):
-                    waiting[(ipv6, sequence)] = _Sent(host, echo.same_address(address), time.monotonic())
+                    waiting[(ipv6, sequence)] = _Sent(host, echo.same_address(address), time.monotonic(), wall)
                     host.sent += 1
                 else:
                     host.unsent = sockets[ipv6].refused
@@ -124,17 +126,27 @@ def _receive(selector: selectors.BaseSelector, waiting: Dict[Tuple[bool, int], _
         now = time.monotonic()
         last = max(s.at for s in waiting.values()) + slot
         if now >= until or now >= last:
+            # What came in time but waits unread (the board was short of CPU) still counts, by its stamp.
+            for key in list(selector.get_map().values()):
+                _take(key.data, waiting, payload, slot)
             return
         for key, _ in selector.select(min(until, last) - now):
-            sock: echo.EchoSocket = key.data
-            for reply in sock.replies():
-                sent = waiting.get((sock.ipv6, reply.sequence))
-                if sent is None or reply.source != sent.address or reply.payload != payload:
-                    continue   # not one of ours: another sweep's, a system ping's, or a stray
-                del waiting[(sock.ipv6, reply.sequence)]
-                at = time.monotonic()
-                if at - sent.at <= slot:
-                    sent.host.rtts.append((at - sent.at) * 1000)
+            _take(key.data, waiting, payload, slot)
+
+
+def _take(sock: echo.EchoSocket, waiting: Dict[Tuple[bool, int], _Sent], payload: bytes, slot: float) -> None:
+    """Read the replies waiting on one socket; each of ours that came within its slot gives a round-trip time,
+    from the kernel's stamp of its arrival where there is one (a late read is not a slow reply)."""
+    for reply in sock.replies():
+        sent = waiting.get((sock.ipv6, reply.sequence))
+        if sent is None or reply.source != sent.address or reply.payload != payload:
+            continue   # not one of ours: another sweep's, a system ping's, or a stray
+        del waiting[(sock.ipv6, reply.sequence)]
+        took = time.monotonic() - sent.at
+        if reply.arrived is not None and 0 <= reply.arrived - sent.wall <= took + 0.001:
+            took = reply.arrived - sent.wall   # the wall clock did not step between the two
+        if took <= slot:
+            sent.host.rtts.append(took * 1000)
 
 
 def resolve_all(hosts: Sequence[Host], deadline: float, timeout: float) -> None:

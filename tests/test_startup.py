@@ -1,0 +1,148 @@
+"""A board's start on a small CPU: the first frame before anything else (the kept observations as stale, what
+only some boards need imported after it), and a round's checks run by as few workers as keep up."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from statusboard.kinds import make_checks
+from statusboard.scheduler import Scheduler
+from statusboard.table import StateTable
+from tests.broker import free_port
+from tests.conftest import ROOT, board_from, wait_for
+
+# Runs the real `statusboard run` on the fake display, and at its first frame writes what the process has
+# imported, its threads and the frame's pixels to a file (the fake display is the lowest layer tests fake).
+AT_FIRST_FRAME = """
+import atexit, gc, json, sys, threading
+from statusboard.display import fake
+shown = fake.FakeDisplay.show
+def show(self, frame):
+    if not self.frames:
+        with open(sys.argv[1], "w") as out:
+            json.dump({"modules": sorted(sys.modules), "threads": [t.name for t in threading.enumerate()],
+                       "pixels": frame.pixels, "gc": gc.isenabled()}, out)
+    shown(self, frame)
+fake.FakeDisplay.show = show
+atexit.register(lambda: open(sys.argv[1] + ".gc", "w").write(str(gc.isenabled())))
+from statusboard.__main__ import main
+sys.exit(main(["run", "--display", "fake", "-c", sys.argv[2]]))
+"""
+
+LATER = ("boto3", "botocore", "asyncio", "prometheus_client", "sqlite3", "urllib3", "ssl", "paho")
+
+
+def first_frame(tmp_path: Path, text: str, until=None) -> dict:
+    """Run the board on `text` until `until()` holds (or its first frame); what it had at its first frame."""
+    config, seen = tmp_path / "board.yaml", tmp_path / "first.json"
+    config.write_text(text)
+    if seen.exists():
+        seen.unlink()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", AT_FIRST_FRAME, str(seen), str(config)], env=env,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: seen.exists() and seen.stat().st_size, timeout=60, what="the first frame")
+        if until is not None:
+            wait_for(until, timeout=60, what="the board running")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    return {**json.loads(seen.read_text()), "gc_at_exit": Path(f"{seen}.gc").read_text()}
+
+
+def shows(states) -> bool:
+    """Whether the running board's state file shows these states."""
+    try:
+        doc = json.loads((Path(os.environ["RUNTIME_DIRECTORY"]) / "state.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return [t["state"] for t in doc["targets"]] == states
+
+
+def test_an_http_and_ping_board_draws_its_first_frame_before_it_imports_or_starts_anything_else(tmp_path, web):
+    text = (f"display: {{driver: fake}}\ntargets:\n  site: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}\n"
+            "  host: {pixel: [1, 0], ping: 127.0.0.1}\n")
+    got = first_frame(tmp_path, text, until=lambda: shows(["up", "up"]))
+    early = [name for name in got["modules"] if name.split(".")[0] in LATER]
+    assert not early, f"imported before the first frame: {early}"
+    assert got["threads"] == ["MainThread"], "no check, history or page thread competes with the first frame"
+    assert not got["gc"] and got["gc_at_exit"] == "True", "the cyclic collector rests until the first frame only"
+
+
+def test_the_page_and_the_history_come_after_the_first_frame(tmp_path):
+    port = free_port()
+
+    def served() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/state", timeout=2) as answer:
+                return answer.status == 200
+        except OSError:
+            return False
+    text = (f"display: {{driver: fake}}\nweb: {{listen: '127.0.0.1:{port}'}}\n"
+            "targets:\n  host: {pixel: [0, 0], ping: 127.0.0.1}\n")
+    got = first_frame(tmp_path, text, until=served)
+    early = [name for name in got["modules"] if name.split(".")[0] in LATER]
+    assert not early, f"imported before the first frame: {early}"
+    assert (Path(os.environ["STATE_DIRECTORY"]) / "history.sqlite3").exists(), "the history is kept after it"
+
+
+def test_the_first_frame_shows_the_kept_observations_as_stale(tmp_path, web):
+    text = f"display: {{driver: fake}}\ntargets:\n  site: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}\n"
+    fresh = first_frame(tmp_path, text, until=lambda: shows(["up"]))   # a first run keeps what it saw at stop
+    restarted = first_frame(tmp_path, text)
+    unknown, stale_up = fresh["pixels"][0][0], restarted["pixels"][0][0]
+    assert stale_up != unknown and max(stale_up) > 0, "the last run's state, dimmed, not `unknown`"
+    assert stale_up[1] > stale_up[0] and stale_up[1] > stale_up[2], f"a stale `up` is a dim green: {stale_up}"
+
+
+def test_a_round_of_healthy_targets_is_run_by_a_few_workers_together(web):
+    lines = ["targets:"] + [f"  t{i}: {{pixel: [{i % 8}, {i // 8}], interval: 1s, timeout: 1s, "
+                            f"http: 'http://127.0.0.1:{web.port}/ok'}}" for i in range(32)]
+    board = board_from("\n".join(lines) + "\n")
+    seen = []
+    table = StateTable(board.targets)
+
+    def record(obs):
+        seen.append(time.monotonic())
+        table.record(obs)
+    earlier = set(threading.enumerate())
+    sched = Scheduler(board.targets, make_checks(["http"]), record, concurrency=64)
+    sched.start()
+    try:
+        wait_for(lambda: len(seen) >= 32, what="a round")
+    finally:
+        sched.stop()
+    workers = [t for t in set(threading.enumerate()) - earlier if re.fullmatch(r"check-\d+", t.name)]
+    assert len(workers) <= 8, f"{len(workers)} threads woken for a round of 32 quick checks"
+    assert seen[31] - seen[0] < 0.5, "a round's checks are handed over together, not spread one by one"
+    assert {s.state for s in table.snapshot(time.monotonic()).values()} == {"up"}
+
+
+def test_a_ping_reply_read_late_by_a_busy_board_counts_by_when_it_came(monkeypatch):
+    from statusboard.net import echo, icmp
+    mode = icmp.probe_mode()
+    if mode is None:
+        pytest.skip("this machine lets this user open no ICMP socket")
+    read = echo.EchoSocket.replies
+
+    def late(sock):   # the board gets no CPU for 0.8 s (a Pi Zero's board when its checks all come due)
+        time.sleep(0.8)
+        return read(sock)
+    monkeypatch.setattr(echo.EchoSocket, "replies", late)
+    host = icmp.Host("127.0.0.1", 3, ["127.0.0.1"])
+    icmp.sweep([host], time.monotonic() + 2.0, mode)   # each reply awaited 2/3 s
+    assert host.sent == 3 and len(host.rtts) == 3, f"{len(host.rtts)} of {host.sent} replies counted"
+    assert max(host.rtts) < 100, f"loopback round trips of {host.rtts} ms: the wait to be read counted"
