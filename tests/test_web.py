@@ -57,7 +57,7 @@ class Events:
     def __init__(self, url: str) -> None:
         host, port = url.split("//")[1].split(":")
         self.sock = socket.create_connection((host, int(port)), timeout=10)
-        self.sock.sendall(b"GET /events HTTP/1.1\r\nHost: board\r\nAccept: text/event-stream\r\n\r\n")
+        self.sock.sendall(b"GET /events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n")
         self.docs: List[Tuple[float, dict]] = []
         self.head = b""
         threading.Thread(target=self._read, daemon=True).start()
@@ -176,14 +176,14 @@ def test_idle_slow_and_never_reading_clients_do_not_hold_up_the_board():
                 sock = socket.socket()
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
                 sock.connect((host, port))
-                sock.sendall(b"GET /events HTTP/1.1\r\nHost: board\r\n\r\n")
+                sock.sendall(b"GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
                 opened.append(sock)
             slow = socket.create_connection((host, port), timeout=5)   # one byte a second
             opened.append(slow)
             stop = threading.Event()
 
             def drip() -> None:
-                for byte in b"GET /api/state HTTP/1.1\r\nHost: board\r\n\r\n":
+                for byte in b"GET /api/state HTTP/1.1\r\nHost: localhost\r\n\r\n":
                     if stop.wait(1.0):
                         return
                     try:
