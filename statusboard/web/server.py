@@ -205,7 +205,10 @@ class WebServer:
             log.exception("web: a request failed")
         finally:
             self._forget(conn)
-            writer.close()
+            try:
+                writer.close()
+            except RuntimeError:   # the loop is closed: an abandoned server's last connections
+                pass
 
     async def _answer(self, conn: Connection, head: bytes) -> None:
         writer = conn.writer
