@@ -53,6 +53,7 @@ class Uptime:
         self._reset()
 
     def _reset(self) -> None:
+        self.file: Any = None   # (device, inode) of the file summed
         self.states: List[str] = []
         self._ids: Dict[str, int] = {}
         self._rank: List[int] = []
@@ -127,8 +128,10 @@ class Uptime:
         """{"states": [...], "slot": seconds, "targets": {name: {"uptime": {"24h": share or None, ...},
         "bar": [index into states, or -1 for no history, oldest first]}}} for these targets."""
         with self._lock:
-            if last_key(self.path) < self.key:   # the history was replaced: read it afresh
-                self._reset()
+            info = self.path.stat()
+            if (info.st_dev, info.st_ino) != self.file or last_key(self.path) < self.key:
+                self._reset()   # another history file, or one made anew: read it afresh
+                self.file = (info.st_dev, info.st_ino)
             self.refresh(now)
             current = int(now // SLOT)
             targets = {}

@@ -279,7 +279,7 @@ function draw() {
     }
   }
   shownStates = states;
-  if (selected || previewed) showDetail();
+  showDetail();
 }
 
 function select(name) {
