@@ -88,6 +88,19 @@ def test_a_phone_width_has_no_sideways_scrolling(driver):
             wide = driver.execute_script("return [document.documentElement.scrollWidth, "
                                          "document.documentElement.clientWidth]")
             assert wide[0] <= wide[1], f"the page is {wide[0]} px wide in a {wide[1]} px window"
+            assert driver.execute_script("return getComputedStyle(document.querySelector('#legend tbody tr'))"
+                                         ".display") == "grid", "rows read as cards"
+            split = driver.execute_script("""const split = [];
+                for (const cell of document.querySelectorAll('#legend td.name'))
+                  for (const node of cell.childNodes) {
+                    if (node.nodeType !== 3 || !node.textContent.trim()) continue;
+                    const range = document.createRange(); range.selectNodeContents(node);
+                    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                    if (lines.size > 1) split.push(node.textContent);
+                  }
+                return split;""")
+            assert split == [], "names break after - _ . / : only, never mid-word"
+            assert driver.find_element("id", "verdict").location["y"] < 100, "the verdict first"
     finally:
         site.stop()
 
