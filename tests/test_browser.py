@@ -101,6 +101,12 @@ def test_a_phone_width_has_no_sideways_scrolling(driver):
                 return split;""")
             assert split == [], "names break after - _ . / : only, never mid-word"
             assert driver.find_element("id", "verdict").location["y"] < 100, "the verdict first"
+            for width in (800, 1000, 1280, 1920):
+                driver.set_window_size(width, 900)
+                time.sleep(0.5)
+                wide = driver.execute_script("return [document.documentElement.scrollWidth, "
+                                             "document.documentElement.clientWidth]")
+                assert wide[0] <= wide[1], f"the page is {wide[0]} px wide in a {wide[1]} px window"
     finally:
         site.stop()
 

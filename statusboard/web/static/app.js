@@ -33,8 +33,8 @@ function setText(node, text) {  // only when it changed, so that a selection of 
   }
 }
 
-function wrapInto(node, text) {  // text that may break after - _ . / : (ids wrap there, not mid-string)
-  const parts = String(text).split(/(?<=[-_./:,])/);
+function wrapInto(node, text) {  // text that may break after - _ / : and a dot before a letter (ids wrap there)
+  const parts = String(text).split(/(?<=[-_/:])|(?<=\.)(?=[A-Za-z])/);
   const nodes = [];
   parts.forEach((part, i) => { nodes.push(document.createTextNode(part)); if (i + 1 < parts.length) nodes.push(el("wbr")); });
   node.replaceChildren(...nodes);
@@ -188,7 +188,9 @@ function drawTable() {
     const [state, name, text, barCell, uptime] = row.cells;
     if (state.dataset.text !== `${t.state}|${t.seen}|${t.letter}`) {
       state.dataset.text = `${t.state}|${t.seen}|${t.letter}`;
-      state.replaceChildren(chip(t.state), document.createTextNode(t.state));
+      const word = el("span");
+      wrapInto(word, t.state);
+      state.replaceChildren(chip(t.state), word);
     }
     setText(name, t.name);
     setText(text, t.detail);
@@ -197,7 +199,12 @@ function drawTable() {
     if (t.name === selected) row.setAttribute("aria-current", "true"); else row.removeAttribute("aria-current");
     drawBar(barCell, t.name);
     const up = summary && summary.targets[t.name] ? summary.targets[t.name].uptime : null;
-    setText(uptime, up ? ["24h", "7d", "30d"].map((w) => percent(up[w])).join(" · ") : "no history");
+    const said = up ? ["24h", "7d", "30d"].map((w) => percent(up[w])).join(" · ") : "no history";
+    if (uptime.dataset.text !== said) {
+      uptime.dataset.text = said;
+      const parts = said.split(" · ").map((p, i) => el("span", "", (i ? "· " : "") + p));
+      uptime.replaceChildren(...parts.flatMap((p, i) => (i ? [document.createTextNode(" "), p] : [p])));
+    }
   }
   const now = [...body.children];
   if (now.length !== order.length || order.some((t, i) => now[i] !== rowOf.get(t.name))) {
@@ -307,8 +314,9 @@ function showDetail() {
   const name = previewed || selected;
   const t = doc && doc.targets.find((x) => x.name === name);
   const panel = document.getElementById("detail");
-  if (!t) { panel.hidden = true; return; }
+  if (!t) { panel.hidden = true; document.querySelector("main").classList.remove("open"); return; }
   panel.hidden = false;
+  document.querySelector("main").classList.add("open");
   if (!historyOf || historyOf[0] !== name) fetchHistory(name);
   document.getElementById("detail-preview").hidden = !previewed || previewed === selected;
   setText(document.getElementById("detail-name"), t.name);
