@@ -1,5 +1,5 @@
 """Draws docs/page.png and docs/page-phone.png: the board's page during the demo (sped up), in headless
-Chromium at a laptop's 1280x800 (one pixel's detail, history and check durations open) and at a phone's 390x844
+Chromium at a desktop's 1680x1000 (one pixel's detail, history and check durations open) and at a phone's 390x844
 (the first screen: the verdict, the board, the first cards).
 
 Run: python docs/page.py (needs what the tests need: chromium, chromium-driver, selenium, and the demo extra).
@@ -42,7 +42,7 @@ def main() -> None:
                 sys.exit("docs/page.py: the demo's page did not come up")
             time.sleep(0.5)
         time.sleep(16)   # the demo's schedule: instances stopped, alarms raised, a stream starving
-        driver = chrome(1280, 800)
+        driver = chrome(1680, 1000)
         driver.get(url)
         time.sleep(3)
         driver.find_element("css selector", '.pixel[data-target="api"]').click()
