@@ -116,6 +116,31 @@ def test_the_page_and_its_api_are_served_read_only():
         site.stop()
 
 
+def test_the_history_answer_has_each_targets_bar_and_uptime_and_one_targets_check_durations():
+    site = Switch(200)
+    try:
+        with Running(f"site: {{pixel: [0, 0], http: '{site.url}'}}", "gone: {pixel: [1, 0], http: "
+                     "'http://127.0.0.1:1/'}") as board:
+            wait_for(lambda: board.state("gone") == "down" and board.state("site") == "up", what="both checked")
+            def summed() -> Optional[dict]:
+                doc = requests.get(board.url + "/api/history?limit=0", timeout=5).json()
+                known = [doc.get("targets", {}).get(n, {}).get("uptime", {}).get("30d") for n in ("site", "gone")]
+                return doc if None not in known else None
+            time.sleep(1.5)   # the history's writer keeps the changes once a second
+            answer = wait_for(summed, what="the summary")
+            assert answer["changes"] == [], "limit=0: the summary alone"
+            assert answer["targets"]["site"]["uptime"]["24h"] == 1.0
+            assert answer["targets"]["gone"]["uptime"] == {"24h": 0.0, "7d": 0.0, "30d": 0.0}
+            bar = answer["targets"]["gone"]["bar"]
+            assert len(bar) == 48 and answer["states"][bar[-1]] == "down" and bar[0] == -1
+            one = requests.get(board.url + "/api/history?target=site", timeout=5).json()
+            assert list(one["targets"]) == ["site"] and one["changes"][0]["state"] == "up"
+            assert one["took"] and 0 <= one["took"][0][1] < 1, "the check's duration, in seconds"
+            assert requests.get(board.url + "/api/history?limit=x", timeout=5).status_code == 400
+    finally:
+        site.stop()
+
+
 def test_a_change_reaches_the_event_stream_within_a_second():
     site = Switch(200)
     try:

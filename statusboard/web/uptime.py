@@ -143,7 +143,7 @@ class Uptime:
                 uptime: Dict[str, Optional[float]] = {}
                 for window, count in WINDOWS:
                     ok, known = _ring_sum(track.ok, current, count), _ring_sum(track.known, current, count)
-                    uptime[window] = round(min(1.0, max(0.0, ok / known)), 5) if known > 1.0 else None
+                    uptime[window] = round(min(1.0, max(0.0, ok / known)), 5) if known > 0 else None
                 bar = [track.worst[s % SLOTS] if track.stamp[s % SLOTS] == s else -1
                        for s in range(current - BAR + 1, current + 1)]
                 targets[name] = {"uptime": uptime, "bar": bar}
