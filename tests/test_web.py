@@ -325,7 +325,8 @@ def test_only_requests_naming_the_board_are_answered():
         for host in (f"127.0.0.1:{port}", "localhost", f"localhost:{port}", f"[::1]:{port}", "board.example.org",
                      f"Board.Example.Org.:{port}", "pi.localhost", *machine_names()):
             assert status(f"Host: {host}") == 200, host
-        for host in ("evil.example", f"evil.example:{port}", f"127.0.0.1:{port + 1}", "board.example.org.evil",
+        assert status(f"Host: localhost:{port + 1}") == 200, "a tunnel's port (ssh -L 9000:127.0.0.1:8080)"
+        for host in ("evil.example", f"evil.example:{port}", f"127.0.0.1:99999", "board.example.org.evil",
                      "localhost@evil.example", "", f"127.0.0.1:{port} x"):
             assert status(f"Host: {host}") in (400, 421), host
         assert status("Host: evil.example") == 421

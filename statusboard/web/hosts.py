@@ -2,7 +2,8 @@
 a web page anywhere that points a name of its own at the board would otherwise read the board as its own site.
 
 Allowed: the address the board listens on, loopback (localhost, *.localhost, 127.0.0.0/8, ::1), this machine's
-name (and name.local) and addresses, and the `web.hosts` of config.yaml; with the board's port or none.
+name (and name.local) and addresses, and the `web.hosts` of config.yaml; with any port (the name is what a
+rebinding attacker cannot forge, and a tunnel or a container may well move the port).
 """
 
 from __future__ import annotations
@@ -67,9 +68,7 @@ class Hosts:
         parsed = split(value)
         if parsed is None:
             return False
-        host, port = parsed
-        if port is not None and port != self.port:
-            return False
+        host = parsed[0]
         if host in self.names or host.endswith(".localhost"):
             return True
         address = _address(host)
