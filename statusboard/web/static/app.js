@@ -283,6 +283,8 @@ function draw() {
       if (changed.length > 5) said.push(`and ${changed.length - 5} more`);
       announce(`${said.join("; ")}. ${v.text}.`);
       fetchSummary(5000);
+      const shown = previewed || selected;
+      if (shown && changed.some((t) => t.name === shown)) setTimeout(() => fetchHistory(shown), 1500);  // kept by then
     }
   }
   shownStates = states;
