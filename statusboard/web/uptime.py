@@ -25,7 +25,7 @@ SLOTS = 1440          # 30 days of half hours
 BAR = 48              # the last 24 hours
 WINDOWS = (("24h", 48), ("7d", 336), ("30d", SLOTS))
 RANK = {Severity.OK: 0, Severity.TRANSITIONAL: 1, Severity.UNKNOWN: 2, Severity.WARNING: 3, Severity.CRITICAL: 4}
-BATCH = 200000
+BATCH = 20000         # changes read at a time (a few MB at most, on a Pi Zero too)
 
 
 class Track:
