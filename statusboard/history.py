@@ -84,13 +84,14 @@ def query(path: Path, target: Optional[str] = None, since: Optional[float] = Non
     return [Change(*row) for row in reversed(rows)]
 
 
-def changes_after(path: Path, key: int, limit: int = 100000) -> List[tuple]:
-    """(key, target, state) of the changes after a key (the change's time in microseconds), oldest first, at most
-    `limit`: what a reader that keeps its own summary has not seen yet (a range of the primary key: cheap)."""
+def changes_after(path: Path, key: int, limit: int = 100000, until: Optional[int] = None) -> List[tuple]:
+    """(key, target, state) of the changes after a key (the change's time in microseconds) and up to `until`,
+    oldest first, at most `limit`: what a reader that keeps its own summary has not seen yet (a range of the
+    primary key: cheap)."""
     db = connect(path, read_only=True)
     try:
-        return db.execute("SELECT at_us, target, state FROM changes WHERE at_us > ? ORDER BY at_us LIMIT ?",
-                          (key, limit)).fetchall()
+        return db.execute("SELECT at_us, target, state FROM changes WHERE at_us > ? AND at_us <= ? ORDER BY at_us "
+                          "LIMIT ?", (key, until if until is not None else 2 ** 62, limit)).fetchall()
     finally:
         db.close()
 

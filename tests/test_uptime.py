@@ -51,17 +51,31 @@ def test_uptime_over_each_window_and_the_worst_state_of_each_half_hour(tmp_path)
     assert web[:BAR - 11] == [None] * (BAR - 11) and web[-11] == "stale"
 
 
-def test_later_changes_are_read_without_reading_the_history_again(tmp_path):
+def test_later_changes_count_even_one_kept_after_a_newer_one_and_a_new_history_is_read_afresh(tmp_path):
     path = tmp_path / "history.sqlite3"
     now = time.time()
     write(path, (now - 7200, "api", "up"))
     uptime = summary(path)
     assert uptime.answer(["api"], now)["targets"]["api"]["uptime"]["24h"] == 1.0
-    write(path, (now - 10, "api", "down"))        # came after the last answer summed up to `now`
-    answer = uptime.answer(["api"], now + 50)
-    assert answer["targets"]["api"]["uptime"]["24h"] == round(7190 / 7250, 5)
-    assert uptime.key == int((now - 10) * 1e6)
+    write(path, (now - 20, "api", "slow"))
+    assert uptime.answer(["api"], now + 1)["targets"]["api"]["uptime"]["24h"] == pytest.approx(1 - 21 / 7201, abs=2e-5)
+    write(path, (now - 30, "api", "down"))         # seen before the slow answer, kept a second after it
+    answer = uptime.answer(["api"], now + 2)
+    assert answer["targets"]["api"]["uptime"]["24h"] == pytest.approx(1 - 32 / 7202, abs=2e-5)
+    assert answer["states"][answer["targets"]["api"]["bar"][-1]] == "down", "the half hour's worst"
+    assert uptime.key == int((now - 7200) * 1e6), "the last two minutes are read afresh, the rest is kept"
     path.unlink()
-    write(path, (now - 3600, "web", "up"))        # a history made anew (its keys begin again): read afresh
-    answer = uptime.answer(["api", "web"], now + 60)
+    write(path, (now - 9000, "web", "up"))        # a history made anew (its keys begin again): read afresh
+    answer = uptime.answer(["api", "web"], now + 3)
     assert answer["targets"]["api"]["uptime"]["24h"] is None and answer["targets"]["web"]["bar"][-1] >= 0
+
+
+def test_a_step_of_the_wall_clock_reads_the_history_afresh(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    now = time.time()
+    write(path, (now - 7200, "api", "up"))
+    uptime = summary(path)
+    uptime.answer(["api"], now)
+    before = uptime.tracks["api"]
+    uptime.answer(["api"], now + 3600)             # an hour later on the wall clock, a moment on the monotonic one
+    assert uptime.tracks["api"] is not before
