@@ -74,8 +74,13 @@ def test_a_step_of_the_wall_clock_reads_the_history_afresh(tmp_path):
     path = tmp_path / "history.sqlite3"
     now = time.time()
     write(path, (now - 7200, "api", "up"))
-    uptime = summary(path)
+    wall = [now]
+    uptime = Uptime(path, lambda state: SEVERITY.get(state, Severity.UNKNOWN), lambda: wall[0])
     uptime.answer(["api"], now)
     before = uptime.tracks["api"]
-    uptime.answer(["api"], now + 3600)             # an hour later on the wall clock, a moment on the monotonic one
+    time.sleep(0.2)
+    uptime.answer(["api"], now)                    # the clocks went on together: what was read is kept
+    assert uptime.tracks["api"] is before
+    wall[0] += 3600                                # an hour on the wall clock, a moment on the monotonic one
+    uptime.answer(["api"], now + 3600)
     assert uptime.tracks["api"] is not before

@@ -50,9 +50,11 @@ class Track:
 class Uptime:
     """The summary of one history file for one board's states; `answer(names, now)` for /api/history."""
 
-    def __init__(self, path: Path, severity_of: Callable[[str], Severity]) -> None:
+    def __init__(self, path: Path, severity_of: Callable[[str], Severity],
+                 wall: Callable[[], float] = time.time) -> None:
         self.path = path
         self.severity_of = severity_of
+        self.wall = wall
         self._lock = threading.Lock()
         self._now = 0.0
         self._reset()
@@ -153,7 +155,7 @@ class Uptime:
         "bar": [index into states, or -1 for no history, oldest first]}}} for these targets."""
         with self._lock:
             info = self.path.stat()
-            offset = now - time.monotonic()
+            offset = self.wall() - time.monotonic()   # read together, whoever waited for the lock
             stepped = self._offset is not None and abs(offset - self._offset) > STEP
             if stepped or (info.st_dev, info.st_ino) != self.file or last_key(self.path) < self.key:
                 self._reset()   # another history, one made anew, or the clock stepped (its rows move): afresh
