@@ -423,12 +423,16 @@ def test_a_page_that_does_not_stop_in_time_is_abandoned_not_fatal(caplog):
     from statusboard.web.server import STOP_WAIT, WebServer
     server = WebServer("127.0.0.1", 0, {})
     server.start()
+    opened = socket.create_connection(("127.0.0.1", server.port))   # a page open meanwhile
     server._loop.call_soon_threadsafe(time.sleep, 6)   # its loop stuck (as it was under a reload storm)
     time.sleep(0.1)
     started = time.monotonic()
     server.stop()                                      # raised TimeoutError after 5 s
     assert time.monotonic() - started < STOP_WAIT * 2 + 0.5
     assert any("did not stop" in r.getMessage() and "abandoned" in r.getMessage() for r in caplog.records)
+    server._thread.join(10)                            # once unstuck, it ends on its own
+    assert not server._thread.is_alive()
+    opened.close()
 
 
 def test_sigterm_ends_a_board_with_open_pages_within_two_seconds_even_in_a_reload_storm(tmp_path, python):

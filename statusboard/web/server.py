@@ -116,7 +116,18 @@ class WebServer:
         try:
             self._loop.run_forever()
         finally:
-            self._loop.close()
+            self._finish()
+
+    def _finish(self) -> None:
+        """End what an abandoned stop left running (on the loop's own thread), then close the loop."""
+        tasks = asyncio.all_tasks(self._loop)
+        for task in tasks:
+            task.cancel()
+        try:
+            self._loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        except RuntimeError:   # stopped again meanwhile
+            pass
+        self._loop.close()
 
     def publish(self, document: bytes) -> None:
         """A new board document for the event streams (from any thread)."""
