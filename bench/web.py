@@ -49,7 +49,7 @@ def idle(seconds: float, port: int, web: Optional[int], stream: bool) -> "tuple[
             time.sleep(5.0)   # start-up and the first round
             if stream and web:
                 reader = socket.create_connection(("127.0.0.1", web))
-                reader.sendall(b"GET /events HTTP/1.1\r\nHost: board\r\n\r\n")
+                reader.sendall(b"GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
                 threading.Thread(target=drain, args=(reader,), daemon=True).start()
                 time.sleep(1.0)
             cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
@@ -78,7 +78,7 @@ def hostile(port: int) -> "tuple[List[socket.socket], threading.Event]":
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.connect(("127.0.0.1", port))
-        sock.sendall(b"GET /events HTTP/1.1\r\nHost: board\r\n\r\n")
+        sock.sendall(b"GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
         opened.append(sock)
     slow = socket.create_connection(("127.0.0.1", port))
     opened.append(slow)

@@ -1,5 +1,6 @@
 """Draws docs/page.png and docs/page-phone.png: the board's page during the demo (sped up), in headless
-Chromium at a desktop's size and at a phone's 360 px, with one pixel's detail and history open.
+Chromium at a desktop's 1680x1000 (one pixel's detail, history and check durations open) and at a phone's 390x844
+(the first screen: the verdict, the board, the first cards).
 
 Run: python docs/page.py (needs what the tests need: chromium, chromium-driver, selenium, and the demo extra).
 """
@@ -41,14 +42,15 @@ def main() -> None:
                 sys.exit("docs/page.py: the demo's page did not come up")
             time.sleep(0.5)
         time.sleep(16)   # the demo's schedule: instances stopped, alarms raised, a stream starving
-        driver = chrome(1100, 900)
+        driver = chrome(1680, 1000)
         driver.get(url)
-        time.sleep(2)
-        driver.find_element("css selector", '.pixel[data-target="web-2"]').click()
-        time.sleep(2)
+        time.sleep(3)
+        driver.find_element("css selector", '.pixel[data-target="api"]').click()
+        time.sleep(3)
         driver.save_screenshot(str(ROOT / "docs" / "page.png"))
-        driver.set_window_size(360, 800)
-        time.sleep(1)
+        driver.set_window_size(390, 844)
+        driver.get(url)
+        time.sleep(3)
         driver.save_screenshot(str(ROOT / "docs" / "page-phone.png"))
         print("wrote docs/page.png and docs/page-phone.png")
     finally:

@@ -84,6 +84,39 @@ def query(path: Path, target: Optional[str] = None, since: Optional[float] = Non
     return [Change(*row) for row in reversed(rows)]
 
 
+def changes_after(path: Path, key: int, limit: int = 100000, until: Optional[int] = None) -> List[tuple]:
+    """(key, target, state) of the changes after a key (the change's time in microseconds) and up to `until`,
+    oldest first, at most `limit`: what a reader that keeps its own summary has not seen yet (a range of the
+    primary key: cheap)."""
+    db = connect(path, read_only=True)
+    try:
+        return db.execute("SELECT at_us, target, state FROM changes WHERE at_us > ? AND at_us <= ? ORDER BY at_us "
+                          "LIMIT ?", (key, until if until is not None else 2 ** 62, limit)).fetchall()
+    finally:
+        db.close()
+
+
+def last_key(path: Path) -> int:
+    """The key of the newest change (0 for none)."""
+    db = connect(path, read_only=True)
+    try:
+        return db.execute("SELECT coalesce(max(at_us), 0) FROM changes").fetchone()[0]
+    finally:
+        db.close()
+
+
+def durations(path: Path, target: str, since: float, limit: int = 2000) -> List[tuple]:
+    """(wall time, took in seconds) of one target's checks that changed its state since a time, oldest first
+    (the newest `limit`): the check durations the history keeps."""
+    db = connect(path, read_only=True)
+    try:
+        rows = db.execute("SELECT at_us / 1e6, took FROM changes WHERE at_us >= ? AND target = ? AND took IS NOT "
+                          "NULL ORDER BY at_us DESC LIMIT ?", (int(since * 1e6), target, limit)).fetchall()
+    finally:
+        db.close()
+    return rows[::-1]
+
+
 class History:
     """Keeps each change of a target's state; an output of the main loop (update) with a writer thread."""
 

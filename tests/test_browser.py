@@ -54,7 +54,7 @@ def test_the_page_shows_every_pixel_as_the_board_does_and_follows_a_change(drive
                 assert cell.text == target["letter"], "the state's letter as well as its colour"
             legend = dict(driver.execute_script(
                 "return [...document.querySelectorAll('#legend tbody tr')].map("
-                "r => [r.cells[1].textContent, r.cells[2].textContent])"))
+                "r => [r.cells[1].textContent, r.cells[0].lastChild.textContent])"))
             assert legend == {"site": "up", "gone": "down"}, "every pixel's state in words"
 
             site.status = 503
@@ -88,6 +88,25 @@ def test_a_phone_width_has_no_sideways_scrolling(driver):
             wide = driver.execute_script("return [document.documentElement.scrollWidth, "
                                          "document.documentElement.clientWidth]")
             assert wide[0] <= wide[1], f"the page is {wide[0]} px wide in a {wide[1]} px window"
+            assert driver.execute_script("return getComputedStyle(document.querySelector('#legend tbody tr'))"
+                                         ".display") == "grid", "rows read as cards"
+            split = driver.execute_script("""const split = [];
+                for (const cell of document.querySelectorAll('#legend td.name'))
+                  for (const node of cell.childNodes) {
+                    if (node.nodeType !== 3 || !node.textContent.trim()) continue;
+                    const range = document.createRange(); range.selectNodeContents(node);
+                    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                    if (lines.size > 1) split.push(node.textContent);
+                  }
+                return split;""")
+            assert split == [], "names break after - _ . / : only, never mid-word"
+            assert driver.find_element("id", "verdict").location["y"] < 100, "the verdict first"
+            for width in (800, 1000, 1280, 1920):
+                driver.set_window_size(width, 900)
+                time.sleep(0.5)
+                wide = driver.execute_script("return [document.documentElement.scrollWidth, "
+                                             "document.documentElement.clientWidth]")
+                assert wide[0] <= wide[1], f"the page is {wide[0]} px wide in a {wide[1]} px window"
     finally:
         site.stop()
 
@@ -108,7 +127,7 @@ def test_hostile_text_from_outside_stays_text(driver):
             cells(driver)["site"].click()
             wait_for(lambda: "pwned" in driver.find_element("id", "detail-text").text, what="the detail shown")
             time.sleep(0.5)
-            assert driver.title == "statusboard", "no script from outside ran"
+            assert "pwned" not in driver.title and driver.title.endswith(" · statusboard"), "no script from outside ran"
             assert not driver.find_elements("css selector", "main img, main script"), "no element from outside"
             assert "<script>" in driver.find_element("id", "detail-text").text, "shown as text"
             assert "<img src=y" in driver.find_element("css selector", "#legend tbody").text

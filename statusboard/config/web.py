@@ -4,8 +4,9 @@ kept) of config.yaml."""
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
-from typing import Any, Optional
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Optional, Tuple
 
 from statusboard.config import values
 from statusboard.config.schema import Section
@@ -22,6 +23,7 @@ class WebSettings:
 
     host: str = "127.0.0.1"
     port: int = 8080
+    hosts: Tuple[str, ...] = ()   # more names (or addresses) the page may be reached by, besides this machine's
 
     @property
     def listen(self) -> str:
@@ -60,8 +62,34 @@ def parse_web(sec: Section, present: bool) -> Optional[WebSettings]:
     if not sec.given or (sec.ok and not sec.mapping):
         return WebSettings()
     settings = sec.take("listen", listen, WebSettings()) if sec.ok else None
+    names = sec.take("hosts", hosts, ()) if sec.ok else ()
     sec.finish()
-    return settings
+    return replace(settings, hosts=names) if settings is not None else None
+
+
+LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
+
+
+def hosts(value: Any) -> Tuple[str, ...]:
+    """`[board.example.org, statusboard.lan]`: the names (or addresses) besides this machine's own that the page
+    answers to (a Host header naming anything else is refused, against DNS rebinding)."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise Invalid(f"expected a list of host names like [board.example.org], got {printable(repr(value), 40)}")
+    out = []
+    for item in value:
+        name = str(item).strip().lower().rstrip(".") if isinstance(item, (str, int)) else ""
+        try:
+            out.append(ipaddress.ip_address(name.strip("[]")).compressed)
+            continue
+        except ValueError:
+            pass
+        if not name or len(name) > 253 or not all(LABEL.match(label) for label in name.split(".")):
+            raise Invalid(f"not a host name or address: {printable(repr(item), 60)} (a name like board.example.org, "
+                          "without a scheme, port or path)")
+        out.append(name)
+    return tuple(out)
 
 
 def parse_history(sec: Section) -> HistorySettings:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
 from statusboard.display import light
-from statusboard.history import Change, query
+from statusboard.history import Change, durations, query
 from statusboard.outputs import STATE_VERSION, Snapshot
 from statusboard.render import colour_of
 from statusboard.report import iso
@@ -57,11 +57,15 @@ def page_document(snapshot: Snapshot, brightness: float, now: float) -> Dict[str
             "states": states, "served_at": iso(now)}
 
 
-def history_document(path: Optional[Path], target: Optional[str], since: float) -> Dict[str, Any]:
-    """/api/history: the changes since a wall-clock time (of one target, or all), oldest first."""
+def history_document(path: Optional[Path], target: Optional[str], since: float, limit: int = 10000) -> Dict[str, Any]:
+    """/api/history: the changes since a wall-clock time (of one target, or all; the newest `limit`), oldest first;
+    for one target also the durations of its checks that changed its state (`took`: [time, seconds])."""
     if path is None or not path.exists():
         return {"changes": [], "note": "no history is kept"}
-    return {"changes": [change_document(c) for c in query(path, target, since)]}
+    doc: Dict[str, Any] = {"changes": [change_document(c) for c in query(path, target, since, limit)] if limit else []}
+    if target is not None:
+        doc["took"] = [[round(at, 3), took] for at, took in durations(path, target, since)]
+    return doc
 
 
 def change_document(change: Change) -> Dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -13,7 +14,9 @@ from statusboard.config.values import Invalid, span
 from statusboard.config.web import WebSettings
 from statusboard.outputs import Snapshot
 from statusboard.text import utf8
+from statusboard.vocabulary import Severity
 from statusboard.web.document import DAY, history_document, json_answer, page_document, state_document
+from statusboard.web.uptime import Uptime
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,9 @@ class WebOut:
         self._sent: Optional[Tuple[Any, ...]] = None
         self.counters = counters
         self.kind_states = kind_states
+        self.uptime: Optional[Uptime] = None
+        self._severities: Dict[str, Severity] = {}
+        self._uptime_lock = threading.Lock()
 
     def update(self, snapshot: Snapshot, force: bool = False) -> None:
         """Serve where the config says; push the board's document when it changed."""
@@ -61,7 +67,7 @@ class WebOut:
         if settings is None:
             return
         from statusboard.web.server import WebServer
-        server = WebServer(settings.host, settings.port, self.routes())
+        server = WebServer(settings.host, settings.port, self.routes(), settings.hosts)
         try:
             server.start()
         except OSError as exc:
@@ -70,7 +76,29 @@ class WebOut:
             return
         self.server = server
         self._sent = None
+        threading.Thread(target=self._warm, name="web-history", daemon=True).start()
         log.info("web: the board's page is at http://%s/", settings.listen)
+
+    def summary(self) -> Optional[Uptime]:
+        """The uptime summary of the history file, for the board's states now (None without history)."""
+        path, snapshot = self.history_path, self.snapshot
+        if path is None or snapshot is None or not path.exists():
+            return None
+        severities = {name: info.severity for name, info in snapshot.board.states.items()}
+        with self._uptime_lock:
+            if self.uptime is None or self.uptime.path != path or severities != self._severities:
+                self._severities = severities
+                self.uptime = Uptime(path, lambda state: severities.get(state, Severity.UNKNOWN))
+            return self.uptime
+
+    def _warm(self) -> None:
+        """Read the whole history once, off the request path, so the page's first answer is quick."""
+        try:
+            summary = self.summary()
+            if summary is not None:
+                summary.answer([], self.clock())
+        except Exception as exc:  # noqa: BLE001 - said when asked, never a crash
+            log.info("web: history cannot be summed yet: %s", exc)
 
     def routes(self) -> Dict[str, Any]:
         """The API's paths and what answers them."""
@@ -82,7 +110,17 @@ class WebOut:
         def history(asked: Dict[str, List[str]]) -> Tuple[int, str, bytes]:
             target = (asked.get("target") or [None])[0]
             try:
-                return json_answer(history_document(self.history_path, target, since_of(asked, self.clock())))
+                limit = max(0, min(10000, int((asked.get("limit") or ["10000"])[0])))
+            except ValueError:
+                return json_answer({"error": "limit is a number of changes, 0 to 10000"}, 400)
+            try:
+                now = self.clock()
+                doc = history_document(self.history_path, target, since_of(asked, now), limit)
+                summary, snapshot = self.summary(), self.snapshot
+                if summary is not None and snapshot is not None:
+                    names = [target] if target is not None else [t.name for t in snapshot.board.targets]
+                    doc.update(summary.answer(names, now))
+                return json_answer(doc)
             except Exception as exc:  # noqa: BLE001 - a broken database is said, never a crash
                 return json_answer({"changes": [], "note": f"history cannot be read: {exc}"}, 503)
 
