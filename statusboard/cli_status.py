@@ -18,6 +18,7 @@ from statusboard.text import printable
 
 EXIT_OK, EXIT_ERROR = 0, 1
 CHECK_CODES = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}   # the monitoring-plugin convention
+PID_MAX = 4194304   # Linux's PID_MAX_LIMIT: no process number is higher (os.kill cannot take one far above it)
 
 
 def quiet_logging(verbose: bool) -> None:
@@ -167,6 +168,8 @@ def not_running(doc: Dict[str, Any]) -> Optional[str]:
     pid = doc.get("pid")
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
         return "the state file names no process (an older version wrote it)"
+    if pid > PID_MAX:
+        return f"the state file names no process ({printable(pid, 40)} is no process number)"
     started = process_start(pid)
     if started is None:
         try:

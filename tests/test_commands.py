@@ -317,6 +317,17 @@ def test_status_check_is_unknown_without_a_running_board():
     assert none.returncode == 3 and none.stdout.startswith("STATUSBOARD UNKNOWN: no running board found")
 
 
+@pytest.mark.parametrize("pid", [2 ** 31, 2 ** 70])
+def test_status_and_reload_name_a_process_number_out_of_range_without_a_traceback(pid):
+    state_file().write_text(json.dumps({**live_doc(os.getpid(), TARGETS[:1]), "pid": pid}))
+    check = sb("status", "--check")   # before: OverflowError from os.kill, exit 1
+    assert check.returncode == 3 and check.stdout.startswith("STATUSBOARD UNKNOWN: "), (check.stdout, check.stderr)
+    for command in ("status", "reload"):
+        done = sb(command)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert "names no process" in done.stderr, done.stderr
+
+
 def mount_namespace_or_skip() -> None:
     """Skip unless this test can give a process /run and /var/lib of its own (a mount namespace)."""
     if os.geteuid() != 0:
