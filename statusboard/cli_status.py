@@ -114,7 +114,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(doc, indent=2))
     else:
         width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-        print(status_text(doc, colour=sys.stdout.isatty(), width=width))
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")   # https://no-color.org
+        print(status_text(doc, colour=colour, width=width))
     if why_not:
         seen = _shown_time(doc.get("written_at") or doc.get("started_at"))
         say(f"statusboard: not running (last seen {seen}): {why_not}")

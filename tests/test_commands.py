@@ -252,8 +252,8 @@ TARGETS = [
 ]
 
 
-def in_pty(args: List[str], columns: int = 80) -> str:
-    """What `statusboard ARGS` shows on a terminal of `columns` columns."""
+def in_pty(args: List[str], columns: int = 80, extra: Dict[str, str] = {}) -> str:
+    """What `statusboard ARGS` shows on a terminal of `columns` columns (with `extra` in its environment)."""
     import fcntl
     import struct
     import termios
@@ -261,7 +261,7 @@ def in_pty(args: List[str], columns: int = 80) -> str:
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     proc = subprocess.Popen([sys.executable, "-m", "statusboard", *args], stdin=follower, stdout=follower,
-                            stderr=follower, cwd=ROOT, env={**env, **ENV})
+                            stderr=follower, cwd=ROOT, env={**env, **ENV, **extra})
     os.close(follower)
     out = b""
     while True:
@@ -291,6 +291,15 @@ def test_status_fits_an_80_column_terminal_in_local_time(named_statusboard):
     state_file().write_text(json.dumps({**live_doc(named_statusboard.pid, TARGETS), "written_mono": 1.0}))
     stale = in_pty(["status"]).replace("\r", "")
     assert "STALE" in stale and all(len(re.sub(r"\x1b\[[0-9;]*m", "", line)) <= 80 for line in stale.split("\n"))
+
+
+def test_status_on_a_terminal_draws_no_colour_under_no_color(named_statusboard):
+    state_file().write_text(json.dumps(live_doc(named_statusboard.pid, TARGETS)))
+    env = {"NO_COLOR": ""}   # set but empty: colour stays (https://no-color.org)
+    assert "\x1b[48;2;255;0;0m" in in_pty(["status"], extra=env), "shop's red swatch, on a terminal"
+    plain = in_pty(["status"], extra={"NO_COLOR": "1"})   # before: the 24-bit swatches all the same
+    assert "shop" in plain and "down" in plain, plain
+    assert "\x1b[" not in plain, plain
 
 
 @pytest.mark.parametrize("severities, code, word", [
