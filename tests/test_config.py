@@ -204,6 +204,13 @@ CORPUS = [
      "test.yaml:3: targets.a.mqtt.payload: payload ON/yes/true: unknown state 'upp'"),
     ("aws:\n  region: eu-west-1\n  secret_key: abc\ntargets:\n  a: {pixel: [0, 0], ec2: {name: web}}\n",
      "test.yaml:3: aws.secret_key: config.yaml never holds AWS keys"),
+    ("palette: {up: off}\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:1: palette.up: got false: YAML reads a bare off (or no) as false; write \"off\" in quotes"),
+    ("display: true\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:1: display: expected a mapping of keys, got true/false (True)"),
+    ("palette: 42\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
+     "test.yaml:1: palette: expected a palette's name (default, colour-blind, color-blind) or a mapping of state "
+     "to colour, got 42"),
 ]
 
 

@@ -172,8 +172,8 @@ def _palette(top: Section, states: States) -> Dict[str, RGB]:
             raise Invalid(f"expected a palette's name ({', '.join(PALETTES)}) or a mapping of state to colour, "
                           f"got {printable(repr(value), 40)}{hint}")
         return got
-    if isinstance(top.mapping.get("palette"), str):
-        return top.take("palette", named, {})
+    if top.has("palette") and not isinstance(top.mapping.get("palette"), (dict, type(None))):
+        return top.take("palette", named, {})   # a name, or something neither a name nor a mapping
     sec = top.sub("palette")
     out: Dict[str, RGB] = sec.take("base", named, {}) if sec.has("base") else {}
     for state in list(sec.mapping):

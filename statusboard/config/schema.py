@@ -96,7 +96,7 @@ class Section:
 
 
 def _show(value: Any) -> str:
-    kind = {list: "a list", str: "text", int: "a number", float: "a number", bool: "true/false"}
+    kind = {bool: "true/false", list: "a list", str: "text", int: "a number", float: "a number"}   # bool is an int
     for cls, name in kind.items():
         if isinstance(value, cls):
             return f"{name} ({value!r})" if not isinstance(value, list) else name

@@ -98,6 +98,8 @@ def colour(value: Any) -> RGB:
     elif isinstance(value, list) and len(value) == 3 and all(
             isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in value):
         return (value[0], value[1], value[2])
+    if value is False:   # YAML 1.1 reads a bare off (and no, false) as false; the name off is meant
+        raise Invalid('got false: YAML reads a bare off (or no) as false; write "off" in quotes for an unlit LED')
     names = ", ".join(sorted(COLOUR_NAMES))
     raise Invalid(f"expected a colour: '#rrggbb', [r, g, b] (0-255) or one of {names}; got {value!r}")
 
