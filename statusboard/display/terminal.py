@@ -62,7 +62,9 @@ class TerminalDisplay(NoControls):
         self.shape: Tuple[int, int] = settings.shape
         self.stream = stream or sys.stdout
         self.title = title
-        self.live = self.stream.isatty() if colour is None else colour   # drawn in place
+        if colour is None:   # drawn in place on a terminal that can move its cursor (a dumb one cannot)
+            colour = self.stream.isatty() and os.environ.get("TERM") != "dumb"
+        self.live = colour
         self.colour = self.live and not os.environ.get("NO_COLOR")       # https://no-color.org
         self.journal = not self.live and under_journal(self.stream)
         self._lines = 0

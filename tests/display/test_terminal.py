@@ -64,6 +64,24 @@ def test_plain_text_when_not_a_terminal():
     assert "[2,1] api" in text
 
 
+def test_a_dumb_terminal_gets_plain_lines_not_escapes(monkeypatch):
+    """TERM=dumb (Emacs' shell, a serial console) moves no cursor and shows no colour: escapes would be litter."""
+    import os
+    import pty
+    main, child = pty.openpty()
+    with open(child, "w", encoding="utf-8", closefd=True) as tty:
+        assert tty.isatty()
+        monkeypatch.setenv("TERM", "dumb")
+        term = TerminalDisplay(DisplaySettings(layout="phat"), stream=tty)
+        term.show(sample())
+        term.close()
+        tty.flush()
+        text = os.read(main, 65536).decode("utf-8")
+    os.close(main)
+    assert "\x1b" not in text, text   # before: cursor moves and 24-bit colour, drawn as on an xterm
+    assert ". . U . . . . ." in text and "[2,1] api" in text
+
+
 def in_a_pty(tmp_path, targets: str, env=None, until=(b"HTTP 200 in",)) -> str:
     """What `run --display terminal` draws on a real pty until a whole frame holding each of `until` has
     arrived; then Ctrl-C, which must end it cleanly."""
