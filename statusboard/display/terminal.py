@@ -96,7 +96,9 @@ class TerminalDisplay(NoControls):
         size = shutil.get_terminal_size((120, 40))
         notes = self.notes.lines(size.columns - 1)
         bold, plain = ("\x1b[1m", "\x1b[0m") if self.colour else ("", "")
-        lines = [f"{bold}{self.title}{plain}  {time.strftime('%H:%M:%S')}"]
+        room = max(size.columns - 11, 2)   # the time of day beside it; a line that wraps would scroll the top
+        title = self.title if len(self.title) <= room else self.title[:room - 1] + "…"
+        lines = [f"{bold}{title}{plain}  {time.strftime('%H:%M:%S')}"]
         at = {(e.x, e.y): e for e in frame.legend}
         grid = [" " + "".join(self._cell(rgb, at.get((x, y)), frame.brightness) for x, rgb in enumerate(row))
                 for y, row in enumerate(frame.pixels)]

@@ -198,6 +198,20 @@ def test_a_full_hat_board_fits_an_80x24_terminal_with_its_log_under_it(monkeypat
         logging.getLogger().removeHandler(handler)
 
 
+def test_a_long_title_is_cut_to_the_terminal_not_wrapped(monkeypatch):
+    """A title wider than the terminal would wrap onto a line of its own and push the frame's foot off screen."""
+    monkeypatch.setenv("COLUMNS", "40")
+    monkeypatch.setenv("LINES", "24")
+    out = Tty()
+    title = "statusboard: /home/someone/boards/the-office-on-the-third-floor/config.yaml"
+    term = TerminalDisplay(DisplaySettings(layout="hat"), stream=out, title=title)
+    term.show(sample())
+    term.close()
+    lines = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue()).split("\n")
+    assert re.fullmatch(r"statusboard: /home/\S*…  \d\d:\d\d:\d\d", lines[0]), lines[0]
+    assert all(len(line) <= 40 for line in lines), [line for line in lines if len(line) > 40]
+
+
 def test_a_legend_too_long_for_the_terminal_says_how_much_is_cut(monkeypatch):
     monkeypatch.setenv("COLUMNS", "60")
     monkeypatch.setenv("LINES", "20")
