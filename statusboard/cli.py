@@ -224,8 +224,8 @@ def cmd_push(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the offline demo."""
     from statusboard.demo.run import run_demo
-    if not args.speed > 0:
-        raise UsageError("--speed must be above zero")
+    if not 0 < args.speed <= 1000:   # faster, the demo's own durations round to nothing
+        raise UsageError("--speed must be above zero and at most 1000")
     if args.seconds is not None and not args.seconds > 0:
         raise UsageError("--seconds must be above zero")
     if not 0 <= args.web_port <= 65535:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
 import time
 from typing import Any, Dict, Optional, Tuple
 
-from statusboard.cli_status import EXIT_ERROR, EXIT_OK, find_board, not_running, quiet_logging, runs_statusboard
+from statusboard.cli_status import EXIT_ERROR, EXIT_OK, PID_MAX, find_board, not_running, quiet_logging, runs_statusboard
 from statusboard.errors import StatusboardError, UsageError
 from statusboard.text import printable
 
@@ -57,10 +58,10 @@ def _target(args: argparse.Namespace) -> Tuple[int, Optional[Dict[str, Any]]]:
 def cmd_reload(args: argparse.Namespace) -> int:
     """Signal the board to reload and wait for its verdict."""
     quiet_logging(args.verbose)
-    if not args.timeout > 0:
-        raise UsageError("--timeout must be above zero")
-    if args.pid is not None and args.pid <= 0:   # kill() with 0 or less would signal a whole process group
-        raise UsageError("--pid must be a process number (above zero)")
+    if not 0 < args.timeout < math.inf:
+        raise UsageError("--timeout must be above zero and finite")
+    if args.pid is not None and not 0 < args.pid <= PID_MAX:   # kill() with 0 or less signals a process group
+        raise UsageError(f"--pid must be a process number (1 to {PID_MAX})")
     pid, before = _target(args)
     try:
         os.kill(pid, signal.SIGHUP)

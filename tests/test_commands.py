@@ -152,6 +152,15 @@ def test_usage_errors_exit_2_in_every_command(args, tmp_path):
     assert "Traceback" not in done.stderr and done.stderr.strip()
 
 
+@pytest.mark.parametrize("args", [("reload", "--pid", "99999999999"), ("reload", "--pid", "4194305"),
+                                  ("reload", "--timeout", "inf"), ("demo", "--speed", "inf"),
+                                  ("demo", "--speed", "1e9")])
+def test_numbers_out_of_range_are_usage_errors_naming_their_option(args):
+    done = sb(*args)   # before: an OverflowError traceback; a wait with no end; the demo's own config refused
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr and args[1] in done.stderr and "demo.yaml" not in done.stderr, done.stderr
+
+
 def as_nobody() -> None:
     os.setgid(65534)
     os.setuid(65534)
