@@ -245,8 +245,21 @@ def _tell_systemd(args: argparse.Namespace, text: str) -> None:
         Notifier().status(text)
 
 
+def _standard_streams() -> None:
+    """Give a closed stdin, stdout or stderr (`statusboard status >&-`) /dev/null, so no command meets a None
+    stream and no file the board opens takes their number (where a child's output would go)."""
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.dup2(os.open(os.devnull, os.O_RDWR), fd)
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(fd, "r" if fd == 0 else "w", closefd=False))
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point; returns the exit code."""
+    _standard_streams()
     for stream in (sys.stdout, sys.stderr):   # a name from outside (a path's bytes) never ends a command
         if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")

@@ -161,6 +161,19 @@ def test_numbers_out_of_range_are_usage_errors_naming_their_option(args):
     assert "Traceback" not in done.stderr and args[1] in done.stderr and "demo.yaml" not in done.stderr, done.stderr
 
 
+def test_commands_with_their_output_closed_end_without_a_traceback(named_statusboard, tmp_path):
+    """`statusboard status >&-` (a launcher that closes stdout): before, sys.stdout was None and each command
+    fell over it; and the first file a command opened took fd 1, where a child's output would have gone."""
+    state_file().write_text(json.dumps(live_doc(named_statusboard.pid, TARGETS)))
+    write_history([(int((time.time() - 60) * 1e6), "api", "http", "up", "HTTP 200", 0.1)])
+    config = tmp_path / "board.yaml"
+    config.write_text("targets:\n  a: {pixel: [0, 0], http: 'http://127.0.0.1:9/'}\n")
+    for args in (["status"], ["history"], ["run", "--once", "--display", "terminal", "-c", str(config)]):
+        done = subprocess.run(["sh", "-c", 'exec "$0" -m statusboard "$@" >&-', sys.executable, *args],
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60, env={**os.environ, **ENV})
+        assert done.returncode == 0 and "Traceback" not in done.stderr, (args, done.stderr)
+
+
 def as_nobody() -> None:
     os.setgid(65534)
     os.setuid(65534)
