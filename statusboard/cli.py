@@ -113,7 +113,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     board = _load(args.config)
     width, height = board.shape
     count = len(board.targets)
-    print(f"{board.path}: OK, {count} target{'s' if count != 1 else ''} on a {board.display.layout} board "
+    print(f"{printable(board.path, 1000)}: OK, {count} target{'s' if count != 1 else ''} on a {board.display.layout} board "
           f"({width}x{height}), display {board.display.driver}\n")
     print(layout_text(board))
     for warning in palette_warnings(board):
@@ -170,7 +170,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     keep = not args.once and _may_keep(board)
     options: Dict[str, Any] = {}
     if name in ("terminal", "window"):
-        options["title"] = f"statusboard: {board.path}"
+        options["title"] = f"statusboard: {printable(board.path, 1000)}"
         if args.json:
             options["stream"] = sys.stderr
     display = open_display(name, board.display, record=args.record, **options)

@@ -29,6 +29,17 @@ def write(tmp_path: Path, text: str) -> str:
     return str(path)
 
 
+def test_a_config_path_with_control_characters_is_shown_escaped(python, tmp_path):
+    """A file named with an escape and a newline: check's verdict and the board's title show them as \\x1b."""
+    path = tmp_path / "evil\x1b[2J\nname.yaml"
+    path.write_text("targets:\n  a: {pixel: [0, 0], http: 'http://127.0.0.1:9/'}\n")
+    done = run(python, "check", "-c", str(path))   # before: the path raw, clearing the reader's screen
+    assert done.returncode == 0 and "\x1b" not in done.stdout, done.stdout
+    assert done.stdout.startswith(f"{tmp_path}/evil\\x1b[2J\\x0aname.yaml: OK, "), done.stdout
+    once = run(python, "run", "--once", "--display", "terminal", "-c", str(path))
+    assert once.returncode == 0 and "\x1b" not in once.stdout and "evil\\x1b[2J" in once.stdout, once.stdout
+
+
 def test_check_prints_the_layout(python):
     done = run(python, "check", "-c", "config.yaml")
     assert done.returncode == 0, done.stderr
