@@ -80,7 +80,8 @@ def cmd_reload(args: argparse.Namespace) -> int:
         if after is not None and _reload_number(after) > _reload_number(before):
             reload = after["last_reload"]
             if reload.get("ok"):
-                print(f"reloaded {printable(after.get('config'), 200)}: {len(after['targets'])} targets")
+                count = len(after["targets"])
+                print(f"reloaded {printable(after.get('config'), 200)}: {count} target{'s' if count != 1 else ''}")
                 return EXIT_OK
             print("statusboard: reload refused; the board runs on with the config it had:", file=sys.stderr)
             problems = reload.get("problems")

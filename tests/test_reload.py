@@ -44,6 +44,7 @@ def test_reload_says_whether_the_config_was_taken_and_the_refusal_stays_visible(
         config.write_text(good)
         taken = reload(python, proc.pid)
         assert taken.returncode == 0 and "reloaded" in taken.stdout, taken.stderr
+        assert taken.stdout.rstrip().endswith(": 1 target"), taken.stdout   # before: "1 targets"
         line = ""
         while "READY=1" not in line or "RELOAD REFUSED" in line:   # older messages first; a timeout fails
             line = notify.recv(4096).decode()
