@@ -151,8 +151,10 @@ def check_verdict(doc: Dict[str, Any], why_not: Optional[str], age: Optional[flo
     targets = [t for t in doc["targets"] if isinstance(t, dict)]
     for t in targets:
         severity = t.get("severity")
-        if severity in groups:
-            groups[severity].append(f"{printable(t.get('name'), 40)} {printable(t.get('state'), 20)}")
+        if severity in ("ok", "transitional"):
+            continue
+        severity = severity if isinstance(severity, str) and severity in groups else "unknown"   # not healthy
+        groups[severity].append(f"{printable(t.get('name'), 40)} {printable(t.get('state'), 20)}")
     parts = [f"{len(names)} {kind}: {', '.join(names[:5])}{', …' if len(names) > 5 else ''}"
              for kind, names in groups.items() if names]
     word = ("CRITICAL" if groups["critical"] else "WARNING" if groups["warning"]

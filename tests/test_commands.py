@@ -337,6 +337,18 @@ def test_status_check_exits_as_a_monitoring_plugin(named_statusboard, severities
         assert "1 critical: shop down" in done.stdout
 
 
+@pytest.mark.parametrize("severity", ["bogus", None, ["critical"]])
+def test_status_check_never_calls_a_severity_it_does_not_know_healthy(named_statusboard, severity):
+    targets = [dict(t, severity="ok") for t in TARGETS]
+    targets[1] = {k: v for k, v in targets[1].items() if k != "severity"}
+    if severity is not None:
+        targets[1]["severity"] = severity   # a newer release's word, or a damaged file
+    state_file().write_text(json.dumps(live_doc(named_statusboard.pid, targets)))
+    done = sb("status", "--check")   # before: "STATUSBOARD OK: all 3 healthy", exit 0
+    assert done.returncode == 3, (done.stdout, done.stderr)
+    assert done.stdout.startswith("STATUSBOARD UNKNOWN: 1 unknown: checkout-service-eu-west-1 insufficient-data")
+
+
 def test_status_check_is_unknown_without_a_running_board():
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
