@@ -154,9 +154,23 @@ def cmd_discover(args: argparse.Namespace) -> int:
         print(f"statusboard: nothing written: {len(found.problems)} of the places asked did not answer (above); "
               "run it again, or leave them out", file=sys.stderr)
         return EXIT_FAILED
+    from statusboard.discover.place import secrets
     if not args.apply:
+        _secrets(owner.real, owner.path, secrets(placing.placed), False)
         return _preview(owner.path, new_text, bool(found.problems))
-    return _apply(owner, new_text, args.verbose)
+    return _apply(owner, new_text, args.verbose, secrets(placing.placed))
+
+
+def _secrets(real: str, path: str, count: int, apply: bool) -> None:
+    """Say that targets carry a URL's user name or password, which config.yaml then holds in clear, as given."""
+    if not count:
+        return
+    import stat
+    mode = stat.S_IMODE(os.stat(real).st_mode)
+    who = " (its mode, {:04o}, lets every user of this machine read it)".format(mode) if mode & 0o004 else ""
+    print(f"\nnote: {count} of them carr{'y' if count != 1 else 'ies'} a user name or password in a URL, as you gave "
+          f"{'them' if count != 1 else 'it'}: {path} {'holds' if apply else 'would hold'} "
+          f"{'them' if count != 1 else 'it'} in clear{who}; only *** is shown here")
 
 
 def _preview(path: str, new_text: str, failed: bool) -> int:
@@ -179,7 +193,7 @@ def _preview(path: str, new_text: str, failed: bool) -> int:
     return EXIT_OK
 
 
-def _apply(owner: "Owner", new_text: str, verbose: bool) -> int:
+def _apply(owner: "Owner", new_text: str, verbose: bool, secret: int = 0) -> int:
     """Write the new config (checked first), then reload the running board; put the file back if that fails."""
     from statusboard.discover.write import apply, restore
     path = owner.path
@@ -190,8 +204,13 @@ def _apply(owner: "Owner", new_text: str, verbose: bool) -> int:
         print(f"\nThe board with them, as check draws it:\n\n{text}\n")
         return code == 0
 
+    links = os.stat(owner.real).st_nlink
     backup = apply(owner, new_text, passes)
     print(f"written: {path} (the file as it was: {backup})")
+    if links > 1:
+        print(f"note: {path} had {links - 1} other hard link{'s' if links != 2 else ''}: the new file replaces this "
+              f"name only, so {'they keep' if links != 2 else 'it keeps'} the text as it was")
+    _secrets(owner.real, path, secret, True)
     try:
         reloaded, why_not = _reload(owner.real, verbose)
     except Exception as exc:  # noqa: BLE001 - a reload that fails in any way puts the file back

@@ -373,6 +373,9 @@ SHAPES = {
                                       "# the end"),
     "a comment last, without a newline": "targets:\n  a: {pixel: [0, 0], ping: 127.0.0.1}\n# the end",
     "deeper indentation": "targets:\n      a: {pixel: [0, 0], ping: 127.0.0.1}\n",
+    "an explicit document end, then a comment": ("---\ntargets:\n  a: {pixel: [0, 0], ping: 127.0.0.1}\n...\n"
+                                                 "# outside the document\n"),
+    "a document end and no targets": "%YAML 1.1\n---\ndisplay: {layout: hat}\n...",
 }
 
 

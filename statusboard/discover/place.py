@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from urllib.parse import urlsplit
 
 from statusboard.config import Board
 from statusboard.config.board import MAX_NAME
@@ -104,3 +105,17 @@ def _region(item: Found) -> Optional[str]:
         if key[0] in ("ec2-name", "ec2-tags", "cw-name", "cw-prefix", "ivs-name") and len(key) > 3:
             return key[2] or None
     return None
+
+
+def _urls(spec: Any) -> List[str]:
+    if isinstance(spec, str):
+        return [spec]
+    if isinstance(spec, dict):
+        return [u for v in spec.values() for u in _urls(v)]
+    return []
+
+
+def secrets(placed: Sequence[Placed]) -> int:
+    """How many of the placed targets carry a user name or password in a URL (written as given, in clear)."""
+    return sum(1 for item in placed if any("://" in u and urlsplit(u).username is not None
+                                           for u in _urls(item.found.spec)))

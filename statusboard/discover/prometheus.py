@@ -34,7 +34,12 @@ def series(url: str, timeout: float) -> List[Dict[str, str]]:
         doc = json.loads(answer.body.decode("utf-8", "replace"))
         if doc.get("status") != "success":
             raise ValueError(printable(doc.get("error"), 160))
-        return [dict(item["metric"]) for item in doc["data"]["result"]]
+        out = [dict(item["metric"]) for item in doc["data"]["result"]]
+        for labels in out:   # a label's value is text; a server that says otherwise is not Prometheus
+            for key, value in labels.items():
+                if not isinstance(key, str) or not isinstance(value, str):
+                    raise ValueError(f"label {printable(key, 40)} is {printable(json.dumps(value), 40)}, not text")
+        return out
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise DiscoverError(f"Prometheus at {shown} (HTTP {answer.status}): not the answer of a Prometheus server's "
                             f"/api/v1/query ({printable(exc, 120)}): is the URL the server's, like http://host:9090?")

@@ -4,15 +4,19 @@ a failure leaves the file as it was."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import stat
 import tempfile
-from typing import Callable
+import time
+from typing import Callable, Iterator
 
 from statusboard.discover import DiscoverError
 from statusboard.discover.owner import Owner
 
 BACKUP = ".bak"
+LOCK_WAIT = 30.0   # seconds: another discover holds it for the few milliseconds of a write
 
 
 def _like(owner: Owner, data: bytes, info: os.stat_result) -> str:
@@ -73,22 +77,45 @@ def apply(owner: Owner, new_text: str, check: Callable[[str], bool]) -> str:
             raise DiscoverError(f"check refused the new {owner.path} (above): nothing written")
         backup = owner.real + BACKUP
         try:
-            with open(owner.real, "rb") as handle:
-                if handle.read() != owner.data:
-                    raise DiscoverError(f"{owner.path} changed while discover ran: nothing written; run it again")
-            try:
-                _put(owner, owner.data, info, backup)
-            except OSError as exc:
-                raise DiscoverError(f"cannot write the backup {backup}: {exc.strerror or exc}; nothing written") \
-                    from None
-            os.replace(new, owner.real)
-            _sync_dir(owner.real)
+            with _alone(owner):   # from reading the file again to renaming over it, no other discover writes
+                with open(owner.real, "rb") as handle:
+                    if handle.read() != owner.data:
+                        raise DiscoverError(f"{owner.path} changed while discover ran: nothing written; run it "
+                                            "again")
+                try:
+                    _put(owner, owner.data, info, backup)
+                except OSError as exc:
+                    raise DiscoverError(f"cannot write the backup {backup}: {exc.strerror or exc}; nothing "
+                                        "written") from None
+                os.replace(new, owner.real)
+                _sync_dir(owner.real)
         except OSError as exc:
             raise DiscoverError(f"cannot write {owner.path}: {exc.strerror or exc}; nothing written") from None
         return backup
     finally:
         if os.path.exists(new):
             os.unlink(new)
+
+
+@contextlib.contextmanager
+def _alone(owner: Owner) -> Iterator[None]:
+    """Hold the lock of config.yaml's directory: two discovers that write one file take turns, so the second
+    sees the first's text and refuses instead of writing over it."""
+    fd = os.open(os.path.dirname(owner.real) or ".", os.O_RDONLY)
+    try:
+        end = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > end:
+                    raise DiscoverError(f"another program has held the lock on {owner.path}'s directory for "
+                                        f"{LOCK_WAIT:.0f} s (another discover --apply?): nothing written") from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)   # and the lock with it
 
 
 def _put(owner: Owner, data: bytes, info: os.stat_result, path: str) -> None:

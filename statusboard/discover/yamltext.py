@@ -76,10 +76,11 @@ def insertion(original: str, placed: Sequence[Placed], header: str) -> Insertion
     else after the last line of the targets section; a `targets:` that is missing is added at the end.
     DiscoverError when the file's shape leaves no place that does not change what the owner wrote."""
     newline = "\r\n" if "\r\n" in original else "\n"
-    end_fix = newline if original and not original.endswith("\n") else ""
+    end = _document_end(original)
+    end_fix = newline if original[:end] and not original[:end].endswith("\n") else ""
     top = yaml.compose(original, Loader=yaml.SafeLoader)
     if top is None:   # empty, or comments alone
-        return Insertion(len(original), end_fix + "targets:" + newline + block(placed, 2, header, newline))
+        return Insertion(end, end_fix + "targets:" + newline + block(placed, 2, header, newline))
     if not isinstance(top, MappingNode) or top.flow_style:
         raise DiscoverError("config.yaml is written as one {...} mapping: discover adds targets to a block "
                             "mapping (one key a line); write it so, or add the targets by hand")
@@ -87,7 +88,7 @@ def insertion(original: str, placed: Sequence[Placed], header: str) -> Insertion
     found = [i for i, k in enumerate(keys) if isinstance(k, ScalarNode) and k.value == "targets"]
     if not found:
         column = keys[0].start_mark.column if keys else 0
-        return Insertion(len(original), end_fix + " " * column + "targets:" + newline
+        return Insertion(end, end_fix + " " * column + "targets:" + newline
                          + block(placed, column + 2, header, newline))
     index = found[0]
     key, value = top.value[index]
@@ -102,8 +103,17 @@ def insertion(original: str, placed: Sequence[Placed], header: str) -> Insertion
                             "write it so, or add the targets by hand")
     text = block(placed, indent, header, newline)
     if index == len(keys) - 1:
-        return Insertion(len(original), end_fix + text)
+        return Insertion(end, end_fix + text)
     return Insertion(_after_content(original, key.start_mark.index, keys[index + 1].start_mark.index), text)
+
+
+def _document_end(original: str) -> int:
+    """Where the text ends for what is appended: at a `...` that ends the document explicitly (what follows it
+    is outside the document), else at the end of the file."""
+    for event in yaml.parse(original, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.DocumentEndEvent) and event.explicit:
+            return int(event.start_mark.index)
+    return len(original)
 
 
 def _after_content(original: str, start: int, stop: int) -> int:
