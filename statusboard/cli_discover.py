@@ -4,11 +4,12 @@ config.yaml, shown with the board `check` draws, and with --apply appended to th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 import time
-from typing import TYPE_CHECKING, Optional, Tuple
+from typing import TYPE_CHECKING, Iterator, Optional, Tuple
 
 from statusboard.discover import DiscoverError, UsageError
 from statusboard.text import printable
@@ -100,6 +101,11 @@ def check(path: str, shown: str) -> Tuple[int, str]:
 
 def cmd_discover(args: argparse.Namespace) -> int:
     """Discover targets, show them on the board, and with --apply write them and reload the board."""
+    with _stopped_cleanly():
+        return _discover(args)
+
+
+def _discover(args: argparse.Namespace) -> int:
     from statusboard.discover.find import find
     from statusboard.discover.owner import read_owner, result
     from statusboard.discover.place import plan
@@ -171,6 +177,29 @@ def _secrets(real: str, path: str, count: int, apply: bool) -> None:
     print(f"\nnote: {count} of them carr{'y' if count != 1 else 'ies'} a user name or password in a URL, as you gave "
           f"{'them' if count != 1 else 'it'}: {path} {'holds' if apply else 'would hold'} "
           f"{'them' if count != 1 else 'it'} in clear{who}; only *** is shown here")
+
+
+@contextlib.contextmanager
+def _stopped_cleanly() -> Iterator[None]:
+    """While it runs, SIGTERM and SIGHUP end the command as Ctrl-C does, so that a temporary file beside
+    config.yaml (or the preview's) is removed and no check is left running, instead of the process vanishing
+    mid-write."""
+    import signal
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    before = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            before[signum] = signal.signal(signum, stop)
+        except ValueError:   # not the main thread (main() called from another): left as it is
+            pass
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
 
 
 def _preview(path: str, new_text: str, failed: bool) -> int:

@@ -166,3 +166,24 @@ def test_a_config_that_is_not_a_file_is_refused_without_waiting(tmp_path):
         done = discover(config, "http", str(tmp_path / "urls.txt"), "--apply", timeout=60)
         assert done.returncode == 2
         assert f"{config}: is not a regular file (a pipe, socket or device)" in done.stderr
+
+
+@pytest.mark.parametrize("signum", [15, 1], ids=["SIGTERM", "SIGHUP"])
+def test_a_discover_stopped_mid_apply_leaves_no_file_behind(tmp_path, signum):
+    """Stopped while check reads the new text beside config.yaml: the file as it was, and nothing else there."""
+    import time
+    config = tmp_path / "config.yaml"
+    before = write(config, "targets:\n", 0o640)
+    (tmp_path / "urls.txt").write_text("http://127.0.0.1:1/a\n")
+    proc = subprocess.Popen([sys.executable, "-m", "statusboard", "discover", "http", "urls.txt", "--apply", "-c",
+                             str(config)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **ENV})
+    end = time.monotonic() + 60
+    while not [p for p in tmp_path.iterdir() if p.name.endswith(".discover")] and time.monotonic() < end:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.005)
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0 and "Traceback" not in err, err
+    assert config.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml", "urls.txt"], "no temporary file is left"
