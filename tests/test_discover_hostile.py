@@ -187,3 +187,15 @@ def test_a_discover_stopped_mid_apply_leaves_no_file_behind(tmp_path, signum):
     assert proc.returncode != 0 and "Traceback" not in err, err
     assert config.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml", "urls.txt"], "no temporary file is left"
+
+
+def test_a_password_with_a_space_in_a_file_of_urls_shows_no_part_of_it(tmp_path):
+    config = tmp_path / "config.yaml"
+    before = write(config, "targets:\n")
+    (tmp_path / "urls.txt").write_text("https://board:pa55 w0rd@127.0.0.1:1/status  board\n")
+    done = discover(config, "http", "urls.txt", "--apply")
+    assert done.returncode == 2
+    assert "pa55" not in done.stderr and "w0rd" not in done.stderr, done.stderr
+    assert ("urls.txt:1: not a valid URL (a space in its user name or password? write it as %20): "
+            "'https://board:***@127.0.0.1:1/status  board'") in done.stderr
+    assert config.read_bytes() == before

@@ -12,7 +12,7 @@ from statusboard.discover import Findings, Found, Key, UsageError
 from statusboard.kinds.http import url
 from statusboard.model import Target
 from statusboard.readfile import NotAFile, read_small
-from statusboard.text import printable, redact
+from statusboard.text import printable, redact, refused_url
 
 LIMIT = 1024 * 1024
 
@@ -37,7 +37,11 @@ def read(path: str) -> Findings:
         try:
             address = url(words[0])
         except Invalid as exc:
-            bad.append(f"{path}:{number}: {printable(redact(str(exc)), 200)}")
+            if len(words) > 1 and "@" in words[1].split()[0] and "@" not in words[0]:   # "https://u:p w@host/"
+                bad.append(f"{path}:{number}: not a valid URL (a space in its user name or password? write it as "
+                           f"%20): '{printable(refused_url(line.strip()), 120)}'")
+            else:
+                bad.append(f"{path}:{number}: {printable(redact(str(exc)), 200)}")
             continue
         if address in seen:
             out.left_out.append(f"{path}:{number}: {printable(redact(address), 120)} is named on an earlier line")
