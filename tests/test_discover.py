@@ -376,6 +376,9 @@ SHAPES = {
     "an explicit document end, then a comment": ("---\ntargets:\n  a: {pixel: [0, 0], ping: 127.0.0.1}\n...\n"
                                                  "# outside the document\n"),
     "a document end and no targets": "%YAML 1.1\n---\ndisplay: {layout: hat}\n...",
+    "a block scalar's last line like a comment, then another section": (
+        "targets:\n  a:\n    pixel: [0, 0]\n    http:\n      url: http://127.0.0.1:1/\n      contains: |\n"
+        "        ok\n        # not a comment\ndisplay: {layout: hat}\n"),
 }
 
 

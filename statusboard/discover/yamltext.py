@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import yaml
-from yaml.nodes import MappingNode, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from statusboard.discover import DiscoverError
 from statusboard.discover.place import Placed
@@ -104,7 +104,20 @@ def insertion(original: str, placed: Sequence[Placed], header: str) -> Insertion
     text = block(placed, indent, header, newline)
     if index == len(keys) - 1:
         return Insertion(end, end_fix + text)
-    return Insertion(_after_content(original, key.start_mark.index, keys[index + 1].start_mark.index), text)
+    at = max(_after_content(original, key.start_mark.index, keys[index + 1].start_mark.index),
+             _after_node(original, value))   # a block scalar's last line may look like a comment
+    return Insertion(at, text)
+
+
+def _after_node(original: str, node: Node) -> int:
+    """The offset just after the line where the last value inside a block node ends."""
+    while isinstance(node, (MappingNode, SequenceNode)) and not node.flow_style and node.value:
+        node = node.value[-1][1] if isinstance(node, MappingNode) else node.value[-1]
+    end = node.end_mark.index
+    if end > 0 and original[end - 1] == "\n":
+        return int(end)
+    newline = original.find("\n", end)
+    return len(original) if newline < 0 else newline + 1
 
 
 def _document_end(original: str) -> int:
