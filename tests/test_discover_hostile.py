@@ -199,3 +199,17 @@ def test_a_password_with_a_space_in_a_file_of_urls_shows_no_part_of_it(tmp_path)
     assert ("urls.txt:1: not a valid URL (a space in its user name or password? write it as %20): "
             "'https://board:***@127.0.0.1:1/status  board'") in done.stderr
     assert config.read_bytes() == before
+
+
+def test_an_instance_with_a_blank_name_is_placed_by_its_id(cloud, tmp_path):
+    from tests.test_discover import launch, once
+    blank, web = launch("eu-west-1", "   "), launch("eu-west-1", "web")
+    config = tmp_path / "config.yaml"
+    before = write(config, "aws: {region: eu-west-1}\ntargets:\n")
+    done = discover(config, "ec2", "--apply")
+    assert done.returncode == 0, done.stderr
+    added = appended(before, config.read_bytes())
+    assert f"  {blank}: {{pixel: [1, 0], ec2: {blank}}}   # a blank Name tag, eu-west-1" in added
+    assert f"  web: {{pixel: [0, 0], ec2: {{name: web}}}}   # {web}, eu-west-1" in added
+    states = once(config)
+    assert (states[blank]["state"], states["web"]["state"]) == ("running", "running")

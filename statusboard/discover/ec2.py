@@ -50,7 +50,7 @@ def _by_name(answer: Answer, live: Sequence[Instance], aws: AwsSettings) -> List
     unnamed: List[Instance] = []
     for instance in live:
         name = instance.tags.get("Name", "")
-        (named[name] if name else unnamed).append(instance)
+        (named[name] if name.strip() else unnamed).append(instance)   # a blank name selects nothing: by id
     place = _place(answer, aws)
     at = (answer.profile or "", answer.region)
     out = []
@@ -61,7 +61,8 @@ def _by_name(answer: Answer, live: Sequence[Instance], aws: AwsSettings) -> List
         out.append(Found(name, "ec2", dict([("name", name)] + place), f"{shown}, {answer.region}", frozenset(keys)))
     for instance in sorted(unnamed, key=lambda i: i.instance_id):
         spec = dict([("id", instance.instance_id)] + place) if place else instance.instance_id
-        out.append(Found(instance.instance_id, "ec2", spec, f"no Name tag, {answer.region}",
+        blank = "a blank" if "Name" in instance.tags else "no"
+        out.append(Found(instance.instance_id, "ec2", spec, f"{blank} Name tag, {answer.region}",
                          frozenset({("ec2-id", instance.instance_id)})))
     return out
 
