@@ -213,3 +213,17 @@ def test_an_instance_with_a_blank_name_is_placed_by_its_id(cloud, tmp_path):
     assert f"  web: {{pixel: [0, 0], ec2: {{name: web}}}}   # {web}, eu-west-1" in added
     states = once(config)
     assert (states[blank]["state"], states["web"]["state"]) == ("running", "running")
+
+
+def test_an_alarm_with_a_blank_name_is_left_out_and_said_so(cloud, tmp_path):
+    from tests.test_discover import alarm
+    alarm("   ")
+    alarm("api-errors", "ALARM")
+    config = tmp_path / "config.yaml"
+    before = write(config, "aws: {region: eu-west-1}\ntargets:\n")
+    done = discover(config, "cloudwatch", "--apply")
+    assert done.returncode == 0, done.stderr
+    assert "left out: an alarm in eu-west-1 whose name is blank: the board cannot name it" in done.stdout
+    added = appended(before, config.read_bytes())
+    assert "  api-errors: {pixel: [0, 0], cloudwatch: api-errors}   # alarm, eu-west-1" in added
+    assert "pixel: [1, 0]" not in added

@@ -43,6 +43,9 @@ def discover(places: Sequence[Any], aws: AwsSettings, timeout: float, separator:
         groups: Dict[str, List[Alarm]] = defaultdict(list)
         alone: List[Alarm] = []
         for alarm in alarms:
+            if not alarm.name.strip():   # a name of spaces: a config cannot name it
+                out.left_out.append(f"an alarm in {answer.region} whose name is blank: the board cannot name it")
+                continue
             prefix = prefix_of(alarm.name, separator) if separator else None
             (groups[prefix] if prefix else alone).append(alarm)
         for prefix in sorted(groups):
