@@ -243,12 +243,15 @@ def _apply(owner: "Owner", new_text: str, verbose: bool, secret: int = 0) -> int
     try:
         reloaded, why_not = _reload(owner.real, verbose)
     except Exception as exc:  # noqa: BLE001 - a reload that fails in any way puts the file back
-        restore(owner)
+        restore(owner, new_text)
         raise DiscoverError(f"{exc}; {path} is back as it was") from None
     if reloaded is None:
         print(f"not reloaded: {why_not}")
     elif reloaded != EXIT_OK:
-        restore(owner)
+        try:
+            restore(owner, new_text)
+        except DiscoverError as exc:
+            raise DiscoverError(f"the running board refused the new config; {exc}") from None
         raise DiscoverError(f"the running board refused the new config; {path} is back as it was, and the board "
                             "runs on with it")
     return EXIT_OK

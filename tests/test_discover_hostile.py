@@ -227,3 +227,25 @@ def test_an_alarm_with_a_blank_name_is_left_out_and_said_so(cloud, tmp_path):
     added = appended(before, config.read_bytes())
     assert "  api-errors: {pixel: [0, 0], cloudwatch: api-errors}   # alarm, eu-west-1" in added
     assert "pixel: [1, 0]" not in added
+
+
+def test_a_refused_reload_never_undoes_an_edit_made_meanwhile(tmp_path, monkeypatch, capsys):
+    """The board takes its time to refuse the new config; meanwhile the owner saves the file: their edit stays."""
+    import statusboard.cli_discover as cli_discover
+    from statusboard.cli import main
+    config = tmp_path / "config.yaml"
+    write(config, "targets:\n", 0o640)
+    (tmp_path / "urls.txt").write_text("http://127.0.0.1:1/a\n")
+    edit = b"targets:\n  mine: {pixel: [5, 5], ping: 127.0.0.1}\n"
+
+    def slow_refusal(real: str, verbose: bool):
+        Path(real).write_bytes(edit)   # the owner saves, while the board thinks
+        return 1, ""
+
+    monkeypatch.setattr(cli_discover, "_reload", slow_refusal)
+    monkeypatch.chdir(tmp_path)
+    assert main(["discover", "http", "urls.txt", "--apply", "-c", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert config.read_bytes() == edit
+    assert (f"the running board refused the new config; {config} was changed by someone else since discover "
+            f"wrote it, so it is left as it is (the file before discover: {config}.bak)") in err

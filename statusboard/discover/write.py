@@ -129,6 +129,12 @@ def _put(owner: Owner, data: bytes, info: os.stat_result, path: str) -> None:
     _sync_dir(path)
 
 
-def restore(owner: Owner) -> None:
-    """Put the owner's text back, as it was (bytes, mode and owner)."""
-    _put(owner, owner.data, os.stat(owner.real), owner.real)
+def restore(owner: Owner, written: str) -> None:
+    """Put the owner's text back, as it was (bytes, mode and owner), unless the file no longer holds what discover
+    wrote (someone saved it since): then it is left as it is, and DiscoverError says so."""
+    with _alone(owner):
+        with open(owner.real, "rb") as handle:
+            if handle.read() != written.encode("utf-8"):
+                raise DiscoverError(f"{owner.path} was changed by someone else since discover wrote it, so it is "
+                                    f"left as it is (the file before discover: {owner.real + BACKUP})")
+        _put(owner, owner.data, os.stat(owner.real), owner.real)
