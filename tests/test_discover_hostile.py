@@ -249,3 +249,23 @@ def test_a_refused_reload_never_undoes_an_edit_made_meanwhile(tmp_path, monkeypa
     assert config.read_bytes() == edit
     assert (f"the running board refused the new config; {config} was changed by someone else since discover "
             f"wrote it, so it is left as it is (the file before discover: {config}.bak)") in err
+
+
+def test_a_file_of_urls_from_notepad_and_its_line_numbers(tmp_path):
+    """A byte order mark starts the file, lines end in CRLF, and a line holds U+0085 (a line break to Python's
+    splitlines, not to an editor): every URL is read, and a bad line is named by the number an editor shows."""
+    config = tmp_path / "config.yaml"
+    before = write(config, "targets:\n")
+    urls = tmp_path / "urls.txt"
+    urls.write_bytes("\ufeffhttp://127.0.0.1:1/a  first\r\nhttp://127.0.0.1:1/b  x\u0085y\r\nftp://nope/\r\n"
+                     .encode("utf-8"))
+    bad = discover(config, "http", "urls.txt", "--apply")
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == ("statusboard: 1 line of urls.txt is not a URL:\n"
+                                  "  urls.txt:3: expected an http:// or https:// URL, got 'ftp://nope/'")
+    urls.write_bytes("\ufeffhttp://127.0.0.1:1/a  first\r\nhttp://127.0.0.1:1/b  second\r\n".encode("utf-8"))
+    done = discover(config, "http", "urls.txt", "--apply")
+    assert done.returncode == 0, done.stderr
+    added = appended(before, config.read_bytes())
+    assert "  first: {pixel: [0, 0], http: 'http://127.0.0.1:1/a'}   # urls.txt line 1" in added
+    assert "  second: {pixel: [1, 0], http: 'http://127.0.0.1:1/b'}   # urls.txt line 2" in added

@@ -20,7 +20,7 @@ LIMIT = 1024 * 1024
 def read(path: str) -> Findings:
     """The targets a file of URLs names; UsageError listing every line that is not a URL."""
     try:
-        text = read_small(path, LIMIT).decode("utf-8")
+        text = read_small(path, LIMIT).decode("utf-8-sig")   # a byte order mark, as Notepad writes, is no URL
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except NotAFile as exc:
@@ -30,7 +30,7 @@ def read(path: str) -> Findings:
     out = Findings()
     bad: List[str] = []
     seen: Set[str] = set()
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):   # lines as an editor numbers them (not at \x85, \u2028)
         words = line.strip().split(None, 1)
         if not words or words[0].startswith("#"):
             continue
