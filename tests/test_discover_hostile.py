@@ -269,3 +269,22 @@ def test_a_file_of_urls_from_notepad_and_its_line_numbers(tmp_path):
     added = appended(before, config.read_bytes())
     assert "  first: {pixel: [0, 0], http: 'http://127.0.0.1:1/a'}   # urls.txt line 1" in added
     assert "  second: {pixel: [1, 0], http: 'http://127.0.0.1:1/b'}   # urls.txt line 2" in added
+
+
+def test_a_file_system_without_locks_still_takes_the_targets(tmp_path, monkeypatch, capsys):
+    """Some NFS mounts answer a lock with ENOLCK: discover writes as it would without another discover running."""
+    import errno
+
+    from statusboard.cli import main
+    from statusboard.discover import write as writing
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(writing.fcntl, "flock", no_locks)
+    config = tmp_path / "config.yaml"
+    before = write(config, "targets:\n")
+    (tmp_path / "urls.txt").write_text("http://127.0.0.1:1/a  a\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["discover", "http", "urls.txt", "--apply", "-c", str(config)]) == 0, capsys.readouterr().err
+    assert "  a: {pixel: [0, 0], http: 'http://127.0.0.1:1/a'}" in appended(before, config.read_bytes())
