@@ -56,8 +56,9 @@ def up(*labels: dict) -> bytes:
         {"metric": m, "value": [0, "1"]} for m in labels]}}).encode()
 
 
-@pytest.mark.parametrize("labels", [({"job": 5}, {"job": "a"}), ({"job": None},), ({"job": "a", "instance": [1]},)],
-                         ids=["a number", "null", "a list"])
+@pytest.mark.parametrize("labels", [({"job": 5}, {"job": "a"}), ({"job": None},), ({"job": "a", "instance": [1]},),
+                                    ({"job": "a\ud800b"},)],
+                         ids=["a number", "null", "a list", "a lone surrogate"])
 def test_a_prometheus_whose_labels_are_not_text_is_named(liar, tmp_path, labels):
     liar.body = up(*labels)
     config = tmp_path / "config.yaml"

@@ -12,7 +12,7 @@ from statusboard.config import AwsSettings
 from statusboard.discover import DiscoverError, Findings, Found, Key
 from statusboard.model import Target
 from statusboard.net.ask import Asker
-from statusboard.text import printable, redact
+from statusboard.text import printable, redact, valid
 
 UP = "up"
 # up is 1 for a scrape that worked, 0 for one that failed: below 0.5 is critical.
@@ -37,7 +37,7 @@ def series(url: str, timeout: float) -> List[Dict[str, str]]:
         out = [dict(item["metric"]) for item in doc["data"]["result"]]
         for labels in out:   # a label's value is text; a server that says otherwise is not Prometheus
             for key, value in labels.items():
-                if not isinstance(key, str) or not isinstance(value, str):
+                if not isinstance(key, str) or not isinstance(value, str) or valid(value) != value:
                     raise ValueError(f"label {printable(key, 40)} is {printable(json.dumps(value), 40)}, not text")
         return out
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
