@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# C0 and C1 control characters (escape sequences start with them), DEL, and the marks that reorder text.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 control characters (escape sequences start with them), DEL, the line and paragraph separators
+# (a terminal or the journal breaks a line at them), and the marks that reorder text.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # A lone surrogate (JSON's "\ud800", bytes decoded with surrogateescape) is no text: no UTF-8 writer takes it.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 REPLACEMENT = "\ufffd"

@@ -24,6 +24,7 @@ from statusboard.display.base import Frame, LegendEntry
 from statusboard.display.terminal import TerminalDisplay
 from statusboard.history import History, query
 from statusboard.notify import Notifier
+from statusboard import text
 from statusboard.table import Status
 from statusboard.vocabulary import Severity
 from statusboard.web.document import json_answer
@@ -287,3 +288,10 @@ def test_a_url_whose_userinfo_parses_as_a_fragment_is_still_masked_in_checks_lay
     done = subprocess.run([sys.executable, "-m", "statusboard", "check", "-c", str(config)], capture_output=True,
                           env=env(), cwd=ROOT, timeout=30, text=True)
     assert done.returncode == 0 and "http://***@127.0.0.1/" in done.stdout and "SECRET" not in done.stdout
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_a_detail_never_breaks_a_line_at_a_unicode_line_separator(separator):
+    """A server's text with a line or paragraph separator stays one line in the journal and the terminal."""
+    shown = text.printable(f"HTTP 200{separator}FAKE LOG LINE")
+    assert len(shown.splitlines()) == 1 and separator not in shown
