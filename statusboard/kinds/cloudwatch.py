@@ -15,19 +15,19 @@ from statusboard.config import values
 from statusboard.config.aws import region
 from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
-from statusboard.kinds.kind import Kind, aws_check, long_form, one_of
+from statusboard.kinds.kind import Kind, long_form, one_of
+from statusboard.kinds.shared.aws import ABSENT, ABSENT_STATE, LIBRARY, age, aws_check, server_time
 from statusboard.model import Target
 from statusboard.vocabulary import Severity, StateInfo, States
 
 PAGE = 100   # the most DescribeAlarms returns in one page
-INSTALL = "sudo ./install.sh installs it, or: pip install 'statusboard[ec2]'"
 
 # CloudWatch alarm states. Insufficient data is not healthy: the alarm cannot tell.
 STATES: Dict[str, StateInfo] = {
     "ok": StateInfo(Severity.OK, (0, 255, 0), "O"),
     "alarm": StateInfo(Severity.CRITICAL, (255, 0, 0), "!"),
     "insufficient-data": StateInfo(Severity.UNKNOWN, (0, 90, 110), "n"),
-    "absent": StateInfo(Severity.CRITICAL, (255, 0, 160), "A"),
+    ABSENT: ABSENT_STATE,
 }
 
 
@@ -84,7 +84,6 @@ def parse_cloudwatch(parent: Section, key: str, _states: States = STATES) -> Opt
     return spec if len(chosen) == 1 and (spec.name or spec.prefix or spec.names) else None
 
 
-ABSENT = "absent"
 # AWS's StateValue -> the board's state.
 AWS_STATES = {"OK": "ok", "ALARM": "alarm", "INSUFFICIENT_DATA": "insufficient-data"}
 # When a selector matches several alarms the pixel shows the worst; this is the order, worst first.
@@ -133,18 +132,6 @@ def selects(spec: AlarmSpec, alarm: Alarm) -> bool:
     return alarm.name in (spec.names or ())
 
 
-def age(seconds: float) -> str:
-    """How long ago, for people: 40 s, 12 min, 3 h, 2 days."""
-    seconds = max(0.0, seconds)
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} days"
-
-
 def _one(alarm: Alarm, now: float) -> str:
     text = f"{alarm.name} {alarm.state.upper().replace('-', '_')} for {age(now - alarm.changed)}"
     return f"{text}: {alarm.reason}" if alarm.reason else text
@@ -185,16 +172,6 @@ def fetch_alarms(client: Any, specs: Sequence[Any]) -> Tuple[List[Alarm], float]
     return alarms, served if served is not None else _latest(alarms)
 
 
-def server_time(page: Any) -> Optional[float]:
-    """The Date header of AWS's answer, in seconds since the epoch; None when it has none."""
-    from email.utils import parsedate_to_datetime   # here, not at start: 9 ms a board without alarms never needs
-    date = page.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
-    try:
-        return parsedate_to_datetime(date).timestamp() if date else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _latest(alarms: Sequence[Alarm]) -> float:
     """Without AWS's time: the latest change it reported, so no age is made up from the local clock."""
     return max((a.changed for a in alarms), default=0.0)
@@ -213,4 +190,4 @@ def summarise_target(target: Target, answer: Any, region_name: str) -> Tuple[str
 
 KIND = Kind(key="cloudwatch", spec=AlarmSpec, parse=parse_cloudwatch, states=STATES, batched=True,
             make=aws_check("cloudwatch", "CloudWatch", converse, summarise_target, STATES),
-            library=("boto3", INSTALL), fresh_on_reload=True)
+            library=LIBRARY, fresh_on_reload=True)

@@ -15,13 +15,13 @@ from statusboard.config import values
 from statusboard.config.aws import region
 from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
-from statusboard.kinds.kind import Kind, aws_check, long_form, one_of
+from statusboard.kinds.kind import Kind, long_form, one_of
+from statusboard.kinds.shared.aws import ABSENT, ABSENT_STATE, LIBRARY, aws_check
 from statusboard.model import Target
 from statusboard.vocabulary import Severity, StateInfo, States
 
 PAGE = 1000
 _INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
-INSTALL = "sudo ./install.sh installs it, or: pip install 'statusboard[ec2]'"
 
 
 # EC2 instance states, and the board's reading of them (transitional states blink).
@@ -32,7 +32,7 @@ STATES: Dict[str, StateInfo] = {
     "stopped": StateInfo(Severity.CRITICAL, (255, 0, 0), "X"),
     "shutting-down": StateInfo(Severity.TRANSITIONAL, (255, 60, 0), "K"),
     "terminated": StateInfo(Severity.CRITICAL, (120, 0, 0), "T"),
-    "absent": StateInfo(Severity.CRITICAL, (255, 0, 160), "A"),
+    ABSENT: ABSENT_STATE,
     "impaired": StateInfo(Severity.CRITICAL, (255, 0, 255), "I"),
     "initializing": StateInfo(Severity.TRANSITIONAL, (0, 160, 255), "Z"),
 }
@@ -98,7 +98,6 @@ def parse_ec2(parent: Section, key: str, _states: States = STATES) -> Optional[E
     return spec if len(chosen) == 1 and (spec.instance_id or spec.name or spec.tags) else None
 
 
-ABSENT = "absent"
 # When a selector matches several instances the pixel shows the worst; this is the order, worst first.
 WORST_FIRST = ("impaired", "stopped", "terminated", "shutting-down", "stopping", "pending", "initializing",
                "running")
@@ -225,4 +224,4 @@ def summarise_target(target: Target, answer: Any, region_name: str) -> Tuple[str
 
 KIND = Kind(key="ec2", spec=Ec2Spec, parse=parse_ec2,
             make=aws_check("ec2", "EC2", converse, summarise_target, STATES), states=STATES, batched=True,
-            library=("boto3", INSTALL), fresh_on_reload=True)
+            library=LIBRARY, fresh_on_reload=True)

@@ -4,16 +4,15 @@ HTTP check's client (net/), so its deadline, TLS, proxies and 1 MB cap hold here
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, ClassVar, Optional, Tuple
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from statusboard.config import values
 from statusboard.config.schema import Section
-from statusboard.kinds import numbers
-from statusboard.kinds.http import BODY_LIMIT, url
 from statusboard.kinds.kind import Context, Kind
+from statusboard.kinds.shared import numbers
+from statusboard.kinds.shared.web import read_json, url
 from statusboard.model import Observation, Target, Verdict
 from statusboard import readfile
 from statusboard.text import printable, redact
@@ -85,12 +84,9 @@ def asked_url(spec: InfluxSpec, user: Optional[str], password: Optional[str]) ->
 
 def read_answer(spec: InfluxSpec, status: int, body: bytes) -> Verdict:
     """(state, detail) from what /query answered: the last value of the first series."""
-    if len(body) >= BODY_LIMIT:
-        return Verdict(UNKNOWN, f"an answer over {BODY_LIMIT // 1024 // 1024} MB (HTTP {status}): not read")
-    try:
-        doc = json.loads(body.decode("utf-8", "replace"))
-    except (ValueError, RecursionError):
-        return Verdict(UNKNOWN, f"HTTP {status}, not InfluxDB's JSON (is the url the server's, like http://host:8086?)")
+    doc, why = read_json(status, body, "InfluxDB's", "http://host:8086")
+    if why:
+        return Verdict(UNKNOWN, why)
     if status == 401:
         return Verdict(UNKNOWN, "InfluxDB refused the credentials (HTTP 401): see influxdb.credentials")
     results = doc.get("results") if isinstance(doc, dict) else None

@@ -17,14 +17,14 @@ from statusboard.config import values
 from statusboard.config.aws import region
 from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
-from statusboard.kinds.cloudwatch import INSTALL, STATES as ALARM_STATES, age, server_time
 from statusboard.kinds.kind import Context, Kind, long_form
-from statusboard.kinds.numbers import number_text
+from statusboard.kinds.shared.aws import ABSENT, ABSENT_STATE, LIBRARY, age, server_time
+from statusboard.kinds.shared.numbers import number_text
 from statusboard.model import Target
 from statusboard.text import printable
 from statusboard.vocabulary import Severity, StateInfo, States
 
-LIVE, STARVING, OFFLINE, HEALTH_UNKNOWN, ABSENT = "live", "starving", "offline", "health-unknown", "absent"
+LIVE, STARVING, OFFLINE, HEALTH_UNKNOWN = "live", "starving", "offline", "health-unknown"
 STATES: Dict[str, StateInfo] = {
     LIVE: StateInfo(Severity.OK, (0, 255, 0), "L"),
     # Live, but the encoder sends less than viewers need: they see it stall. Amber, as every degraded state.
@@ -32,7 +32,7 @@ STATES: Dict[str, StateInfo] = {
     # Not live: a channel at rest is not an error; a calm colour of its own.
     OFFLINE: StateInfo(Severity.OK, (0, 70, 150), "F"),
     HEALTH_UNKNOWN: StateInfo(Severity.UNKNOWN, (120, 200, 0), "h"),
-    ABSENT: ALARM_STATES[ABSENT],
+    ABSENT: ABSENT_STATE,
 }
 HEALTH = {"HEALTHY": LIVE, "STARVING": STARVING, "UNKNOWN": HEALTH_UNKNOWN}
 _ARN = re.compile(r"arn:aws[a-z-]*:ivs:([a-z0-9-]+):\d{12}:channel/[A-Za-z0-9]+")
@@ -192,4 +192,4 @@ def make(context: Context) -> Any:
 
 
 KIND = Kind(key="ivs", spec=IvsSpec, parse=parse_ivs, states=STATES, batched=True, make=make,
-            library=("boto3", INSTALL), fresh_on_reload=True)
+            library=LIBRARY, fresh_on_reload=True)

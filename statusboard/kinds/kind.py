@@ -96,19 +96,6 @@ def refusal(kind: Any, module: str) -> Optional[str]:
     return None
 
 
-def aws_check(service: str, label: str, converse: Callable[[Any, Sequence[Target]], Any],
-              summarise: Callable[[Target, Any, str], Tuple[str, str]], states: States) -> Callable[[Context], Any]:
-    """How an AWS kind makes its batched check (boto3 is imported only then): `service` is boto3's name of the
-    service and its prefix in IAM actions, `label` its name for people, `converse(client, targets)` what one
-    conversation asks, `summarise(target, answer, region)` one target's (state, detail) from the answer."""
-    def make(context: Context) -> Any:
-        """The check, made with the board's AWS defaults."""
-        from statusboard.net.aws import AwsCheck
-        return AwsCheck(context, service=service, label=label, iam=service, converse=converse,
-                        summarise=summarise, states=states)
-    return make
-
-
 def long_form(parent: Section, key: str) -> Optional[Section]:
     """None when the value is the short (scalar) form, else the section of its long form."""
     value = parent.raw(key)

@@ -17,9 +17,9 @@ from statusboard.config import values
 from statusboard.config.aws import region
 from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
-from statusboard.kinds import numbers
-from statusboard.kinds.cloudwatch import INSTALL, age, server_time
-from statusboard.kinds.kind import Kind, aws_check
+from statusboard.kinds.kind import Kind
+from statusboard.kinds.shared import numbers
+from statusboard.kinds.shared.aws import LIBRARY, age, aws_check, server_time
 from statusboard.model import Target, Verdict
 from statusboard.text import printable
 from statusboard.vocabulary import UNKNOWN, States
@@ -348,4 +348,4 @@ def no_data(spec: MetricSpec, said: Optional[str]) -> str:
 
 KIND = Kind(key="metric", spec=MetricSpec, parse=parse_metric, states=numbers.STATES, batched=True,
             make=aws_check("cloudwatch", "CloudWatch", converse, summarise, numbers.STATES),
-            library=("boto3", INSTALL), fresh_on_reload=True)
+            library=LIBRARY, fresh_on_reload=True)

@@ -4,16 +4,15 @@ client (net/), so its deadline, TLS, proxies and 1 MB cap hold here too."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, ClassVar, List, Optional, Tuple
 from urllib.parse import urlencode
 
 from statusboard.config import values
 from statusboard.config.schema import Section
-from statusboard.kinds import numbers
-from statusboard.kinds.http import BODY_LIMIT, url
 from statusboard.kinds.kind import Context, Kind
+from statusboard.kinds.shared import numbers
+from statusboard.kinds.shared.web import read_json, url
 from statusboard.model import Observation, Target, Verdict
 from statusboard.text import printable, redact
 from statusboard.vocabulary import BOARD_STATES, UNKNOWN, States, merge
@@ -58,12 +57,9 @@ def parse_prometheus(parent: Section, key: str, _states: States = STATES) -> Opt
 
 def read_answer(spec: PrometheusSpec, status: int, body: bytes) -> Verdict:
     """(state, detail) from what /api/v1/query answered."""
-    if len(body) >= BODY_LIMIT:
-        return Verdict(UNKNOWN, f"an answer over {BODY_LIMIT // 1024 // 1024} MB (HTTP {status}): not read")
-    try:
-        doc = json.loads(body.decode("utf-8", "replace"))
-    except (ValueError, RecursionError):
-        return Verdict(UNKNOWN, f"HTTP {status}, not Prometheus' JSON (is the url the server's, like http://host:9090?)")
+    doc, why = read_json(status, body, "Prometheus'", "http://host:9090")
+    if why:
+        return Verdict(UNKNOWN, why)
     if not isinstance(doc, dict) or doc.get("status") != "success":
         error = doc.get("error") if isinstance(doc, dict) else None
         kind = doc.get("errorType") if isinstance(doc, dict) else None

@@ -1,5 +1,5 @@
-"""One GET for a kind that reads a server's answer (a query API: Prometheus, InfluxDB): through the HTTP check's
-client, within the check's deadline; the answer, or why there is none, in one line."""
+"""One GET for a kind that reads a server's answer (http; a query API: Prometheus, InfluxDB): through the HTTP
+client (net/httpget.py), within the check's deadline; the answer, or why there is none, in one line."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ class Asker:
         self._lock = threading.Lock()
 
     def get(self, url: str, shown: str, timeout: float, deadline: Optional[float],
-            verify: bool = True) -> Tuple[Any, Optional[str]]:
-        """(the answer, None), or (None, why there is none); `shown` is the URL as people may see it."""
+            verify: bool = True, keep_body: bool = True) -> Tuple[Any, Optional[str]]:
+        """(the answer, None), or (None, why there is none); `shown` is the URL as people may see it; without
+        keep_body the body is not read (the status is the answer)."""
         import http.client
 
         from urllib3.exceptions import HTTPError
@@ -34,10 +35,16 @@ class Asker:
         at = deadline if deadline is not None else time.monotonic() + timeout
         with Deadline(at) as watch:
             try:
-                answer = get(url, watch, self._env, verify, keep_body=True)
+                answer = get(url, watch, self._env, verify, keep_body=keep_body)
             except (CheckError, HTTPError, OSError, http.client.HTTPException, ValueError, UnicodeError) as exc:
                 log.debug("%s: %s", shown, exc)
                 return None, failure_detail(exc, shown, timeout, watch.expired)
             if watch.expired:   # a cut-off answer can look complete
                 return None, failure_detail(TimeoutError(), shown, timeout, True)
         return answer, None
+
+
+def too_large(body: bytes) -> Optional[str]:
+    """How large the client's cap is ("1 MB") when a body reached it (it was cut there), else None."""
+    from statusboard.net.httpget import BODY_LIMIT
+    return f"{BODY_LIMIT // 1024 // 1024} MB" if len(body) >= BODY_LIMIT else None
