@@ -7,7 +7,7 @@ import json
 import math
 import time
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar, NamedTuple, Optional, Protocol, Tuple
+from typing import Any, ClassVar, Dict, NamedTuple, Optional, Protocol, Tuple
 
 from statusboard.text import printable, valid
 from statusboard.vocabulary import Severity, States, severity_in
@@ -27,6 +27,7 @@ class Spec(Protocol):
     """
 
     identity: ClassVar[Tuple[str, ...]]
+    __dataclass_fields__: ClassVar[Dict[str, Any]]   # a dataclass: its fields are what the kept files read
 
     def describe(self) -> str:
         """A short form for people (never a password)."""
@@ -39,7 +40,7 @@ class Target:
     name: str
     pixel: Tuple[int, int]
     kind: str
-    spec: Any
+    spec: Spec                    # its kind's spec class (Kind.spec_of gives it as that class)
     interval: float = DEFAULT_INTERVAL
     timeout: float = DEFAULT_TIMEOUT
     fail_after: int = DEFAULT_FAIL_AFTER
@@ -47,7 +48,7 @@ class Target:
     line: Optional[int] = field(default=None, compare=False)
 
     @property
-    def check_key(self) -> Tuple[str, Any]:
+    def check_key(self) -> Tuple[str, Spec]:
         """What is checked, and how: a reload keeps the state of targets whose check key did not change."""
         return (self.kind, self.spec)
 

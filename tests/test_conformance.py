@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import inspect
 import os
 import re
 import shutil
@@ -99,6 +100,30 @@ def test_a_kinds_fingerprint_changes_with_every_identity_field_and_no_other(key)
             assert changed.fingerprint != target.fingerprint, f"{key}.{f.name} names what is watched"
         else:
             assert changed.fingerprint == target.fingerprint, f"{key}.{f.name} says how it is judged"
+
+
+@pytest.mark.parametrize("key", sorted(KINDS))
+def test_a_kinds_parser_takes_its_section_and_key_and_nothing_it_never_uses(key):
+    # The board's states reach a parser that needs them (a value naming a state) through the section.
+    assert list(inspect.signature(KINDS[key].parse).parameters) == ["parent", "key"]
+
+
+@pytest.mark.parametrize("key", sorted(KINDS))
+def test_a_kind_reads_a_targets_spec_as_its_own_class_and_no_other_kinds(key):
+    target = example(key)
+    assert KINDS[key].spec_of(target) is target.spec
+    other = example("ping" if key != "ping" else "http")
+    with pytest.raises(TypeError, match=f"target 't' \\({other.kind}\\) holds a {type(other.spec).__name__}"):
+        KINDS[key].spec_of(other)
+
+
+def test_a_value_that_names_a_state_may_name_any_the_board_knows():
+    # `alarm` is cloudwatch's: http's equals and mqtt's payload map to it as to their own states.
+    board = board_from("mqtt: {url: 'mqtt://127.0.0.1:1883'}\ntargets:\n"
+                       "  a: {pixel: [0, 0], http: {url: 'http://h/', json: {path: s, equals: {bad: alarm}}}}\n"
+                       "  b: {pixel: [1, 0], mqtt: {topic: t, payload: {BAD: alarm}}}\n")
+    assert board.targets[0].spec.json.equals == (("bad", "alarm"),)
+    assert board.targets[1].spec.payload == (("BAD", "alarm"),)
 
 
 @pytest.mark.parametrize("key", sorted(KINDS))

@@ -63,7 +63,7 @@ class KindRules(Protocol):
     """What config needs to know of a kind of target (statusboard.kinds declares them)."""
 
     key: str                                   # its key in a target: http, ping, ec2, ...
-    parse: Callable[[Section, str, States], Any]   # (target section, key, every state) -> its spec, or None
+    parse: Callable[[Section, str], Any]       # (target section, key) -> its spec, or None (states: Section)
     states: States                             # the states it adds
     library: Optional[Tuple[str, str]]         # (module it imports, how to install it), when not in the base
     fail_after: Optional[int]                  # its default fail_after; None: the board's
@@ -123,10 +123,10 @@ def _parse(text: str, path: str, kinds: Kinds) -> Board:
     if not isinstance(doc, dict):
         raise ConfigError([Problem(path, getattr(doc, "line", 1), "top level",
                                    "expected a mapping with display, defaults, palette and targets")])
-    top = Section(path, problems, doc, "", 1)
+    states = states_of(kinds)
+    top = Section(path, problems, doc, "", 1, states)
     display = parse_display(top.sub("display"))
     defaults = _defaults(top.sub("defaults"))
-    states = states_of(kinds)
     palette = _palette(top, states)
     concurrency = top.take("concurrency", lambda v: values.integer(v, 1, 512), DEFAULT_CONCURRENCY)
     aws = parse_aws(top.sub("aws"))
@@ -140,7 +140,7 @@ def _parse(text: str, path: str, kinds: Kinds) -> Board:
                                      f"({library[1]})")
     web = parse_web(top.sub("web"), top.has("web"))
     history = parse_history(top.sub("history"))
-    targets = _targets(top.sub("targets"), defaults, display, kinds, states)
+    targets = _targets(top.sub("targets"), defaults, display, kinds)
     for target in targets:
         needs = kinds[target.kind].needs
         if needs is not None and not given.get(needs[0], top.has(needs[0])):
@@ -204,8 +204,7 @@ def _pixel(shape: Tuple[int, int], layout_name: str) -> Any:
     return parse
 
 
-def _targets(sec: Section, defaults: Dict[str, Any], display: DisplaySettings, kinds: Kinds,
-             states: States) -> Tuple[Target, ...]:
+def _targets(sec: Section, defaults: Dict[str, Any], display: DisplaySettings, kinds: Kinds) -> Tuple[Target, ...]:
     if not sec.mapping:
         if sec.ok or not sec.given:
             sec.report("no targets: add at least one under 'targets:' (see the sample config.yaml)")
@@ -226,7 +225,7 @@ def _targets(sec: Section, defaults: Dict[str, Any], display: DisplaySettings, k
         tsec = sec.sub(name)
         if not tsec.ok:
             continue
-        target = _target(tsec, name, defaults, pixel, kinds, states)
+        target = _target(tsec, name, defaults, pixel, kinds)
         if target is None:
             continue
         if target.pixel in taken:
@@ -254,8 +253,7 @@ def _line(sec: Section, key: str) -> Optional[int]:
 TARGET_KEYS = ("pixel", "interval", "timeout", "fail_after", "stale_after")   # a target's own keys, beside its kind's
 
 
-def _target(sec: Section, name: str, defaults: Dict[str, Any], pixel: Any, known: Kinds,
-            states: States) -> Optional[Target]:
+def _target(sec: Section, name: str, defaults: Dict[str, Any], pixel: Any, known: Kinds) -> Optional[Target]:
     before = len(sec.problems)
     position = sec.take("pixel", pixel)
     kinds = [k for k in sec.mapping if k in known]
@@ -275,7 +273,7 @@ def _target(sec: Section, name: str, defaults: Dict[str, Any], pixel: Any, known
             sec.used.add(kind)
     else:
         rules = known[kinds[0]]
-        spec = rules.parse(sec, kinds[0], states)
+        spec = rules.parse(sec, kinds[0])
         if rules.library is not None and not _installed(rules.library[0]):
             library, how = rules.library
             sec.report(f"{kinds[0]} targets need {library}, which is not installed ({how})", kinds[0])

@@ -9,16 +9,20 @@ from statusboard.errors import Problem
 from statusboard.text import printable
 from statusboard.config.values import Invalid
 from statusboard.config.yamlsource import LDict
+from statusboard.vocabulary import BOARD_STATES, States
 
 T = TypeVar("T")
 _MISSING = object()
 
 
 class Section:
-    """One mapping of config.yaml being checked; every problem lands in the shared list."""
+    """One mapping of config.yaml being checked; every problem lands in the shared list. `states` are every
+    state the board can show, for a value that names one (its sections share them)."""
 
-    def __init__(self, file: str, problems: List[Problem], mapping: Any, where: str, line: Optional[int]) -> None:
+    def __init__(self, file: str, problems: List[Problem], mapping: Any, where: str, line: Optional[int],
+                 states: States = BOARD_STATES) -> None:
         self.file = file
+        self.states = states
         self.problems = problems
         self.where = where
         self.line = getattr(mapping, "line", None) or line
@@ -82,7 +86,7 @@ class Section:
         """The section under key (empty when absent)."""
         self.used.add(key)
         value = self.mapping.get(key)
-        return Section(self.file, self.problems, value, self.path(key), self.line_of(key))
+        return Section(self.file, self.problems, value, self.path(key), self.line_of(key), self.states)
 
     def finish(self) -> None:
         """Report every key that nobody took, with a suggestion for likely typos."""

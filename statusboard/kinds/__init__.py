@@ -23,7 +23,7 @@ def register(modules: Sequence[str], package: str = __name__) -> Dict[str, Kind]
         module = f"{package}.{name}"
         kind = getattr(importlib.import_module(module), "KIND", None)
         why = refusal(kind, module)
-        if why:
+        if why or not isinstance(kind, Kind):
             raise TypeError(why)
         out[kind.key] = kind
     return out

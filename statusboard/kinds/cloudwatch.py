@@ -18,7 +18,7 @@ from statusboard.config.values import Invalid
 from statusboard.kinds.kind import Kind, long_form, one_of
 from statusboard.kinds.shared.aws import ABSENT, ABSENT_STATE, LIBRARY, age, aws_check, server_time
 from statusboard.model import Target
-from statusboard.vocabulary import Severity, StateInfo, States
+from statusboard.vocabulary import Severity, StateInfo
 
 PAGE = 100   # the most DescribeAlarms returns in one page
 
@@ -66,7 +66,7 @@ def alarm_names(value: Any) -> Tuple[str, ...]:
     return tuple(dict.fromkeys(alarm_name(v) for v in value))
 
 
-def parse_cloudwatch(parent: Section, key: str, _states: States = STATES) -> Optional[AlarmSpec]:
+def parse_cloudwatch(parent: Section, key: str) -> Optional[AlarmSpec]:
     """`cloudwatch: ALARM` or `cloudwatch: {name | prefix | names, region, profile}`."""
     sec = long_form(parent, key)
     if sec is None:
@@ -179,13 +179,13 @@ def _latest(alarms: Sequence[Alarm]) -> float:
 
 def converse(client: Any, targets: Sequence[Target]) -> Tuple[List[Alarm], float]:
     """Every alarm the targets select, and AWS's time of the answer (ages never depend on the Pi's clock)."""
-    return fetch_alarms(client, [t.spec for t in targets])
+    return fetch_alarms(client, [KIND.spec_of(t) for t in targets])
 
 
 def summarise_target(target: Target, answer: Any, region_name: str) -> Tuple[str, str]:
     """(state, detail) of one alarm target from the conversation's answer."""
     alarms, now = answer
-    return summarise(target.spec, alarms, now, region_name)
+    return summarise(KIND.spec_of(target), alarms, now, region_name)
 
 
 KIND = Kind(key="cloudwatch", spec=AlarmSpec, parse=parse_cloudwatch, states=STATES, batched=True,

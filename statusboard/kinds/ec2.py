@@ -18,7 +18,7 @@ from statusboard.config.values import Invalid
 from statusboard.kinds.kind import Kind, long_form, one_of
 from statusboard.kinds.shared.aws import ABSENT, ABSENT_STATE, LIBRARY, aws_check
 from statusboard.model import Target
-from statusboard.vocabulary import Severity, StateInfo, States
+from statusboard.vocabulary import Severity, StateInfo
 
 PAGE = 1000
 _INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
@@ -79,7 +79,7 @@ def tags(value: Any) -> Tuple[Tuple[str, str], ...]:
     return tuple(sorted(out))
 
 
-def parse_ec2(parent: Section, key: str, _states: States = STATES) -> Optional[Ec2Spec]:
+def parse_ec2(parent: Section, key: str) -> Optional[Ec2Spec]:
     """`ec2: i-...` or `ec2: {id | name | tags, region, profile, status_checks}`."""
     sec = long_form(parent, key)
     if sec is None:
@@ -209,7 +209,7 @@ def fetch_health(client: Any, instance_ids: Sequence[str]) -> Mapping[str, Healt
 
 def converse(client: Any, targets: Sequence[Target]) -> Tuple[List[Instance], Mapping[str, Health]]:
     """The instances the targets select, and the status checks of those that ask for them."""
-    specs: List[Ec2Spec] = [t.spec for t in targets]
+    specs: List[Ec2Spec] = [KIND.spec_of(t) for t in targets]
     instances = fetch_instances(client, specs)
     wanted = sorted({i.instance_id for i in instances for s in specs
                      if s.status_checks and i.state == "running" and selects(s, i)})
@@ -219,7 +219,7 @@ def converse(client: Any, targets: Sequence[Target]) -> Tuple[List[Instance], Ma
 def summarise_target(target: Target, answer: Any, region_name: str) -> Tuple[str, str]:
     """(state, detail) of one EC2 target from the conversation's answer."""
     instances, health = answer
-    return summarise(target.spec, instances, health, region_name)
+    return summarise(KIND.spec_of(target), instances, health, region_name)
 
 
 KIND = Kind(key="ec2", spec=Ec2Spec, parse=parse_ec2,

@@ -110,8 +110,8 @@ def parse_json(sec: Section, states: States) -> Optional[JsonRule]:
     return JsonRule(path, thresholds=thresholds) if path and thresholds else None
 
 
-def parse_http(parent: Section, key: str, states: States = STATES) -> Optional[HttpSpec]:
-    """`http: URL` or `http: {url, status, contains, slow, verify, json}`."""
+def parse_http(parent: Section, key: str) -> Optional[HttpSpec]:
+    """`http: URL` or `http: {url, status, contains, slow, verify, json}` (`equals` names the board's states)."""
     sec = long_form(parent, key)
     if sec is None:
         got = parent.take(key, url)
@@ -122,7 +122,7 @@ def parse_http(parent: Section, key: str, states: States = STATES) -> Optional[H
         contains=sec.take("contains", values.text, None),
         slow=sec.take("slow", values.duration, None),
         verify=sec.take("verify", values.boolean, True),
-        json=parse_json(sec.sub("json"), states) if sec.has("json") else None,
+        json=parse_json(sec.sub("json"), sec.states) if sec.has("json") else None,
     )
     sec.finish()
     return spec if spec.url and (spec.json is not None or not sec.has("json")) else None
@@ -142,7 +142,7 @@ class HttpCheck:
 
     def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
         """GET the URL once, within target.timeout, and judge the answer."""
-        spec: HttpSpec = target.spec
+        spec = KIND.spec_of(target)
         start = time.monotonic()
         answer, why = self.asker.get(spec.url, spec.url, target.timeout, deadline, spec.verify,
                                      keep_body=bool(spec.contains) or spec.json is not None)

@@ -16,7 +16,7 @@ from statusboard.kinds.shared.web import read_json, url
 from statusboard.model import Observation, Target, Verdict
 from statusboard import readfile
 from statusboard.text import printable, redact
-from statusboard.vocabulary import BOARD_STATES, UNKNOWN, States, merge
+from statusboard.vocabulary import BOARD_STATES, UNKNOWN, merge
 
 STATES = merge(BOARD_STATES, numbers.STATES)
 ENV_USER, ENV_PASSWORD = "STATUSBOARD_INFLUXDB_USERNAME", "STATUSBOARD_INFLUXDB_PASSWORD"
@@ -45,7 +45,7 @@ def query(value: Any) -> str:
     return values.query_text(value, "an InfluxQL query", "SELECT mean(latency) FROM network_delays WHERE time > now() - 5m")
 
 
-def parse_influxdb(parent: Section, key: str, _states: States = STATES) -> Optional[InfluxSpec]:
+def parse_influxdb(parent: Section, key: str) -> Optional[InfluxSpec]:
     """`influxdb: {url, database, query, above | below, unit, credentials, verify}`."""
     sec = parent.sub(key)
     if not sec.ok:
@@ -122,7 +122,7 @@ class InfluxCheck:
 
     def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
         """Ask the query and judge the last value of its first series."""
-        spec: InfluxSpec = target.spec
+        spec = KIND.spec_of(target)
         try:
             user, password = login(spec)
         except OSError as exc:

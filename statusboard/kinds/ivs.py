@@ -22,7 +22,7 @@ from statusboard.kinds.shared.aws import ABSENT, ABSENT_STATE, LIBRARY, age, ser
 from statusboard.kinds.shared.numbers import number_text
 from statusboard.model import Target
 from statusboard.text import printable
-from statusboard.vocabulary import Severity, StateInfo, States
+from statusboard.vocabulary import Severity, StateInfo
 
 LIVE, STARVING, OFFLINE, HEALTH_UNKNOWN = "live", "starving", "offline", "health-unknown"
 STATES: Dict[str, StateInfo] = {
@@ -67,7 +67,7 @@ def channel(value: Any) -> str:
     return text
 
 
-def parse_ivs(parent: Section, key: str, _states: States = STATES) -> Optional[IvsSpec]:
+def parse_ivs(parent: Section, key: str) -> Optional[IvsSpec]:
     """`ivs: NAME-or-ARN` or `ivs: {channel, region, profile}`; an ARN names its own region."""
     sec = long_form(parent, key)
     if sec is None:
@@ -121,7 +121,7 @@ class Directory:
         with self._lock:
             kept = self._regions.setdefault(id(client), Channels())
         now = time.monotonic()
-        wanted = [t.spec.arn or t.spec.name for t in targets]
+        wanted = [s.arn or s.name for s in map(KIND.spec_of, targets)]
         missing = any(w not in kept.known and w not in kept.arns for w in wanted)
         if now - kept.at > CHANNELS_KEPT or (missing and now - kept.asked_again > CHANNELS_AGAIN):
             kept = self._list_channels(client)
@@ -156,7 +156,7 @@ class Directory:
 
 def summarise(target: Target, answer: Answer, region_name: str) -> Tuple[str, str]:
     """(state, detail) of one channel from its region's live streams."""
-    spec: IvsSpec = target.spec
+    spec = KIND.spec_of(target)
     if spec.arn:
         arns = [spec.arn] if spec.arn in answer.channels.known else []
     else:

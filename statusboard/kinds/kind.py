@@ -6,13 +6,14 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, List, Optional, Protocol, Sequence, Tuple, Type
+from typing import Any, Callable, Generic, Hashable, List, Optional, Protocol, Sequence, Tuple, Type, TypeVar
 
 from statusboard.config import AwsSettings
 from statusboard.config.schema import Section
-from statusboard.model import Observation, Target
+from statusboard.model import Observation, Spec, Target
 from statusboard.vocabulary import BOARD_STATES, States
 
+S = TypeVar("S", bound=Spec)   # a kind's spec class
 Clock = Callable[[], float]
 Record = Callable[[Observation], None]
 
@@ -61,13 +62,14 @@ class Source(Protocol):
 
 
 @dataclass(frozen=True)
-class Kind:
-    """One kind of target, declared whole by its module."""
+class Kind(Generic[S]):
+    """One kind of target, declared whole by its module; generic over its spec class."""
 
     key: str                                        # its key in a target of config.yaml
-    parse: Callable[[Section, str, States], Any]    # (the target's section, key, every state) -> its spec
+    parse: Callable[[Section, str], Optional[S]]    # (the target's section, key) -> its spec (the board's
+                                                    # states, for a value that names one: section.states)
     make: Callable[[Context], Any]                  # its Check, BatchCheck or Source (imports its libraries)
-    spec: Type[Any]                                 # its spec: a frozen dataclass that names its `identity`
+    spec: Type[S]                                   # its spec: a frozen dataclass that names its `identity`
     states: States = field(default_factory=dict)    # the states it adds, with colours and letters
     batched: bool = False                           # its check is a BatchCheck
     pushed: bool = False                            # its check is a Source: no scheduler, no worker
@@ -75,6 +77,15 @@ class Kind:
     fresh_on_reload: bool = False                   # a reload makes its check anew (AWS: fresh sessions)
     fail_after: Optional[int] = None                # its default fail_after; None: the board's
     needs: Optional[Tuple[str, str]] = None         # (a top-level section it needs, what to say without it)
+
+    def spec_of(self, target: Target) -> S:
+        """The target's spec as this kind's class; TypeError for a target of another kind (config makes a
+        target's spec with its own kind's parser, so a check never sees one)."""
+        spec = target.spec
+        if not isinstance(spec, self.spec):
+            raise TypeError(f"target {target.name!r} ({target.kind}) holds a {type(spec).__name__}, "
+                            f"not a {self.key} spec")
+        return spec
 
 
 def refusal(kind: Any, module: str) -> Optional[str]:

@@ -22,7 +22,7 @@ from statusboard.kinds.shared import numbers
 from statusboard.kinds.shared.aws import LIBRARY, age, aws_check, server_time
 from statusboard.model import Target, Verdict
 from statusboard.text import printable
-from statusboard.vocabulary import UNKNOWN, States
+from statusboard.vocabulary import UNKNOWN
 
 MAX_QUERIES = 500        # GetMetricData's limit of MetricDataQueries in one request
 MAX_METRICS = 10         # metrics one expression may combine here
@@ -154,7 +154,7 @@ def _metric(sec: Section, key: str, stat: str, own_stat: bool = True) -> Optiona
     return got if got.namespace and got.name and got.stat else None
 
 
-def parse_metric(parent: Section, key: str, _states: States = numbers.STATES) -> Optional[MetricSpec]:
+def parse_metric(parent: Section, key: str) -> Optional[MetricSpec]:
     """`metric: {namespace, name, dimensions, stat | expression, metrics; period, window, above | below, unit,
     region, profile}`."""
     sec = parent.sub(key)
@@ -223,7 +223,8 @@ def batches(targets: Sequence[Target]) -> List[List[Tuple[str, Target]]]:
     out: List[List[Tuple[str, Target]]] = [[]]
     used = 0
     for i, target in enumerate(targets):
-        need = len(target.spec.metrics) + (1 if target.spec.expression else 0)
+        spec = KIND.spec_of(target)
+        need = len(spec.metrics) + (1 if spec.expression else 0)
         if used + need > MAX_QUERIES and out[-1]:
             out.append([])
             used = 0
@@ -235,8 +236,8 @@ def batches(targets: Sequence[Target]) -> List[List[Tuple[str, Target]]]:
 def ask(client: Any, batch: Sequence[Tuple[str, Target]], end: float, answer: Answer) -> None:
     """One GetMetricData conversation (every page) for one request's worth of targets, into answer."""
     from datetime import datetime, timezone
-    window = max(t.spec.window for _, t in batch)
-    queries = [q for qid, t in batch for q in t.spec.queries(qid)]
+    window = max(KIND.spec_of(t).window for _, t in batch)
+    queries = [q for qid, t in batch for q in KIND.spec_of(t).queries(qid)]
     when = {"StartTime": datetime.fromtimestamp(end - window, timezone.utc),
             "EndTime": datetime.fromtimestamp(end, timezone.utc)}
     token: Optional[str] = None
@@ -275,7 +276,7 @@ def converse(client: Any, targets: Sequence[Target]) -> Answer:
 
     import botocore.exceptions
     now = time.time()   # the window is AWS's wall time: a request signed with a wrong clock is refused anyway
-    step = 60 if min(t.spec.period for t in targets) >= 60 else 1
+    step = 60 if min(KIND.spec_of(t).period for t in targets) >= 60 else 1
     answer = Answer({}, {}, {}, {}, math.floor(now / step) * step, None)
 
     def ask_or_refused(batch: Sequence[Tuple[str, Target]]) -> Optional[str]:
@@ -304,7 +305,7 @@ def converse(client: Any, targets: Sequence[Target]) -> Answer:
 
 def summarise(target: Target, answer: Answer, region_name: str) -> Verdict:
     """(state, detail) of one metric target: its newest complete point in its window against the thresholds."""
-    spec: MetricSpec = target.spec
+    spec = KIND.spec_of(target)
     qid = answer.ids[target.name]
     if qid in answer.refused:
         return Verdict(UNKNOWN, answer.refused[qid])

@@ -62,7 +62,7 @@ def payload_map(value: Any, states: States) -> Tuple[Tuple[str, str], ...]:
     return tuple(out)
 
 
-def parse_mqtt_target(parent: Section, key: str, states: States = PROBE_STATES) -> Optional[MqttSpec]:
+def parse_mqtt_target(parent: Section, key: str) -> Optional[MqttSpec]:
     """`mqtt: TOPIC` or `mqtt: {topic, payload, field, availability}`."""
     sec = long_form(parent, key)
     if sec is None:
@@ -70,7 +70,7 @@ def parse_mqtt_target(parent: Section, key: str, states: States = PROBE_STATES) 
         return MqttSpec(got) if got else None
     spec = MqttSpec(
         topic=sec.take("topic", topic),
-        payload=sec.take("payload", lambda v: payload_map(v, states), None),
+        payload=sec.take("payload", lambda v: payload_map(v, sec.states), None),
         field=sec.take("field", values.text, None),
         availability=sec.take("availability", topic, None),
     )
@@ -160,7 +160,7 @@ class MqttSource:
         with self._lock:
             self._targets = list(targets)
             self._record = record
-            new = [name for t in self._targets for name in self._watch(t.spec, availability_of(t.spec, prefix))]
+            new = [name for spec in map(KIND.spec_of, self._targets) for name in self._watch(spec, availability_of(spec, prefix))]
             if self._ticking is None:
                 self._ticking = threading.Event()
                 threading.Thread(target=self._tick, args=(self._ticking,), name="mqtt-again", daemon=True).start()
@@ -191,7 +191,7 @@ class MqttSource:
 
     def _observe(self, target: Target) -> Tuple[Observation, bool]:
         """The target's observation, and whether a message said it (else it is a fact of now)."""
-        spec: MqttSpec = target.spec
+        spec = KIND.spec_of(target)
         link = self.link
         prefix = getattr(getattr(link, "settings", None), "prefix", "statusboard")
         availability = availability_of(spec, prefix)
@@ -242,7 +242,8 @@ class MqttSource:
                 return
             prefix = getattr(getattr(self.link, "settings", None), "prefix", "statusboard")
             for target in self._targets:
-                if name is None or name in (target.spec.topic, availability_of(target.spec, prefix)):
+                spec = KIND.spec_of(target)
+                if name is None or name in (spec.topic, availability_of(spec, prefix)):
                     obs, heard = self._observe(target)
                     if not (unheard_only and heard):
                         record(obs)

@@ -15,7 +15,7 @@ from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
 from statusboard.kinds.kind import Context, Kind, long_form
 from statusboard.model import Observation, Target
-from statusboard.vocabulary import BOARD_STATES, DOWN, PROBE_STATES, SLOW, UNKNOWN, UP, States, merge
+from statusboard.vocabulary import BOARD_STATES, DOWN, PROBE_STATES, SLOW, UNKNOWN, UP, merge
 
 log = logging.getLogger(__name__)
 _HOST = re.compile(r"^[A-Za-z0-9_.:-]+$")
@@ -47,7 +47,7 @@ def host(value: Any) -> str:
     return text
 
 
-def parse_ping(parent: Section, key: str, _states: States = PROBE_STATES) -> Optional[PingSpec]:
+def parse_ping(parent: Section, key: str) -> Optional[PingSpec]:
     """`ping: HOST` or `ping: {host, count, slow, loss}`."""
     sec = long_form(parent, key)
     if sec is None:
@@ -103,7 +103,7 @@ class PingCheck:
             return [Observation.of(t.name, UNKNOWN, NOT_ALLOWED, self.clock(), STATES) for t in targets]
         timeout = max(t.timeout for t in targets)
         at = time.monotonic() + timeout if deadline is None else deadline
-        hosts = [icmp.Host(t.spec.host, t.spec.count) for t in targets]
+        hosts = [icmp.Host(s.host, s.count) for s in map(KIND.spec_of, targets)]
         icmp.resolve_all(hosts, at, timeout)
         try:
             icmp.sweep(hosts, at, mode)
@@ -119,7 +119,7 @@ class PingCheck:
                 state, detail = one.failure
             else:
                 rtts = one.rtts
-                state, detail = judge(target.spec, one.sent, len(rtts), sum(rtts) / len(rtts) if rtts else 0.0,
+                state, detail = judge(KIND.spec_of(target), one.sent, len(rtts), sum(rtts) / len(rtts) if rtts else 0.0,
                                       one.unsent)
             out.append(Observation.of(target.name, state, detail, self.clock(), STATES))
         return out

@@ -15,7 +15,7 @@ from statusboard.kinds.shared import numbers
 from statusboard.kinds.shared.web import read_json, url
 from statusboard.model import Observation, Target, Verdict
 from statusboard.text import printable, redact
-from statusboard.vocabulary import BOARD_STATES, UNKNOWN, States, merge
+from statusboard.vocabulary import BOARD_STATES, UNKNOWN, merge
 
 STATES = merge(BOARD_STATES, numbers.STATES)
 
@@ -40,7 +40,7 @@ def query(value: Any) -> str:
     return values.query_text(value, "a PromQL query", "sum(rate(http_requests_total[5m]))")
 
 
-def parse_prometheus(parent: Section, key: str, _states: States = STATES) -> Optional[PrometheusSpec]:
+def parse_prometheus(parent: Section, key: str) -> Optional[PrometheusSpec]:
     """`prometheus: {url, query, above | below, unit, verify}`."""
     sec = parent.sub(key)
     if not sec.ok:
@@ -64,7 +64,8 @@ def read_answer(spec: PrometheusSpec, status: int, body: bytes) -> Verdict:
         error = doc.get("error") if isinstance(doc, dict) else None
         kind = doc.get("errorType") if isinstance(doc, dict) else None
         return Verdict(UNKNOWN, f"Prometheus refused the query ({printable(kind or status, 20)}): {printable(error, 160)}")
-    data = doc.get("data") if isinstance(doc.get("data"), dict) else {}
+    data = doc.get("data")
+    data = data if isinstance(data, dict) else {}
     kind, result = data.get("resultType"), data.get("result")
     series: List[Tuple[str, Any]] = []
     if kind == "scalar":
@@ -126,7 +127,7 @@ class PrometheusCheck:
 
     def observe(self, target: Target, deadline: Optional[float] = None) -> Observation:
         """Ask the query and judge its value."""
-        spec: PrometheusSpec = target.spec
+        spec = KIND.spec_of(target)
         asked = f"{spec.url.rstrip('/')}/api/v1/query?{urlencode({'query': spec.query})}"
         answer, why = self.asker.get(asked, spec.url, target.timeout, deadline, spec.verify)
         verdict = Verdict(UNKNOWN, f"Prometheus: {why}") if why else read_answer(spec, answer.status, answer.body)
