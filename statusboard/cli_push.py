@@ -25,7 +25,7 @@ def push(board: Board, name: str, state: str, detail: Optional[str] = None) -> T
     target = next((t for t in board.targets if t.name == name), None)
     if target is None:
         return 2, f"{board.path}: no target {name!r}"
-    fed = [k.key for k in KINDS.values() if k.pushed and k.needs and k.needs[0] == "mqtt"]   # through the broker
+    fed = [k.key for k in KINDS.values() if k.needs and k.needs[0] == "mqtt"]   # fed through the broker
     if target.kind not in fed:
         return 2, (f"{board.path}:{target.line}: target {name!r} is an {target.kind} target; "
                    f"push sets {' or '.join(fed)} targets")
@@ -41,7 +41,7 @@ def push(board: Board, name: str, state: str, detail: Optional[str] = None) -> T
     try:
         if not link.connected.wait(WAIT):
             return 1, link.problem or f"no connection to the MQTT broker at {settings.url} within {WAIT:g} s"
-        topic = target.spec.topic  # type: ignore[attr-defined]
+        topic = KINDS[target.kind].spec_of(target).topic
         info = link.client.publish(topic, message, qos=1, retain=True)
         info.wait_for_publish(timeout=WAIT)
         if not info.is_published():

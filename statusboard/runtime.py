@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from statusboard.config import Board
 from statusboard.display.base import Display
-from statusboard.kinds.kind import Context, Kind
+from statusboard.kinds.kind import Context, Kind, Made, Source
 from statusboard.mqtt.side import MqttSide, mqtt_side
 from statusboard.scheduler import Scheduler
 from statusboard.table import Listener, StateTable
@@ -39,10 +39,10 @@ class Runtime:
             self.mqtt = self._mqtt_side(previous)
             self.context = Context(clock=clock, states=board.states, aws=board.aws,
                                    link=self.mqtt.link if self.mqtt is not None else None)
-            self.checks: Dict[str, Any] = self._checks(previous)
+            self.checks: Dict[str, Made] = self._checks(previous)
             self.table = StateTable(board.targets, listener)
-            polled = {k: c for k, c in self.checks.items() if not kinds[k].pushed}
-            self.scheduler = Scheduler(board.targets, polled, self.table.record, clock=clock, pool=pool, kinds=kinds)
+            polled = {k: c for k, c in self.checks.items() if not isinstance(c, Source)}
+            self.scheduler = Scheduler(board.targets, polled, self.table.record, clock=clock, pool=pool)
             self.display = self._display(display, previous, open_display)
         except BaseException:
             self.close_new()
@@ -57,10 +57,10 @@ class Runtime:
             self._made.append(side)
         return side
 
-    def _checks(self, previous: Optional["Runtime"]) -> Dict[str, Any]:
+    def _checks(self, previous: Optional["Runtime"]) -> Dict[str, Made]:
         """A check (or source) per kind in use: the previous one where its context is the same and its kind
         does not ask for a fresh one (AWS: new sessions read credentials and profiles added since)."""
-        out: Dict[str, Any] = {}
+        out: Dict[str, Made] = {}
         for key in sorted({t.kind for t in self.board.targets}):
             kind = self.kinds[key]
             old = previous.checks.get(key) if previous is not None else None
@@ -107,12 +107,12 @@ class Runtime:
     def serve(self) -> None:
         """Pushed sources write their targets' observations to this table from now on."""
         for key, source in self.checks.items():
-            if self.kinds[key].pushed:
+            if isinstance(source, Source):
                 source.serve([t for t in self.board.targets if t.kind == key], self.table.record)
 
-    def sources(self) -> List[Any]:
+    def sources(self) -> List[Source]:
         """The pushed sources of this runtime."""
-        return [c for k, c in self.checks.items() if self.kinds[k].pushed]
+        return [c for c in self.checks.values() if isinstance(c, Source)]
 
     def update(self, statuses: Mapping[str, Any]) -> None:
         """Publish the board's states over MQTT (never waits on the network)."""

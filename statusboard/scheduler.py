@@ -9,8 +9,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from statusboard.kinds import KINDS
-from statusboard.kinds.kind import Check, Kind
+from statusboard.kinds.kind import BatchCheck, Check, Made, Source
 from statusboard.model import Observation, Target
 from statusboard.vocabulary import BOARD_STATES, UNKNOWN
 from statusboard.workers import WorkerPool
@@ -41,17 +40,18 @@ class Job:
         return max(t.timeout for t in self.targets)
 
 
-def make_jobs(targets: Sequence[Target], checks: Mapping[str, Check], kinds: Mapping[str, Kind]) -> List[Job]:
-    """One job per polled target, except that a batched kind's targets are grouped (EC2: per profile and
-    region); a pushed kind's targets have no job (their source writes to the table itself)."""
+def make_jobs(targets: Sequence[Target], checks: Mapping[str, Made]) -> List[Job]:
+    """One job per polled target, except that a BatchCheck's targets are grouped (EC2: per profile and region);
+    a pushed kind's targets (its check a Source, or none given here) have no job: their source writes to the
+    table itself."""
     jobs: List[Job] = []
     groups: Dict[Tuple[str, object], List[Target]] = {}
     for target in targets:
-        kind = kinds[target.kind]
-        if kind.pushed:
+        check = checks.get(target.kind)
+        if check is None or isinstance(check, Source):
             continue
-        if kind.batched:
-            groups.setdefault((target.kind, checks[target.kind].group(target)), []).append(target)  # type: ignore
+        if isinstance(check, BatchCheck):
+            groups.setdefault((target.kind, check.group(target)), []).append(target)
         else:
             jobs.append(Job(target.name, target.kind, (target,)))
     for (kind, key), members in groups.items():
@@ -63,13 +63,12 @@ def make_jobs(targets: Sequence[Target], checks: Mapping[str, Check], kinds: Map
 class Scheduler:
     """Runs the checks of a board and hands every observation to `record`."""
 
-    def __init__(self, targets: Sequence[Target], checks: Mapping[str, Check],
+    def __init__(self, targets: Sequence[Target], checks: Mapping[str, Made],
                  record: Callable[[Observation], None], concurrency: int = 64,
-                 clock: Callable[[], float] = time.time, pool: Optional[WorkerPool] = None,
-                 kinds: Mapping[str, Kind] = KINDS) -> None:
-        self.checks = checks
-        self.kinds = kinds
-        self.jobs = make_jobs(targets, checks, kinds)
+                 clock: Callable[[], float] = time.time, pool: Optional[WorkerPool] = None) -> None:
+        self.checks: Dict[str, Check] = {k: c for k, c in checks.items() if isinstance(c, Check)}
+        self.batches: Dict[str, BatchCheck] = {k: c for k, c in checks.items() if isinstance(c, BatchCheck)}
+        self.jobs = make_jobs(targets, checks)
         self.record = record
         self.clock = clock
         self.pool = pool or WorkerPool(concurrency)
@@ -96,12 +95,12 @@ class Scheduler:
         started = time.monotonic()
         self.pool.waited(started - due, job.interval)
         deadline = max(due + job.timeout, started + job.timeout * MIN_SHARE)
-        check = self.checks[job.kind]
+        batch = self.batches.get(job.kind)
         try:
-            if self.kinds[job.kind].batched:
-                results = check.observe_batch(job.targets, deadline)  # type: ignore[attr-defined]
+            if batch is not None:
+                results = batch.observe_batch(job.targets, deadline)
             else:
-                results = [check.observe(job.targets[0], deadline)]
+                results = [self.checks[job.kind].observe(job.targets[0], deadline)]
         except Exception as exc:  # a bug in a check must not take the board down
             log.exception("check %s failed", job.name)
             now = self.clock()

@@ -26,7 +26,7 @@ from statusboard.controls import ACTIONS
 from statusboard.display import registry
 from statusboard.display.base import NoControls
 from statusboard.kinds import KINDS, MODULES, STATES, register
-from statusboard.kinds.kind import refusal
+from statusboard.kinds.kind import Check, Context, Source, refusal
 from statusboard.vocabulary import BOARD_STATES
 from tests.conftest import ROOT, board_from
 
@@ -124,6 +124,14 @@ def test_a_value_that_names_a_state_may_name_any_the_board_knows():
                        "  b: {pixel: [1, 0], mqtt: {topic: t, payload: {BAD: alarm}}}\n")
     assert board.targets[0].spec.json.equals == (("bad", "alarm"),)
     assert board.targets[1].spec.payload == (("BAD", "alarm"),)
+
+
+@pytest.mark.parametrize("key", sorted(KINDS))
+def test_how_a_kind_is_run_follows_from_what_it_makes(key):
+    # No flag to keep true: the scheduler batches a BatchCheck's targets and leaves a Source's alone.
+    made = KINDS[key].make(Context())
+    assert isinstance(made, (Check, Source)), f"{key} makes neither a Check, a BatchCheck nor a Source"
+    assert not (isinstance(made, Check) and isinstance(made, Source)), f"{key}: polled or pushed, not both"
 
 
 @pytest.mark.parametrize("key", sorted(KINDS))
@@ -233,7 +241,7 @@ class TcpSpec:
     def describe(self) -> str:
         return f"{self.host}:{self.port}"
 
-KIND = Kind(key="tcp", spec=TcpSpec, parse=lambda sec, key, states: None, make=lambda context: None)
+KIND = Kind(key="tcp", spec=TcpSpec, parse=lambda sec, key: None, make=lambda context: None)
 ''')
     with pytest.raises(TypeError) as refused:
         register(("tcp",), package=package)

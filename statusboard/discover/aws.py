@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from statusboard.config import AwsSettings
-from statusboard.kinds.kind import Context, aws_check
+from statusboard.kinds.kind import Context
+from statusboard.kinds.shared.aws import aws_check
 from statusboard.model import Target
 from statusboard.vocabulary import UNKNOWN
 

@@ -188,6 +188,6 @@ def summarise_target(target: Target, answer: Any, region_name: str) -> Tuple[str
     return summarise(KIND.spec_of(target), alarms, now, region_name)
 
 
-KIND = Kind(key="cloudwatch", spec=AlarmSpec, parse=parse_cloudwatch, states=STATES, batched=True,
+KIND = Kind(key="cloudwatch", spec=AlarmSpec, parse=parse_cloudwatch, states=STATES,
             make=aws_check("cloudwatch", "CloudWatch", converse, summarise_target, STATES),
             library=LIBRARY, fresh_on_reload=True)

@@ -191,5 +191,5 @@ def make(context: Context) -> Any:
                     summarise=summarise, states=STATES)
 
 
-KIND = Kind(key="ivs", spec=IvsSpec, parse=parse_ivs, states=STATES, batched=True, make=make,
+KIND = Kind(key="ivs", spec=IvsSpec, parse=parse_ivs, states=STATES, make=make,
             library=LIBRARY, fresh_on_reload=True)

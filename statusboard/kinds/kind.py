@@ -6,7 +6,8 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generic, Hashable, List, Optional, Protocol, Sequence, Tuple, Type, TypeVar
+from typing import (Any, Callable, Generic, Hashable, List, Optional, Protocol, Sequence, Tuple, Type, TypeVar,
+                    Union, runtime_checkable)
 
 from statusboard.config import AwsSettings
 from statusboard.config.schema import Section
@@ -29,6 +30,7 @@ class Context:
     link: Optional[Any] = None
 
 
+@runtime_checkable
 class Check(Protocol):
     """A polled check: observe one target, never raise, finish by its deadline.
 
@@ -41,6 +43,7 @@ class Check(Protocol):
         """Check the target once and say what was seen."""
 
 
+@runtime_checkable
 class BatchCheck(Check, Protocol):
     """A polled check that answers for many targets at once (EC2: one conversation per profile and region)."""
 
@@ -51,6 +54,7 @@ class BatchCheck(Check, Protocol):
         """Observe every target of one group, in the same order."""
 
 
+@runtime_checkable
 class Source(Protocol):
     """A pushed kind's feed: it writes each target's observations to the table itself, as they come."""
 
@@ -61,6 +65,9 @@ class Source(Protocol):
         """Record nothing more."""
 
 
+Made = Union[Check, BatchCheck, Source]   # what a kind makes: which one says how it is run (runtime-checkable)
+
+
 @dataclass(frozen=True)
 class Kind(Generic[S]):
     """One kind of target, declared whole by its module; generic over its spec class."""
@@ -68,11 +75,10 @@ class Kind(Generic[S]):
     key: str                                        # its key in a target of config.yaml
     parse: Callable[[Section, str], Optional[S]]    # (the target's section, key) -> its spec (the board's
                                                     # states, for a value that names one: section.states)
-    make: Callable[[Context], Any]                  # its Check, BatchCheck or Source (imports its libraries)
+    make: Callable[[Context], Made]                 # its Check, BatchCheck (the scheduler batches its targets) or
+                                                    # Source (pushed: no job, no worker); imports its libraries
     spec: Type[S]                                   # its spec: a frozen dataclass that names its `identity`
     states: States = field(default_factory=dict)    # the states it adds, with colours and letters
-    batched: bool = False                           # its check is a BatchCheck
-    pushed: bool = False                            # its check is a Source: no scheduler, no worker
     library: Optional[Tuple[str, str]] = None       # (module it imports, how to install it) beyond the base
     fresh_on_reload: bool = False                   # a reload makes its check anew (AWS: fresh sessions)
     fail_after: Optional[int] = None                # its default fail_after; None: the board's

@@ -347,6 +347,6 @@ def no_data(spec: MetricSpec, said: Optional[str]) -> str:
             f"see aws cloudwatch list-metrics --namespace {m.namespace} --metric-name {m.name})")
 
 
-KIND = Kind(key="metric", spec=MetricSpec, parse=parse_metric, states=numbers.STATES, batched=True,
+KIND = Kind(key="metric", spec=MetricSpec, parse=parse_metric, states=numbers.STATES,
             make=aws_check("cloudwatch", "CloudWatch", converse, summarise, numbers.STATES),
             library=LIBRARY, fresh_on_reload=True)

@@ -185,12 +185,10 @@ class MqttSource:
                 return
             self._refresh(unheard_only=True)
 
-    def observe(self, target: Target) -> Observation:
-        """What the target's topic last said; unknown with the reason where it says nothing usable."""
-        return self._observe(target)[0]
-
     def _observe(self, target: Target) -> Tuple[Observation, bool]:
-        """The target's observation, and whether a message said it (else it is a fact of now)."""
+        """What the target's topic last said (unknown with the reason where it says nothing usable), and whether
+        a message said it (else it is a fact of now). Never asked from outside: a Source records, it is not
+        polled (an `observe` would make it a Check too)."""
         spec = KIND.spec_of(target)
         link = self.link
         prefix = getattr(getattr(link, "settings", None), "prefix", "statusboard")
@@ -249,7 +247,7 @@ class MqttSource:
                         record(obs)
 
 
-KIND = Kind(key="mqtt", spec=MqttSpec, parse=parse_mqtt_target, make=MqttSource, states=PROBE_STATES, pushed=True,
+KIND = Kind(key="mqtt", spec=MqttSpec, parse=parse_mqtt_target, make=MqttSource, states=PROBE_STATES,
             library=("paho.mqtt", "sudo ./install.sh installs it, or: pip install 'statusboard[mqtt]'"),
             # A pushed state is shown as its message says, at once: the board that checked it held it already.
             fail_after=1,

@@ -143,4 +143,4 @@ def judge(spec: PingSpec, sent: int, received: int, avg_rtt_ms: float,
     return UP, f"{received}/{sent} replies, {rtt}"
 
 
-KIND = Kind(key="ping", spec=PingSpec, parse=parse_ping, make=PingCheck, states=PROBE_STATES, batched=True)
+KIND = Kind(key="ping", spec=PingSpec, parse=parse_ping, make=PingCheck, states=PROBE_STATES)
