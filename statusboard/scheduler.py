@@ -46,12 +46,14 @@ def make_jobs(targets: Sequence[Target], checks: Mapping[str, Made]) -> List[Job
     table itself."""
     jobs: List[Job] = []
     groups: Dict[Tuple[str, object], List[Target]] = {}
+    polled = {k for k, c in checks.items() if not isinstance(c, Source)}   # asked once a kind, not a target
+    batches = {k: c for k, c in checks.items() if k in polled and isinstance(c, BatchCheck)}
     for target in targets:
-        check = checks.get(target.kind)
-        if check is None or isinstance(check, Source):
+        if target.kind not in polled:
             continue
-        if isinstance(check, BatchCheck):
-            groups.setdefault((target.kind, check.group(target)), []).append(target)
+        batch = batches.get(target.kind)
+        if batch is not None:
+            groups.setdefault((target.kind, batch.group(target)), []).append(target)
         else:
             jobs.append(Job(target.name, target.kind, (target,)))
     for (kind, key), members in groups.items():

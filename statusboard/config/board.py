@@ -62,12 +62,29 @@ class Board:
 class KindRules(Protocol):
     """What config needs to know of a kind of target (statusboard.kinds declares them)."""
 
-    key: str                                   # its key in a target: http, ping, ec2, ...
-    parse: Callable[[Section, str], Any]       # (target section, key) -> its spec, or None (states: Section)
-    states: States                             # the states it adds
-    library: Optional[Tuple[str, str]]         # (module it imports, how to install it), when not in the base
-    fail_after: Optional[int]                  # its default fail_after; None: the board's
-    needs: Optional[Tuple[str, str]]           # (a top-level section it needs, what to say without it)
+    @property
+    def key(self) -> str:
+        """Its key in a target: http, ping, ec2, ..."""
+
+    @property
+    def parse(self) -> Callable[[Section, str], Any]:
+        """(target section, key) -> its spec, or None (a value naming a state: Section.states)."""
+
+    @property
+    def states(self) -> States:
+        """The states it adds."""
+
+    @property
+    def library(self) -> Optional[Tuple[str, str]]:
+        """(module it imports, how to install it), when not in the base."""
+
+    @property
+    def fail_after(self) -> Optional[int]:
+        """Its default fail_after; None: the board's."""
+
+    @property
+    def needs(self) -> Optional[Tuple[str, str]]:
+        """(a top-level section it needs, what to say without it)."""
 
 
 Kinds = Mapping[str, KindRules]

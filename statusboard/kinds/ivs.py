@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Dict, List, Optional, Set, Tuple
+from typing import Any, ClassVar, Dict, List, Optional, Sequence, Set, Tuple
 
 from statusboard.config import values
 from statusboard.config.aws import region
@@ -116,7 +116,7 @@ class Directory:
         self._regions: Dict[int, Channels] = {}
         self._lock = threading.Lock()
 
-    def converse(self, client: Any, targets: List[Target]) -> Answer:
+    def converse(self, client: Any, targets: Sequence[Target]) -> Answer:
         """Every live stream of the region (ListStreams, every page), and its channels when they are due."""
         with self._lock:
             kept = self._regions.setdefault(id(client), Channels())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import botocore.config
 import botocore.exceptions
@@ -92,7 +92,7 @@ def explain(exc: Exception, group: Group, expired_after: Optional[float] = None,
 
 
 Converse = Callable[[Any, Sequence[Target]], Any]
-Summarise = Callable[[Target, Any, str], Tuple[str, ...]]   # (state, detail) or a Verdict
+Summarise = Callable[[Target, Any, str], Union[Tuple[str, str], Verdict]]   # (state, detail) or a Verdict
 
 
 class AwsCheck:

@@ -4,11 +4,13 @@ selector found nothing in its region), ages for people, AWS's time of an answer,
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from statusboard.kinds.kind import Context
-from statusboard.model import Target
+from statusboard.kinds.kind import Context, Made
 from statusboard.vocabulary import Severity, StateInfo, States
+
+if TYPE_CHECKING:
+    from statusboard.net.aws import Converse, Summarise
 
 INSTALL = "sudo ./install.sh installs it, or: pip install 'statusboard[ec2]'"
 LIBRARY = ("boto3", INSTALL)   # what an AWS kind declares as its library
@@ -38,12 +40,12 @@ def server_time(page: Any) -> Optional[float]:
         return None
 
 
-def aws_check(service: str, label: str, converse: Callable[[Any, Sequence[Target]], Any],
-              summarise: Callable[[Target, Any, str], Tuple[str, str]], states: States) -> Callable[[Context], Any]:
+def aws_check(service: str, label: str, converse: Converse, summarise: Summarise,
+              states: States) -> Callable[[Context], Made]:
     """How an AWS kind makes its batched check (boto3 is imported only then): `service` is boto3's name of the
     service and its prefix in IAM actions, `label` its name for people, `converse(client, targets)` what one
     conversation asks, `summarise(target, answer, region)` one target's (state, detail) from the answer."""
-    def make(context: Context) -> Any:
+    def make(context: Context) -> Made:
         """The check, made with the board's AWS defaults."""
         from statusboard.net.aws import AwsCheck
         return AwsCheck(context, service=service, label=label, iam=service, converse=converse,
