@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Dict, Mapping, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Mapping, Set, Tuple
 
 from statusboard.mqtt.link import MqttLink
 from statusboard.mqtt.payload import discovery, legacy_discovery, state_message
+
+if TYPE_CHECKING:
+    from statusboard.config import Board
+    from statusboard.table import Status
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +36,10 @@ class Publisher:
         self._announced: Set[str] = set()     # targets whose discovery document went out on this connection
         link.when_connected(self._connected)
 
-    def update(self, board: object, statuses: Mapping[str, object]) -> None:
+    def update(self, board: Board, statuses: Mapping[str, Status]) -> None:
         """Queue the targets whose state, severity, colour or detail changed, and send them if connected."""
         from statusboard.render import colour_of
-        names = tuple(t.name for t in board.targets)  # type: ignore[attr-defined]
+        names = tuple(t.name for t in board.targets)
         with self._lock:
             if names != self._targets:
                 topics = self.settings.topics(names)
@@ -49,15 +53,13 @@ class Publisher:
                 status = statuses.get(name)
                 if status is None:
                     continue
-                colour = colour_of(board, status)  # type: ignore[arg-type]
-                key = (status.state, status.severity.value, colour, status.detail,  # type: ignore[attr-defined]
-                       status.reading)  # type: ignore[attr-defined]
+                colour = colour_of(board, status)
+                key = (status.state, status.severity.value, colour, status.detail, status.reading)
                 if self._sent.get(name) == key:
                     continue
                 self._sent[name] = key
-                self._pending[name] = state_message(status.state, status.severity.value, colour,  # type: ignore
-                                                    status.detail, status.checked_at,  # type: ignore[attr-defined]
-                                                    status.reading)  # type: ignore[attr-defined]
+                self._pending[name] = state_message(status.state, status.severity.value, colour, status.detail,
+                                                    status.checked_at, status.reading)
         self._flush()
 
     def _flush(self) -> None:

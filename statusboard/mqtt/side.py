@@ -6,9 +6,13 @@ without one does not pay for them at start-up.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Mapping, Optional
 
 from statusboard.config.mqtt import MqttSettings
+
+if TYPE_CHECKING:
+    from statusboard.config import Board
+    from statusboard.table import Status
 
 
 class MqttSide:
@@ -22,7 +26,7 @@ class MqttSide:
         self.publisher = Publisher(self.link) if settings.publish else None
         self.link.start()
 
-    def update(self, board: Any, statuses: Mapping[str, Any]) -> None:
+    def update(self, board: Board, statuses: Mapping[str, Status]) -> None:
         """Publish what changed (never waits on the network)."""
         if self.publisher is not None:
             self.publisher.update(board, statuses)
