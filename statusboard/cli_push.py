@@ -54,9 +54,9 @@ def push(board: Board, name: str, state: str, detail: Optional[str] = None) -> T
 def message_for(board: Board, target: Target, state: str, detail: Optional[str]) -> Tuple[bytes, Optional[str]]:
     """(the message that sets the target to state, why a board would not take it or None): the target's payload
     map or JSON field when it has one, else statusboard's JSON; read back as a board reads it."""
-    spec = target.spec
-    mapping = dict(spec.payload) if spec.payload else None   # type: ignore[attr-defined]
-    field = spec.field  # type: ignore[attr-defined]
+    spec = KINDS[target.kind].spec_of(target)
+    mapping = dict(spec.payload) if spec.payload else None
+    field = spec.field
     where = f"{board.path}:{target.line}: target {target.name!r}"
     if mapping is not None:
         said = next((payload for payload, meant in mapping.items() if meant == state), None)
