@@ -160,7 +160,8 @@ class MqttSource:
         with self._lock:
             self._targets = list(targets)
             self._record = record
-            new = [name for spec in map(KIND.spec_of, self._targets) for name in self._watch(spec, availability_of(spec, prefix))]
+            new = [name for spec in map(KIND.spec_of, self._targets)
+                   for name in self._watch(spec, availability_of(spec, prefix))]
             if self._ticking is None:
                 self._ticking = threading.Event()
                 threading.Thread(target=self._tick, args=(self._ticking,), name="mqtt-again", daemon=True).start()
