@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from statusboard.config import AwsSettings
 from statusboard.config.values import Invalid
 from statusboard.discover import Findings, Found, Key, UsageError
-from statusboard.kinds.http import url
+from statusboard.kinds.shared.web import url
 from statusboard.model import Target
 from statusboard.readfile import NotAFile, read_small
 from statusboard.text import printable, redact, refused_url

@@ -76,7 +76,7 @@ def server(value: str) -> str:
     """The server's URL as the kind takes it; UsageError when it is not one."""
     from statusboard.config.values import Invalid
     from statusboard.discover import UsageError
-    from statusboard.kinds.http import url
+    from statusboard.kinds.shared.web import url
     try:
         return url(value)
     except Invalid as exc:
