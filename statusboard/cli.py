@@ -116,11 +116,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"{printable(board.path, 1000)}: OK, {count} target{'s' if count != 1 else ''} on a {board.display.layout} board "
           f"({width}x{height}), display {board.display.driver}\n")
     print(layout_text(board))
-    for warning in palette_warnings(board):
+    for warning in palette_warnings(board) + region_warnings(board):
         print(f"warning: {warning}")
     for line in topic_notes(board):
         print(line)
     return EXIT_OK
+
+
+def region_warnings(board: Board) -> List[str]:
+    """AWS targets that no region reaches (config, environment, ~/.aws/config)."""
+    from statusboard.kinds.shared.aws import region_warnings as check_regions
+    return check_regions(board)
 
 
 def _load(path: str) -> Board:
@@ -188,10 +194,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         runner = Runner(board, display, notifier=Notifier(), open_display=reopen, keep=keep)
         handle_signals(runner)
         log.info("board running: %d targets from %s on the %s display", len(board.targets), board.path, name)
-        runner.run()
+        try:
+            runner.run()   # its own parts stop as on SIGTERM, whatever it raises
+        except BrokenPipeError:   # `statusboard run | head -1`: nobody reads the board's output any more
+            _quiet_stdout()   # the display's last words go nowhere; its LEDs still go off below
+            print("statusboard: stopping: the reader of its output went away (stdout was closed)", file=sys.stderr)
+            return EXIT_ERROR
         return EXIT_ERROR if runner.failed else EXIT_OK
     finally:
         (runner.display if runner else display).close()
+
+
+def _quiet_stdout() -> None:
+    """Send what is still written to a closed stdout to /dev/null (no second error, nothing at exit)."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)
 
 
 def _may_keep(board: Board) -> bool:

@@ -132,3 +132,27 @@ targets:
     assert took < 2.0
     last = json.loads(record.read_text().splitlines()[-1])
     assert all(px == [0, 0, 0] for row in last["pixels"] for px in row)
+
+
+def test_run_whose_reader_goes_away_says_why_turns_the_leds_off_and_exits_1(python, tmp_path, silent_port):
+    """`statusboard run | head -1`: one line on stderr, the all-off frame of a clean stop, exit 1 (not asked)."""
+    record = tmp_path / "frames.jsonl"
+    # The hung check's timeout turns its pixel unknown 3 s after the first frame: a change to write to the pipe.
+    path = write(tmp_path, f"targets:\n  hung: {{pixel: [0, 0], interval: 30s, timeout: 3s, "
+                           f"http: 'http://127.0.0.1:{silent_port}/'}}\n")
+    proc = subprocess.Popen([*python, "run", "-c", path, "--display", "terminal", "--record", str(record)],
+                            cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline(), "the board wrote its first frame"
+        proc.stdout.close()   # what head -1 does
+        code = proc.wait(timeout=30)
+        err = proc.stderr.read()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    said = [line for line in err.splitlines() if line.startswith("statusboard: ")]
+    assert said == ["statusboard: stopping: the reader of its output went away (stdout was closed)"], err
+    assert code == 1, err   # before: 0, silently, as if it had been asked to stop
+    last = json.loads(record.read_text().splitlines()[-1])
+    assert all(px == [0, 0, 0] for row in last["pixels"] for px in row), "the LEDs go off as on SIGTERM"

@@ -19,7 +19,8 @@ import botocore.session
 from statusboard.config import AwsSettings
 from statusboard.model import Observation, Target, Verdict
 from statusboard.net import urllib3_deadline  # noqa: F401 - botocore connects within the Deadline
-from statusboard.net.awsclients import Clients, CredentialsTimedOut, Group, aws_files_problem, ca_bundle_problem
+from statusboard.net.awsclients import (Clients, CredentialsTimedOut, Group, aws_files_problem, ca_bundle_problem,
+                                        default_region)
 from statusboard.net.deadline import Deadline
 from statusboard.vocabulary import BOARD_STATES, UNKNOWN, States, merge
 
@@ -31,6 +32,8 @@ ATTEMPTS = 3        # conversations per check, all within its deadline
 RETRY_ROOM = 0.5    # seconds that must be left for another try
 MAKE_LIMIT = 300.0  # seconds a check waits for its client to be made (CPU work: tens of seconds on a Pi Zero)
 DEFAULT_TIMEOUT = 10.0
+NO_REGION = ("no AWS region found: set aws.region in config.yaml, or AWS_DEFAULT_REGION (or region in the "
+             "profile's section of ~/.aws/config)")
 NO_CREDENTIALS = ("no AWS credentials found (boto3 looked in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
                   "~/.aws/credentials, ~/.aws/config and instance metadata)")
 
@@ -71,7 +74,7 @@ def explain(exc: Exception, group: Group, expired_after: Optional[float] = None,
     if isinstance(exc, botocore.exceptions.ProfileNotFound):
         return AwsProblem(f"AWS profile '{profile}' not found in ~/.aws/config or ~/.aws/credentials")
     if isinstance(exc, botocore.exceptions.NoRegionError):
-        return AwsProblem("no AWS region: set aws.region in config.yaml (or AWS_DEFAULT_REGION)")
+        return AwsProblem(NO_REGION)
     if isinstance(exc, botocore.exceptions.ClientError):
         error = exc.response.get("Error", {})
         code = error.get("Code", "Unknown")
@@ -89,6 +92,13 @@ def explain(exc: Exception, group: Group, expired_after: Optional[float] = None,
         return AwsProblem(f"cannot reach the {label} endpoint for {region or 'the default region'}: {exc}",
                           retry=True)
     return AwsProblem(f"AWS: {type(exc).__name__}: {exc}")
+
+
+def place(group: Group) -> str:
+    """The (profile, region) for people; a region not given is the one botocore takes, or says none is set."""
+    profile, region = group
+    region = region or default_region(profile)
+    return f"profile {profile or 'default'}, " + (f"region {region}" if region else "no region set")
 
 
 Converse = Callable[[Any, Sequence[Target]], Any]
@@ -239,8 +249,7 @@ class AwsCheck:
         if problem == before:
             return
         self._last_problem[group] = problem
-        profile, region = group
-        where = f"profile {profile or 'default'}, region {region or 'default'}"
+        where = place(group)
         log = logging.getLogger(f"statusboard.kinds.{self.service}")
         if problem:
             log.warning("%s (%s): %s", self.label, where, problem)

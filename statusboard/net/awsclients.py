@@ -81,6 +81,18 @@ def ca_bundle_problem(session: Optional[botocore.session.Session] = None) -> Opt
     return None
 
 
+def default_region(profile: Optional[str]) -> Optional[str]:
+    """The region botocore takes when none is given: AWS_DEFAULT_REGION (or AWS_REGION), else the profile's
+    region in ~/.aws/config; None when there is none, or the files must not or cannot be read."""
+    if aws_files_problem():
+        return None
+    try:
+        found = botocore.session.Session(profile=profile).get_config_variable("region")
+    except (botocore.exceptions.BotoCoreError, OSError, ValueError):
+        return None
+    return str(found) if found else None
+
+
 class CredentialsTimedOut(botocore.exceptions.CredentialRetrievalError):
     """The credential_process did not finish within the check's deadline (it was ended)."""
 

@@ -4,16 +4,19 @@ selector found nothing in its region), ages for people, AWS's time of an answer,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from statusboard.kinds.kind import Context, Made
+from statusboard.text import printable
 from statusboard.vocabulary import Severity, StateInfo, States
 
 if TYPE_CHECKING:
+    from statusboard.config import Board
     from statusboard.net.aws import Converse, Summarise
 
 INSTALL = "sudo ./install.sh installs it, or: pip install 'statusboard[ec2]'"
 LIBRARY = ("boto3", INSTALL)   # what an AWS kind declares as its library
+KINDS = ("ec2", "cloudwatch", "metric", "ivs")   # the kinds that ask AWS
 ABSENT = "absent"
 ABSENT_STATE = StateInfo(Severity.CRITICAL, (255, 0, 160), "A")   # nothing the selector names is there
 
@@ -51,3 +54,27 @@ def aws_check(service: str, label: str, converse: Converse, summarise: Summarise
         return AwsCheck(context, service=service, label=label, iam=service, converse=converse,
                         summarise=summarise, states=states)
     return make
+
+
+def region_warnings(board: Board) -> List[str]:
+    """One line per AWS profile whose targets no region reaches: none in the target, the config's `aws:`, the
+    environment or ~/.aws/config (their pixels would stay unknown)."""
+    unplaced: Dict[Optional[str], List[str]] = {}
+    for target in board.targets:
+        if target.kind in KINDS and not (getattr(target.spec, "region", None) or board.aws.region):
+            profile = getattr(target.spec, "profile", None) or board.aws.profile
+            unplaced.setdefault(profile, []).append(target.name)
+    if not unplaced:
+        return []
+    try:
+        from statusboard.net.aws import NO_REGION, default_region
+    except ImportError:   # boto3 is not installed: loading the config said so
+        return []
+    lines = []
+    for profile, names in unplaced.items():
+        if default_region(profile) is None:
+            shown = ", ".join(printable(n, 64) for n in names[:5])
+            shown += f" and {len(names) - 5} more" if len(names) > 5 else ""
+            lines.append(f"AWS target{'s' if len(names) > 1 else ''} {shown} (profile {profile or 'default'}): "
+                         f"{NO_REGION}; {'they' if len(names) > 1 else 'it'} would show unknown")
+    return lines
