@@ -37,6 +37,10 @@ def _line(node: Node) -> int:
 BUDGET = 10_000
 DEPTH = 32        # nesting a config may have: a board's is 4 or 5
 COMPOSE_DEPTH = 4 * DEPTH   # deeper than this is refused while composing, before any path can be named
+MERGE = "tag:yaml.org,2002:merge"
+NO_MERGE = ("YAML merge keys (<<) are not read here: write the keys out (the defaults: section gives every target "
+            "its interval, timeout and fail_after)")
+NULL_KEY = "a key must be a name, not {} (YAML reads ~, null and an empty key as no value)"
 TOO_MANY = f"the file holds or expands to more than {BUDGET} values (YAML aliases?); a board's config is far smaller"
 
 
@@ -92,20 +96,36 @@ class _Reader:
     def mapping(self, node: MappingNode, path: str) -> LDict:
         out = LDict()
         out.line, out.lines = _line(node), {}
+        written: Dict[Any, ScalarNode] = {}   # each key's node: its YAML text and tag
         for key_node, value_node in node.value:
-            key = self.value(key_node, path)
-            if isinstance(key, (LDict, LList)):
-                self.problems.append(Problem(self.file, _line(key_node), path or "top level",
-                                             "a key must be a plain name"))
+            here = path or "top level"
+            if key_node.tag == MERGE:
+                self.problems.append(Problem(self.file, _line(key_node), here, NO_MERGE))
                 continue
-            where = f"{path}.{key}" if path else str(key)
+            if not isinstance(key_node, ScalarNode):
+                self.problems.append(Problem(self.file, _line(key_node), here, "a key must be a plain name"))
+                continue
+            key = self.value(key_node, path)
+            text = printable(key_node.value, 60)
+            if key is None:
+                self.problems.append(Problem(self.file, _line(key_node), here, NULL_KEY.format(text or "nothing")))
+                continue
+            where = f"{path}.{text}" if path else text
             if key in out:
-                self.problems.append(Problem(
-                    self.file, _line(key_node), where,
-                    f"duplicate key '{key}' (first at line {out.lines[key]}); YAML would silently keep only the last"))
+                first = written[key]
+                if first.tag == key_node.tag:   # the same type and value to YAML: 1 and 0x1, yes and true
+                    spelt = "" if first.value == key_node.value else f" as '{printable(first.value, 60)}'"
+                    message = (f"duplicate key '{text}' (first at line {_line(first)}{spelt}); YAML would silently "
+                               "keep only the last")
+                else:   # yes: and 1: are true and 1 to YAML, which Python holds to be the same key
+                    message = (f"the key '{text}' (read as {key!r}) and the key '{printable(first.value, 60)}' at "
+                               f"line {_line(first)} are the same key once read; quote them to keep them as text: "
+                               f"'{text}':")
+                self.problems.append(Problem(self.file, _line(key_node), where, message))
                 continue
             out[key] = self.value(value_node, where)
             out.lines[key] = _line(key_node)
+            written[key] = key_node
         return out
 
 
