@@ -16,6 +16,12 @@ DETAIL_LIMIT = 300
 # password holding @ / ? or # is hidden whole, however a parser would split it.
 _USERINFO = re.compile(r"(?<=//)([^\s'\"<>]*)@")
 _CLEAN_USER = re.compile(r"[^/?#@:\s]*")
+# A query parameter named like a secret (token, api_key, X-Amz-Signature, client_secret, ...): its value, up to the
+# next parameter, fragment, space or quote.
+SECRET_NAMES = ("token", "key", "secret", "password", "passwd", "signature", "sig", "auth", "access_token",
+                "api_key", "apikey")
+_SECRET_PARAM = re.compile(r"([?&](?:[^\s'\"<>&#=?]*[_.-])?(?:" + "|".join(SECRET_NAMES) + r")=)([^\s'\"<>&#]*)",
+                           re.IGNORECASE)
 
 
 def valid(text: str) -> str:
@@ -51,8 +57,10 @@ def _masked(userinfo: str) -> str:
 
 def redact(text: str) -> str:
     """Text with the password of every URL in it shown as *** (`https://user:***@host/`), and a user name
-    alone, which may be a token, as `***@`; everything up to a URL's last @ counts as its userinfo."""
-    return _USERINFO.sub(lambda m: _masked(m.group(1)), text)
+    alone, which may be a token, as `***@`; everything up to a URL's last @ counts as its userinfo. The value of
+    a query parameter named like a secret (`?token=`, `&api_key=`, `&X-Amz-Signature=`) is shown as *** too."""
+    text = _USERINFO.sub(lambda m: _masked(m.group(1)), text)
+    return _SECRET_PARAM.sub(lambda m: m.group(1) + ("***" if m.group(2) else ""), text)
 
 
 
