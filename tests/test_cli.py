@@ -137,8 +137,11 @@ targets:
 def test_run_whose_reader_goes_away_says_why_turns_the_leds_off_and_exits_1(python, tmp_path, silent_port):
     """`statusboard run | head -1`: one line on stderr, the all-off frame of a clean stop, exit 1 (not asked)."""
     record = tmp_path / "frames.jsonl"
-    # The hung check's timeout turns its pixel unknown 3 s after the first frame: a change to write to the pipe.
+    # Each hung check's timeout changes its pixel 3 s and 8 s after the first frame: changes to write to the pipe
+    # once it is closed (the second one, should this test be too slow to close it within 3 s).
     path = write(tmp_path, f"targets:\n  hung: {{pixel: [0, 0], interval: 30s, timeout: 3s, "
+                           f"http: 'http://127.0.0.1:{silent_port}/'}}\n"
+                           f"  later: {{pixel: [1, 0], interval: 30s, timeout: 8s, "
                            f"http: 'http://127.0.0.1:{silent_port}/'}}\n")
     proc = subprocess.Popen([*python, "run", "-c", path, "--display", "terminal", "--record", str(record)],
                             cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
