@@ -232,6 +232,11 @@ def read_yaml(text: str, file: str, problems: List[Problem]) -> Any:
     except _TooMuch as exc:
         problems.append(Problem(file, exc.line, "", str(exc)))
         return None
+    except yaml.MarkedYAMLError as exc:   # a tag it has no type for (!python/name): one line, at its line
+        mark = exc.problem_mark or exc.context_mark
+        what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        problems.append(Problem(file, mark.line + 1 if mark else None, "", f"YAML error: {what}"))
+        return None
     except yaml.YAMLError as exc:
         problems.append(Problem(file, None, "", f"YAML error: {exc}"))
         return None
