@@ -53,4 +53,5 @@ def test_a_null_key_is_refused_at_its_own_line(key):
 
 def test_a_tag_the_board_has_no_type_for_is_one_line_at_its_line():
     got = problems("targets:\n  a: {pixel: [0, 0], ping: h}\n  b: {pixel: [1, 0], ping: !host h}\n")
-    assert got == ["test.yaml:3: YAML error: could not determine a constructor for the tag '!host'"], got   # before: no line, PyYAML's newline as \x0a
+    # before: no line, and PyYAML's newline shown as \x0a
+    assert got == ["test.yaml:3: YAML error: could not determine a constructor for the tag '!host'"], got
