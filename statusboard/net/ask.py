@@ -8,6 +8,8 @@ import threading
 import time
 from typing import Any, Optional, Tuple
 
+from statusboard.text import redact
+
 log = logging.getLogger(__name__)
 
 
@@ -37,7 +39,7 @@ class Asker:
             try:
                 answer = get(url, watch, self._env, verify, keep_body=keep_body)
             except (CheckError, HTTPError, OSError, http.client.HTTPException, ValueError, UnicodeError) as exc:
-                log.debug("%s: %s", shown, exc)
+                log.debug("%s: %s", redact(shown), redact(str(exc)))   # a password never reaches the log
                 return None, failure_detail(exc, shown, timeout, watch.expired)
             if watch.expired:   # a cut-off answer can look complete
                 return None, failure_detail(TimeoutError(), shown, timeout, True)
