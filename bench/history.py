@@ -44,7 +44,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / NAME
         clock = [time.time()]
-        history = History(path, keep=30 * 86400.0, clock=lambda: clock[0])
+        history = History(path, retention=30 * 86400.0, clock=lambda: clock[0])
 
         def snapshot(down: bool) -> SimpleNamespace:
             statuses, latest = {}, {}

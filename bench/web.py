@@ -117,7 +117,7 @@ def busy(seconds: float, port: int) -> None:
     board = parse("\n".join(lines) + "\n", "bench.yaml")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.update({"RUNTIME_DIRECTORY": str(Path(tmp) / "run"), "STATE_DIRECTORY": str(Path(tmp) / "lib")})
-        runner = Runner(board, FakeDisplay(board.display), keep=True)
+        runner = Runner(board, FakeDisplay(board.display), keep_files=True)
         thread = threading.Thread(target=runner.run, daemon=True)
         thread.start()
         try:

@@ -191,7 +191,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return EXIT_OK
         # A reload that changes the display settings reopens the same driver with the new ones.
         reopen = (lambda new: open_display(name, new.display, record=args.record, **options))
-        runner = Runner(board, display, notifier=Notifier(), open_display=reopen, keep=keep)
+        runner = Runner(board, display, notifier=Notifier(), open_display=reopen, keep_files=keep)
         handle_signals(runner)
         log.info("board running: %d targets from %s on the %s display", len(board.targets), board.path, name)
         try:

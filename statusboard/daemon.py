@@ -9,20 +9,19 @@ from __future__ import annotations
 import gc
 import logging
 import signal
-import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from statusboard import config
 from statusboard.config import Board
 from statusboard.controls import Controls
 from statusboard.display.base import Display, Frame
 from statusboard.errors import ConfigError, DisplayError, Problem
-from statusboard.files import Files, state_dir
 from statusboard.kinds import KINDS
 from statusboard.kinds.kind import Kind
 from statusboard.notify import Notifier
-from statusboard.outputs import KeptObservations, MqttOut, Output, Snapshot, StateFile, SystemdStatus, status_line
+from statusboard.outputs import Snapshot, status_line
+from statusboard.outputset import Outputs
 from statusboard.render import FIND_HZ, brightness_at, has_blinking, in_night_hours, render
 from statusboard.report import iso
 from statusboard.runtime import OpenDisplay, Runtime
@@ -30,11 +29,6 @@ from statusboard.table import Status
 from statusboard.vocabulary import STALE
 from statusboard.waker import Waker
 from statusboard.workers import WorkerPool
-from statusboard.writer import StateWriter
-
-if TYPE_CHECKING:   # sqlite3, and the page's modules: imported after the first frame (see Runner._late)
-    from statusboard.history import History
-    from statusboard.web.output import WebOut
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +53,7 @@ class Runner:
 
     def __init__(self, board: Board, display: Display, clock: Callable[[], float] = time.time,
                  notifier: Optional[Notifier] = None, open_display: Optional[OpenDisplay] = None,
-                 keep: bool = False, kinds: Mapping[str, Kind] = KINDS) -> None:
+                 keep_files: bool = False, kinds: Mapping[str, Kind] = KINDS) -> None:
         self.clock = clock
         self.kinds = kinds
         self.notifier = notifier or Notifier("")
@@ -77,60 +71,10 @@ class Runner:
         self.reloads = 0
         self.refused = 0
         self.failed = False   # set when the board stopped because a part of it died
-        self.files = Files(keep)
-        self.writer = StateWriter(self.files, clock)
-        self.keep = keep
-        self.outputs: List[Output] = [StateFile(self.writer, clock()), KeptObservations(self.writer),
-                                      MqttOut(lambda: self.runtime.mqtt), SystemdStatus(self.notifier)]
-        self._late_lock = threading.Lock()
-        self._web: Optional["WebOut"] = None   # the page and the history: made after the first frame (or when
-        self._history_out: Optional["History"] = None   # first asked for), with the modules they need
+        self.outputs = Outputs(board, clock, self.notifier, keep_files, lambda: self.runtime.mqtt, self.counters,
+                               lambda: brightness_at(self.board, self.clock(), self.controls.snapshot()),
+                               {key: kind.states for key, kind in kinds.items()})
         self._drawn_from: Optional[Tuple[Any, ...]] = None
-
-    def _late(self) -> "WebOut":
-        """Make the outputs that wait for the first frame: the history (sqlite3) and the page."""
-        with self._late_lock:
-            if self._web is None:
-                from statusboard.web.output import WebOut
-                self._history_out = self._history(self.keep)
-                self._web = WebOut(self._history_out.path if self._history_out is not None else None,
-                                   self.counters,
-                                   lambda: brightness_at(self.board, self.clock(), self.controls.snapshot()),
-                                   {key: tuple(kind.states) for key, kind in self.kinds.items()}, self.clock)
-                self.outputs.append(self._web)
-                if self._history_out is not None:
-                    self.outputs.append(self._history_out)
-            return self._web
-
-    @property
-    def web(self) -> "WebOut":
-        """The board's page (made on first use)."""
-        return self._late()
-
-    @property
-    def history(self) -> Optional["History"]:
-        """The history of changes, if the board keeps one (made on first use)."""
-        self._late()
-        return self._history_out
-
-    def _history(self, keep: bool) -> Optional["History"]:
-        """The history of changes, in the state directory, when the board keeps files and its config wants it."""
-        where = state_dir() if keep and self.board.history.enabled else None
-        if where is None:
-            return None
-        from statusboard.history import NAME, History
-        return History(where / NAME, self.board.history.keep, self.clock)
-
-    def _renew_history(self) -> None:
-        """A reload changed the history settings: the history is kept (or not) as the new config says."""
-        web = self._late()
-        if self._history_out is not None:
-            self.outputs.remove(self._history_out)
-            self._history_out.close()
-        self._history_out = self._history(self.keep)
-        if self._history_out is not None:
-            self.outputs.append(self._history_out)
-        web.history_path = self._history_out.path if self._history_out is not None else None
 
     def counters(self) -> Dict[str, float]:
         """The board's own counts, for /metrics."""
@@ -193,10 +137,7 @@ class Runner:
 
     def _send(self, statuses: Mapping[str, Status], force: bool = False) -> Snapshot:
         """Hand the board's snapshot to every output."""
-        snap = self.snapshot(statuses)
-        for output in self.outputs:
-            output.update(snap, force)
-        return snap
+        return self.outputs.update(self.snapshot(statuses), force)
 
     def once(self) -> Dict[str, Status]:
         """Check every target once, concurrently, draw one frame, and return the statuses."""
@@ -228,7 +169,7 @@ class Runner:
             gc.freeze()
             gc.enable()
         self.runtime.start()
-        self._late()
+        self.outputs.late()
         self.notifier.ready(status_line(self._send(statuses, force=True)))
         try:
             while not self.stopping:
@@ -252,12 +193,8 @@ class Runner:
             self.notifier.stopping()
             self.runtime.stop()
             self.pool.stop()
-            self.writer.keep(self.board, self.table.latest(), force=True)
-            if self._web is not None:
-                self._web.close()
-            if self._history_out is not None:
-                self._history_out.update(self.snapshot(self.table.snapshot(time.monotonic())))
-                self._history_out.close()
+            self.outputs.close(self.board, self.table.latest(),
+                               lambda: self.snapshot(self.table.snapshot(time.monotonic())))
             self.waker.close()
 
     def _gather(self) -> None:
@@ -273,7 +210,7 @@ class Runner:
         for nothing."""
         now = time.monotonic()
         waits = [IDLE_MAX]
-        write_in = self.writer.next_write()
+        write_in = self.outputs.next_write()
         if write_in is not None:
             waits.append(write_in)   # the state file's next spaced write
         if self.notifier.watchdog_every is not None:
@@ -328,8 +265,7 @@ class Runner:
             self._attach(new.display)
             self.last_frame = None
         self.pool.size = board.concurrency
-        if board.history != old.board.history:
-            self._renew_history()
+        self.outputs.renew(board)
         self.last_reload = {"n": self.reloads, "at": iso(self.clock()), "ok": True, "problems": []}
         log.info("reloaded %s: %d targets", board.path, len(board.targets))
         statuses = self.draw()
@@ -354,7 +290,7 @@ class Runner:
 
     def restore(self) -> None:
         """Show the observations kept from the last run at once, as stale, until fresh ones arrive."""
-        kept = self.files.restore(self.board)
+        kept = self.outputs.restore(self.board)
         for obs in kept:
             self.table.record(obs)
         if kept:

@@ -210,9 +210,9 @@ class Files:
     """What a running board writes: the state file and the kept observations. A failed write is tried again
     next time, with one warning per cause and a note when it works again."""
 
-    def __init__(self, keep: bool) -> None:
-        runtime = runtime_dir() if keep else None
-        memory = state_dir() if keep else None
+    def __init__(self, keep_files: bool) -> None:
+        runtime = runtime_dir() if keep_files else None
+        memory = state_dir() if keep_files else None
         self.state_path = runtime / STATE_NAME if runtime is not None else None
         self.memory_path = memory / MEMORY_NAME if memory is not None else None
         self._failing: Dict[Path, str] = {}
@@ -238,10 +238,10 @@ class Files:
             return []
         kept, sound = load_observations(self.memory_path, board)
         if not sound:
-            self.keep(board, {o.target: o for o in kept})
+            self.write_kept(board, {o.target: o for o in kept})
         return kept
 
-    def keep(self, board: Board, observations: Mapping[str, Observation]) -> None:
+    def write_kept(self, board: Board, observations: Mapping[str, Observation]) -> None:
         """Keep the latest observations for the next start."""
         if self.memory_path is not None:
             # Only the board reads them back, and they hold the targets' addresses and details.

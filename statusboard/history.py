@@ -120,10 +120,10 @@ def durations(path: Path, target: str, since: float, limit: int = 2000) -> List[
 class History:
     """Keeps each change of a target's state; an output of the main loop (update) with a writer thread."""
 
-    def __init__(self, path: Path, keep: float, clock: Callable[[], float] = time.time,
+    def __init__(self, path: Path, retention: float, clock: Callable[[], float] = time.time,
                  mono: Callable[[], float] = time.monotonic) -> None:
         self.path = path
-        self.keep = keep
+        self.retention = retention   # seconds a change is kept
         self.clock = clock
         self.mono = mono
         self.broken: Optional[str] = None   # why history is off, once it is
@@ -224,7 +224,7 @@ class History:
                     self._db.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?)",
                                          self._keyed([c._replace(at=mono + offset) for c, mono in rows]))
                 if time.monotonic() - self._pruned >= PRUNE_EVERY:
-                    self._db.execute("DELETE FROM changes WHERE at_us < ?", (int((self.clock() - self.keep) * 1e6),))
+                    self._db.execute("DELETE FROM changes WHERE at_us < ?", (int((self.clock() - self.retention) * 1e6),))
                     self._pruned = time.monotonic()
             self.writes += 1
         except (sqlite3.Error, OSError) as exc:

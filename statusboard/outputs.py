@@ -52,6 +52,9 @@ class Output(Protocol):
     def update(self, snapshot: Snapshot, force: bool = False) -> None:
         """Take the newest snapshot (force: send it even if it says nothing new)."""
 
+    def renew(self, board: Board) -> None:
+        """A reload swapped a new config in: follow it (an output that depends on none of it does nothing)."""
+
 
 def summary(statuses: Mapping[str, Status]) -> str:
     """A one-line count of states for `systemctl status`: "12 targets: 10 up, 1 down, 1 unknown"."""
@@ -72,7 +75,7 @@ def status_line(snapshot: Snapshot) -> str:
     return line
 
 
-class SystemdStatus:
+class SystemdStatus(Output):
     """systemd's status line, sent when it changes."""
 
     def __init__(self, notifier: Notifier) -> None:
@@ -87,7 +90,7 @@ class SystemdStatus:
             self.notifier.status(line)
 
 
-class StateFile:
+class StateFile(Output):
     """state.json in the runtime directory, with this process named in it so `status` can tell a board that
     died; written when what it says changed (spaced by the writer), and on a heartbeat."""
 
@@ -106,7 +109,7 @@ class StateFile:
         return {"version": STATE_VERSION, **snapshot.document, "started_at": iso(self.started), **self._process}
 
 
-class KeptObservations:
+class KeptObservations(Output):
     """The newest observations, kept on disk for the next start (now and then: an SD card is spared)."""
 
     def __init__(self, writer: StateWriter) -> None:
@@ -114,10 +117,10 @@ class KeptObservations:
 
     def update(self, snapshot: Snapshot, force: bool = False) -> None:
         """Keep the observations if it is due."""
-        self.writer.keep(snapshot.board, snapshot.latest, force)
+        self.writer.write_kept(snapshot.board, snapshot.latest, force)
 
 
-class MqttOut:
+class MqttOut(Output):
     """Every target's state to the broker, through the runtime's MQTT side (if it has one)."""
 
     def __init__(self, side: Callable[[], Any]) -> None:

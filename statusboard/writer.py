@@ -31,13 +31,13 @@ class StateWriter:
         self._kept_at = time.monotonic()
         self._kept: Optional[Mapping[str, Any]] = None
 
-    def keep(self, board: Any, latest: Mapping[str, Any], force: bool = False) -> None:
+    def write_kept(self, board: Any, latest: Mapping[str, Any], force: bool = False) -> None:
         """Write the kept observations if a minute has passed and they changed (or when forced)."""
         if not force and (time.monotonic() - self._kept_at < KEEP_EVERY or latest == self._kept):
             return
         self._kept_at = time.monotonic()
         self._kept = latest
-        self.files.keep(board, latest)
+        self.files.write_kept(board, latest)
 
     def write_state(self, source: Tuple[Any, ...], document: Callable[[], Dict[str, Any]],
                     force: bool = False) -> None:

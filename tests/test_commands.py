@@ -54,7 +54,7 @@ def test_history_times_follow_the_wall_clock_when_it_steps_back_a_year():
         text = ("defaults: {interval: 0.3s, timeout: 0.3s, fail_after: 1}\n"
                 f"targets:\n  site: {{pixel: [0, 0], http: '{site.url}'}}\n")
         board = parse(text, "board.yaml")
-        runner = Runner(board, FakeDisplay(board.display), clock=wall, keep=True)
+        runner = Runner(board, FakeDisplay(board.display), clock=wall, keep_files=True)
         thread = threading.Thread(target=runner.run, daemon=True)
         thread.start()
         path = Path(os.environ["STATE_DIRECTORY"]) / NAME
@@ -78,7 +78,7 @@ def test_history_times_follow_the_wall_clock_when_it_steps_back_a_year():
 def test_the_changes_written_before_a_step_move_with_the_clock(tmp_path):
     """The writer alone: rows written a year ahead move back a year when the clock steps; later rows do not."""
     wall = SteppedClock(YEAR)
-    history = History(tmp_path / NAME, keep=10 * YEAR, clock=wall)
+    history = History(tmp_path / NAME, retention=10 * YEAR, clock=wall)
     try:
         db_path = tmp_path / NAME
         with history._lock:
@@ -105,7 +105,7 @@ def history_change(target: str, state: str, at: float):
 def write_history(rows: List[tuple]) -> Path:
     path = Path(os.environ["STATE_DIRECTORY"]) / NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    History(path, keep=10 * YEAR).close()
+    History(path, retention=10 * YEAR).close()
     db = sqlite3.connect(path)
     with db:
         db.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?)", rows)

@@ -31,7 +31,7 @@ def test_a_kept_file_written_by_release_038c56b_is_read_and_upgraded(tmp_path, c
     kept.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(DATA / "kept-038c56b.json", kept)
     board = _board(tmp_path)
-    runner = Runner(board, FakeDisplay(board.display), keep=True)
+    runner = Runner(board, FakeDisplay(board.display), keep_files=True)
     with caplog.at_level(logging.INFO):
         runner.restore()
     shown = runner.draw()
@@ -67,7 +67,7 @@ def test_a_kept_file_from_a_newer_release_is_not_read_and_never_crashes(tmp_path
     kept.write_text(json.dumps({"version": 99, "observations": [{"target": "web", "check": "x"}]}))
     board = _board(tmp_path)
     with caplog.at_level(logging.WARNING):
-        assert Files(keep=True).restore(board) == []
+        assert Files(keep_files=True).restore(board) == []
     assert any("version 99" in r.getMessage() for r in caplog.records)
 
 
@@ -81,7 +81,7 @@ def test_a_kept_file_written_by_release_5411502_is_read_whole(tmp_path):
     written = {o["target"]: o["check"] for o in json.loads(kept.read_text())["observations"]}
     assert {t.kind for t in board.targets} == set(KINDS), "one target of every kind"
     assert {t.name: t.fingerprint for t in board.targets} == written
-    runner = Runner(board, FakeDisplay(board.display), keep=True)
+    runner = Runner(board, FakeDisplay(board.display), keep_files=True)
     runner.restore()
     shown = runner.draw()
     assert {name: (s.state, s.last) for name, s in shown.items()} == {

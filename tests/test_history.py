@@ -33,7 +33,7 @@ class Running:
 
     def __init__(self, text: str) -> None:
         board = parse(text, "board.yaml")
-        self.runner = Runner(board, FakeDisplay(board.display), keep=True)
+        self.runner = Runner(board, FakeDisplay(board.display), keep_files=True)
         self.thread = threading.Thread(target=self.runner.run, daemon=True)
 
     def __enter__(self) -> Runner:
@@ -102,7 +102,7 @@ def test_a_burst_of_changes_is_written_at_most_once_a_second():
             wait_for(lambda: all(kept[-1:] == ["up"] for kept in states().values()), what="every first state")
             # A loaded machine may see a check time out (0.3 s) now and then: one more change, kept as well.
             first = {name: len(kept) for name, kept in states().items()}
-            before, started = runner.history.writes, time.monotonic()
+            before, started = runner.outputs.history.writes, time.monotonic()
             for status in (503, 200, 503, 200):   # every target flaps four times in about 2.5 s
                 site.status = status
                 wanted = "down" if status == 503 else "up"
@@ -110,7 +110,7 @@ def test_a_burst_of_changes_is_written_at_most_once_a_second():
                                      for i in range(32)), what=wanted)
             wait_for(lambda: all(len(kept) >= first[name] + 4 and kept[-1] == "up"
                                  for name, kept in states().items()), what="every change written")
-            writes, took = runner.history.writes - before, time.monotonic() - started
+            writes, took = runner.outputs.history.writes - before, time.monotonic() - started
         for name, kept in states().items():
             flaps = kept[first[name] - 1:]
             assert len(flaps) >= 5 and all(a != b for a, b in zip(flaps, flaps[1:])), (name, kept)   # every change
@@ -121,7 +121,7 @@ def test_a_burst_of_changes_is_written_at_most_once_a_second():
 
 def test_old_changes_are_pruned_on_their_own(tmp_path):
     path = tmp_path / NAME
-    history = History(path, keep=3600.0)
+    history = History(path, retention=3600.0)
     history.close()
     db = sqlite3.connect(path)
     with db:
@@ -129,7 +129,7 @@ def test_old_changes_are_pruned_on_their_own(tmp_path):
                        [(int((time.time() - 7200) * 1e6), "old", "http", "down", "long ago", 0.1),
                         (int((time.time() - 60) * 1e6), "new", "http", "up", "a minute ago", 0.1)])
     db.close()
-    history = History(path, keep=3600.0)   # prunes at its first write
+    history = History(path, retention=3600.0)   # prunes at its first write
     try:
         history._due.set()
         wait_for(lambda: [c.target for c in query(path)] == ["new"], what="the old change pruned")
@@ -147,8 +147,8 @@ def _runs_on(text: str) -> str:
             site.status = 503
             wait_for(lambda: runner.table.status("site", time.monotonic()).state == "down", what="checked on")
             wait_for(lambda: checks_of(runner, "site") > first + 1.0, what="still checking")
-            assert runner.history.broken is not None
-            return runner.history.broken
+            assert runner.outputs.history.broken is not None
+            return runner.outputs.history.broken
     finally:
         site.stop()
 
@@ -195,12 +195,12 @@ def test_a_full_disk_leaves_the_board_running_without_history(tmp_path, monkeypa
                 for status in (503, 200, 503):
                     site.status = status
                     time.sleep(1.2)
-                wait_for(lambda: runner.history.broken, what="history off")
+                wait_for(lambda: runner.outputs.history.broken, what="history off")
                 before = checks_of(runner, "s0")
                 wait_for(lambda: checks_of(runner, "s0") > before, what="the board still checking")
         finally:
             site.stop()
-        assert "full" in runner.history.broken or "disk" in runner.history.broken, runner.history.broken
+        assert "full" in runner.outputs.history.broken or "disk" in runner.outputs.history.broken, runner.outputs.history.broken
     finally:
         subprocess.run(["umount", "-l", str(small)], capture_output=True)
 
@@ -212,19 +212,19 @@ def test_a_reload_turns_history_off_and_on(tmp_path):
         target = f"site: {{pixel: [0, 0], http: '{site.url}'}}"
         config.write_text(board_text(target, extra="history: {enabled: false}"))
         board = parse(config.read_text(), str(config))
-        runner = Runner(board, FakeDisplay(board.display), keep=True)
+        runner = Runner(board, FakeDisplay(board.display), keep_files=True)
         thread = threading.Thread(target=runner.run, daemon=True)
         thread.start()
         try:
             wait_for(lambda: runner.table.latest().get("site"), what="a first check")
-            assert runner.history is None and not history_path().exists(), "no history kept"
+            assert runner.outputs.history is None and not history_path().exists(), "no history kept"
             config.write_text(board_text(target, extra="history: {keep: 7d}"))
             runner.request_reload()
-            wait_for(lambda: runner.history is not None, what="history on after the reload")
+            wait_for(lambda: runner.outputs.history is not None, what="history on after the reload")
             site.status = 503
             wait_for(lambda: [c.state for c in query(history_path())] == ["up", "down"] if history_path().exists()
                      else None, what="the state when history began, and the change")
-            assert runner.history.keep == 7 * 86400
+            assert runner.outputs.history.retention == 7 * 86400
         finally:
             runner.stop()
             thread.join(15)

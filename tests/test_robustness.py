@@ -69,7 +69,7 @@ def test_kept_observations_show_stale_until_checked_whatever_the_wall_clock_says
         kept.write_text(json.dumps({"version": 2, "observations": [
             {"target": "api", "check": board.targets[0].fingerprint, "state": "up", "severity": "ok",
              "detail": "HTTP 200 in 3 ms", "observed_at": observed_at}]}))
-        runner = runner_for(path, keep=True)
+        runner = runner_for(path, keep_files=True)
         runner.restore()
         status = runner.draw()["api"]
         assert status.state == "stale" and "before the restart" in status.detail, status
@@ -98,7 +98,7 @@ def test_a_kept_file_of_any_content_is_read_safely_once_warned_and_rewritten(tmp
     kept = Path(os.environ["STATE_DIRECTORY"]) / "observations.json"
     kept.parent.mkdir(parents=True, exist_ok=True)
     kept.write_text(content)
-    runner = runner_for(path, keep=True)
+    runner = runner_for(path, keep_files=True)
     with caplog.at_level(logging.WARNING):
         runner.restore()
     assert runner.draw()["api"].state == "unknown"
@@ -119,7 +119,7 @@ def test_a_kept_file_that_is_a_fifo_or_huge_is_refused_at_once(tmp_path, web, ca
         os.mkfifo(kept)
     else:
         kept.write_text('{"observations": [' + "0," * 3_000_000 + "0]}")
-    runner = runner_for(path, keep=True)
+    runner = runner_for(path, keep_files=True)
     start = time.monotonic()
     with caplog.at_level(logging.WARNING):
         runner.restore()
@@ -150,7 +150,7 @@ def test_the_state_file_is_retried_after_a_failure_with_one_warning(tmp_path, we
     monkeypatch.setenv("RUNTIME_DIRECTORY", str(blocker / "run"))
     path = board_file(tmp_path, f"targets: {{api: {{pixel: [0, 0], interval: 0.2s, timeout: 0.2s, "
                                 f"http: 'http://127.0.0.1:{web.port}/ok'}}}}\n")
-    runner = runner_for(path, keep=True)
+    runner = runner_for(path, keep_files=True)
     cannot = lambda: [r for r in caplog.records if "cannot write" in r.getMessage()]  # noqa: E731
     with caplog.at_level(logging.WARNING):
         thread = in_thread(runner)
@@ -417,7 +417,7 @@ def test_the_state_file_is_rewritten_on_a_heartbeat_when_nothing_changes(tmp_pat
     from statusboard import files, writer
     monkeypatch.setattr(writer, "HEARTBEAT", 0.3)
     monkeypatch.setenv("RUNTIME_DIRECTORY", str(tmp_path))
-    out = writer.StateWriter(files.Files(keep=True))
+    out = writer.StateWriter(files.Files(keep_files=True))
     out.write_state(("same",), lambda: {"targets": []}, force=True)
     first = json.loads((tmp_path / "state.json").read_text())["written_mono"]
     time.sleep(out.next_write() + 0.05)

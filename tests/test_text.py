@@ -226,7 +226,7 @@ def test_the_terminal_display_writes_a_lone_surrogate_as_a_replacement_character
 
 def test_history_writes_a_lone_surrogate_as_a_replacement_character(tmp_path):
     board = board_from("targets: {api: {pixel: [0, 0], ping: 127.0.0.1}}\n")
-    history = History(tmp_path / "history.sqlite", keep=86400.0)
+    history = History(tmp_path / "history.sqlite", retention=86400.0)
     status = Status("down", Severity.CRITICAL, LONE, time.time())
     history.update(SimpleNamespace(board=board, statuses={"api": status}, latest={}))
     history.close()

@@ -33,13 +33,13 @@ class Running:
     def __init__(self, *targets: str, interval: str = "0.3s", hosts: str = "") -> None:
         self.port = free_port()
         board = parse(board_text(self.port, *targets, interval=interval, hosts=hosts), "board.yaml")
-        self.runner = Runner(board, FakeDisplay(board.display), keep=True)
+        self.runner = Runner(board, FakeDisplay(board.display), keep_files=True)
         self.thread = threading.Thread(target=self.runner.run, daemon=True)
         self.url = f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> "Running":
         self.thread.start()
-        wait_for(lambda: self.runner.web.server is not None, what="the page served")
+        wait_for(lambda: self.runner.outputs.web.server is not None, what="the page served")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -227,7 +227,7 @@ def test_idle_slow_and_never_reading_clients_do_not_hold_up_the_board():
             assert answer.status_code == 200 and time.monotonic() - started < 2.0, "a person is still served"
             grew = (rss_kb() - before) / 1024
             assert grew < 20, f"memory grew {grew:.1f} MB"
-            assert board.runner.web.server.clients <= 256
+            assert board.runner.outputs.web.server.clients <= 256
             stop.set()
     finally:
         for sock in opened:
@@ -271,7 +271,7 @@ def test_a_port_in_use_leaves_the_board_running_and_a_reload_moves_the_page(tmp_
     config = tmp_path / "board.yaml"
     config.write_text(board_text(busy, "gone: {pixel: [0, 0], http: 'http://127.0.0.1:1/'}"))
     board = parse(config.read_text(), str(config))
-    runner = Runner(board, FakeDisplay(board.display), keep=True)
+    runner = Runner(board, FakeDisplay(board.display), keep_files=True)
     thread = threading.Thread(target=runner.run, daemon=True)
     thread.start()
     try:
@@ -383,7 +383,7 @@ def test_one_client_holding_every_connection_locks_nobody_out():
     try:
         with Running("gone: {pixel: [0, 0], http: 'http://127.0.0.1:1/'}") as board:
             wait_for(lambda: board.state("gone") == "down", what="checked")
-            server = board.runner.web.server
+            server = board.runner.outputs.web.server
             opened += open_streams(board.port, MAX_CLIENTS, "127.0.0.2")     # one client, every stream it can
             wait_for(lambda: server.evicted >= MAX_CLIENTS - PER_ADDRESS, what="the streams past the limit cut")
             held = server._held.get("127.0.0.2", {})

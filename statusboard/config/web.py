@@ -35,7 +35,7 @@ class WebSettings:
 class HistorySettings:
     """Whether changes of state are kept, and for how long (seconds)."""
 
-    keep: float = DEFAULT_KEEP
+    retention: float = DEFAULT_KEEP   # YAML: history.keep
     enabled: bool = True
 
 

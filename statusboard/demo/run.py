@@ -155,7 +155,7 @@ def run_demo(display_name: str = "terminal", speed: float = 1.0, seconds: Option
         display = open_display(display_name, board.display, record=record, **(options or {}))
         # Its files (the state file, the history the page draws) in its own folder, gone when it ends.
         os.environ.update({"RUNTIME_DIRECTORY": str(work / "run"), "STATE_DIRECTORY": str(work / "lib")})
-        runner = Runner(board, display, keep=True)
+        runner = Runner(board, display, keep_files=True)
         try:
             handle_signals(runner)
             if fleet is not None:

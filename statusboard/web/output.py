@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from statusboard.config import Board
 from statusboard.config.values import Invalid, span
 from statusboard.config.web import WebSettings
 from statusboard.outputs import Snapshot
@@ -32,10 +33,10 @@ def since_of(asked: Dict[str, List[str]], now: float) -> float:
 class WebOut:
     """The board's page, API and metrics, on the address its config names (none without a `web:` section)."""
 
-    def __init__(self, history_path: Optional[Path], counters: Callable[[], Dict[str, float]],
+    def __init__(self, history_path: Callable[[], Optional[Path]], counters: Callable[[], Dict[str, float]],
                  brightness: Callable[[], float],
                  kind_states: Dict[str, Any], clock: Callable[[], float] = time.time) -> None:
-        self.history_path = history_path
+        self._history_path = history_path   # the history's file, which a reload may change or drop
         self.brightness = brightness
         self.clock = clock
         self.server: Optional[Any] = None   # a WebServer (asyncio and prometheus_client: only with a page)
@@ -48,11 +49,15 @@ class WebOut:
         self._severities: Dict[str, Severity] = {}
         self._uptime_lock = threading.Lock()
 
+    @property
+    def history_path(self) -> Optional[Path]:
+        """The history's file, if the board keeps one."""
+        return self._history_path()
+
     def update(self, snapshot: Snapshot, force: bool = False) -> None:
         """Serve where the config says; push the board's document when it changed."""
         self.snapshot = snapshot
-        if snapshot.board.web != self.settings:
-            self._move(snapshot.board.web)
+        self.renew(snapshot.board)
         if self.server is None:
             return
         key = (snapshot.key, self.brightness())
@@ -60,6 +65,11 @@ class WebOut:
             self._sent = key
             doc = page_document(snapshot, key[1], self.clock())
             self.server.publish(utf8(json.dumps(doc, ensure_ascii=False, separators=(",", ":"))))
+
+    def renew(self, board: Board) -> None:
+        """Serve where the config says: a reload that changes the address moves the server."""
+        if board.web != self.settings:
+            self._move(board.web)
 
     def _move(self, settings: Optional[WebSettings]) -> None:
         self.close()
