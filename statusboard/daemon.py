@@ -1,7 +1,7 @@
 """The main loop: it waits, draws, and hands each turn's snapshot to the outputs; signals stop it or reload it.
 
 What a config makes (table, checks, scheduler, MQTT, display) is a Runtime (runtime.py), built whole and swapped
-whole on reload; the loop only waits for something to show and shows it.
+whole on reload; the outputs (outputset.py) follow the swap through renew(). The loop only waits and draws.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from statusboard import config
 from statusboard.config import Board
 from statusboard.controls import Controls
 from statusboard.display.base import Display, Frame
-from statusboard.errors import ConfigError, DisplayError, Problem
+from statusboard.errors import ConfigError, DisplayError, Problem, reasons
 from statusboard.kinds import KINDS
 from statusboard.kinds.kind import Kind
 from statusboard.notify import Notifier
@@ -63,8 +63,7 @@ class Runner:
         self.reload_asked = False    # set by request_reload(), read by the loop
         self.controls = Controls(on_change=lambda: self._wake())
         self.pool = WorkerPool(board.concurrency)   # one bound on checks in flight for the board's whole life
-        self.runtime = Runtime(board, display, kinds, self.pool, self._result, clock)
-        self.runtime.scheduler.on_death = self._wake
+        self.runtime = Runtime(board, display, kinds, self.pool, self._result, clock, on_death=self._wake)
         self._attach(display)
         self.last_frame: Optional[Frame] = None
         self.last_reload: Optional[Dict[str, Any]] = None
@@ -135,10 +134,6 @@ class Runner:
         warnings = tuple(w for w in [self.pool.starving()] if w)
         return Snapshot(self.board, statuses, self.table.latest(), warnings, self.last_reload)
 
-    def _send(self, statuses: Mapping[str, Status], force: bool = False) -> Snapshot:
-        """Hand the board's snapshot to every output."""
-        return self.outputs.update(self.snapshot(statuses), force)
-
     def once(self) -> Dict[str, Status]:
         """Check every target once, concurrently, draw one frame, and return the statuses."""
         self.runtime.serve()
@@ -170,7 +165,7 @@ class Runner:
             gc.enable()
         self.runtime.start()
         self.outputs.late()
-        self.notifier.ready(status_line(self._send(statuses, force=True)))
+        self.notifier.ready(status_line(self.outputs.update(self.snapshot(statuses), force=True)))
         try:
             while not self.stopping:
                 # Cleared before anything is looked at: what comes meanwhile wakes the wait below at once.
@@ -179,7 +174,7 @@ class Runner:
                     self.reload_asked = False
                     self.reload()
                 statuses = self.draw()
-                self._send(statuses)
+                self.outputs.update(self.snapshot(statuses))
                 if not self.scheduler.alive() and not self.stopping:
                     # Without its scheduler the board would show stale pixels for ever while the watchdog
                     # stays fed: stop, so that systemd (Restart=on-failure) starts it afresh.
@@ -252,13 +247,12 @@ class Runner:
         try:
             board = config.parse(self._settled_text(self.board.path), self.board.path, self.kinds)
             new = Runtime(board, old.display, self.kinds, self.pool, self._result, self.clock, previous=old,
-                          open_display=self.open_display)
+                          open_display=self.open_display, on_death=self._wake)
         except _Cancelled:
             return
         except Exception as exc:  # noqa: BLE001 - whatever goes wrong, the running board stays as it was
             self._refuse(exc)
             return
-        new.scheduler.on_death = self._wake
         new.start(previous=old)
         self.runtime = new
         if new.display is not old.display:
@@ -269,32 +263,24 @@ class Runner:
         self.last_reload = {"n": self.reloads, "at": iso(self.clock()), "ok": True, "problems": []}
         log.info("reloaded %s: %d targets", board.path, len(board.targets))
         statuses = self.draw()
-        self.notifier.ready(status_line(self._send(statuses, force=True)))
+        self.notifier.ready(status_line(self.outputs.update(self.snapshot(statuses), force=True)))
 
     def _refuse(self, exc: BaseException) -> None:
         """Log why a reload was refused, keep it in the state file and in systemd's status line."""
-        if isinstance(exc, ConfigError):
-            problems = [str(p) for p in exc.problems]
-        elif isinstance(exc, DisplayError):
-            problems = [str(exc)]
-        else:
+        if not isinstance(exc, (ConfigError, DisplayError)):
             log.exception("reload: unexpected error")
-            problems = [f"{self.board.path}: could not be applied: {type(exc).__name__}: {exc}"]
+        problems = reasons(exc, self.board.path)
         for problem in problems:
             log.error("reload: %s", problem)
         log.error("reload refused: still running on the config loaded before")
         self.refused += 1
         self.last_reload = {"n": self.reloads, "at": iso(self.clock()), "ok": False, "problems": problems}
-        statuses = self.table.snapshot(time.monotonic())
-        self.notifier.ready(status_line(self._send(statuses, force=True)))
+        self.notifier.ready(status_line(self.outputs.update(self.snapshot(self.table.snapshot(time.monotonic())),
+                                                            force=True)))
 
     def restore(self) -> None:
         """Show the observations kept from the last run at once, as stale, until fresh ones arrive."""
-        kept = self.outputs.restore(self.board)
-        for obs in kept:
-            self.table.record(obs)
-        if kept:
-            log.info("showing %d observations kept from the last run (stale until checked again)", len(kept))
+        self.outputs.restore(self.board, self.table.record)
 
 
 def handle_signals(runner: Runner) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 from statusboard.text import printable, redact
 
@@ -50,3 +50,12 @@ class DisplayError(StatusboardError):
     """The chosen display cannot be opened or driven."""
 
     exit_code = 3
+
+
+def reasons(exc: BaseException, path: str) -> List[str]:
+    """Why a change of config was refused, a line each: a config's problems, a display's error, else the error."""
+    if isinstance(exc, ConfigError):
+        return [str(p) for p in exc.problems]
+    if isinstance(exc, DisplayError):
+        return [str(exc)]
+    return [f"{path}: could not be applied: {type(exc).__name__}: {exc}"]

@@ -4,6 +4,7 @@ prometheus_client). The main loop hands each turn's snapshot to update(); the ru
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
@@ -19,6 +20,8 @@ from statusboard.writer import StateWriter
 if TYPE_CHECKING:   # sqlite3, and the page's modules: imported when the history and the page are made
     from statusboard.history import History
     from statusboard.web.output import WebOut
+
+log = logging.getLogger(__name__)
 
 
 class HistoryOut(Output):
@@ -108,9 +111,13 @@ class Outputs:
         assert self._history is not None
         return self._history.current
 
-    def restore(self, board: Board) -> List[Observation]:
-        """The observations kept by the last run."""
-        return self.files.restore(board)
+    def restore(self, board: Board, record: Callable[[Observation], None]) -> None:
+        """Show the observations kept by the last run at once, as stale, until fresh ones arrive."""
+        kept = self.files.restore(board)
+        for obs in kept:
+            record(obs)
+        if kept:
+            log.info("showing %d observations kept from the last run (stale until checked again)", len(kept))
 
     def next_write(self) -> Optional[float]:
         """Seconds until the state file's next spaced write, if one waits."""

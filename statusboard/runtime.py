@@ -29,7 +29,8 @@ class Runtime:
 
     def __init__(self, board: Board, display: Display, kinds: Mapping[str, Kind], pool: WorkerPool,
                  listener: Listener, clock: Callable[[], float] = time.time,
-                 previous: Optional["Runtime"] = None, open_display: Optional[OpenDisplay] = None) -> None:
+                 previous: Optional["Runtime"] = None, open_display: Optional[OpenDisplay] = None,
+                 on_death: Optional[Callable[[], None]] = None) -> None:
         self.board = board
         self.kinds = kinds
         self.pool = pool
@@ -43,6 +44,7 @@ class Runtime:
             self.table = StateTable(board.targets, listener)
             polled = {k: c for k, c in self.checks.items() if not isinstance(c, Source)}
             self.scheduler = Scheduler(board.targets, polled, self.table.record, clock=clock, pool=pool)
+            self.scheduler.on_death = on_death   # told if its thread ever ends early
             self.display = self._display(display, previous, open_display)
         except BaseException:
             self.close_new()

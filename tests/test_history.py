@@ -14,11 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from statusboard.daemon import Runner
 from statusboard.display.fake import FakeDisplay
 from statusboard.history import NAME, History, query
 from statusboard.kinds import parse
+from tests.broker import free_port
 from tests.conftest import ROOT, wait_for
 from tests.servers import Switch
 
@@ -225,6 +227,47 @@ def test_a_reload_turns_history_off_and_on(tmp_path):
             wait_for(lambda: [c.state for c in query(history_path())] == ["up", "down"] if history_path().exists()
                      else None, what="the state when history began, and the change")
             assert runner.outputs.history.retention == 7 * 86400
+        finally:
+            runner.stop()
+            thread.join(15)
+    finally:
+        site.stop()
+
+
+def test_the_page_reads_the_history_a_reload_keeps_and_a_refused_reload_changes_nothing(tmp_path):
+    site, port = Switch(200), free_port()
+    try:
+        config = tmp_path / "board.yaml"
+        target = f"site: {{pixel: [0, 0], http: '{site.url}'}}"
+        web = f"web: {{listen: '127.0.0.1:{port}'}}"
+
+        def page() -> dict:
+            return requests.get(f"http://127.0.0.1:{port}/api/history?target=site", timeout=5).json()
+
+        config.write_text(board_text(target, extra=f"{web}\nhistory: {{enabled: false}}"))
+        board = parse(config.read_text(), str(config))
+        runner = Runner(board, FakeDisplay(board.display), keep_files=True)
+        thread = threading.Thread(target=runner.run, daemon=True)
+        thread.start()
+        try:
+            wait_for(lambda: runner.outputs.web.server is not None, what="the page served")
+            assert page()["note"] == "no history is kept"
+            config.write_text(board_text(target, extra=f"{web}\nhistory: {{keep: 7d}}"))
+            runner.request_reload()
+            wait_for(lambda: [c["state"] for c in page()["changes"]] == ["up"], what="the page reading the history")
+            kept = runner.outputs.history
+            config.write_text("targets: [not, a, mapping\n")
+            runner.request_reload()
+            wait_for(lambda: runner.refused == 1, what="the broken config refused")
+            assert runner.outputs.history is kept and kept.retention == 7 * 86400, "a refused reload keeps it"
+            config.write_text(board_text(target, extra=f"{web}\nhistory: {{enabled: false}}"))
+            runner.request_reload()
+            wait_for(lambda: runner.outputs.history is None, what="history off after the reload")
+            assert page()["note"] == "no history is kept"
+            site.status = 503
+            wait_for(lambda: runner.table.status("site", time.monotonic()).state == "down", what="the change")
+            time.sleep(1.5)   # an open history writes within a second (SPACING)
+            assert [c.state for c in query(history_path())] == ["up"], "a history turned off keeps nothing more"
         finally:
             runner.stop()
             thread.join(15)

@@ -276,8 +276,11 @@ def test_a_port_in_use_leaves_the_board_running_and_a_reload_moves_the_page(tmp_
     thread.start()
     try:
         wait_for(lambda: runner.table.status("gone", time.monotonic()).state == "down", what="checking")
-        said = [r.getMessage() for r in caplog.records if r.name == "statusboard.web.output"]
-        assert any(f"cannot listen on 127.0.0.1:{busy}" in m and "goes on without its page" in m for m in said), said
+
+        def said() -> bool:   # the page is made after the first frame: the check may be done before it tries
+            return any(f"cannot listen on 127.0.0.1:{busy}" in r.getMessage() and "goes on without its page"
+                       in r.getMessage() for r in caplog.records if r.name == "statusboard.web.output")
+        wait_for(said, what="the busy port said")
         free = free_port()
         config.write_text(board_text(free, "gone: {pixel: [0, 0], http: 'http://127.0.0.1:1/'}"))
         runner.request_reload()
