@@ -224,7 +224,8 @@ class History:
                     self._db.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?)",
                                          self._keyed([c._replace(at=mono + offset) for c, mono in rows]))
                 if time.monotonic() - self._pruned >= PRUNE_EVERY:
-                    self._db.execute("DELETE FROM changes WHERE at_us < ?", (int((self.clock() - self.retention) * 1e6),))
+                    oldest = int((self.clock() - self.retention) * 1e6)
+                    self._db.execute("DELETE FROM changes WHERE at_us < ?", (oldest,))
                     self._pruned = time.monotonic()
             self.writes += 1
         except (sqlite3.Error, OSError) as exc:

@@ -202,7 +202,8 @@ def test_a_full_disk_leaves_the_board_running_without_history(tmp_path, monkeypa
                 wait_for(lambda: checks_of(runner, "s0") > before, what="the board still checking")
         finally:
             site.stop()
-        assert "full" in runner.outputs.history.broken or "disk" in runner.outputs.history.broken, runner.outputs.history.broken
+        broken = runner.outputs.history.broken
+        assert "full" in broken or "disk" in broken, broken
     finally:
         subprocess.run(["umount", "-l", str(small)], capture_output=True)
 
