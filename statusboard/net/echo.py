@@ -140,10 +140,27 @@ def _stamped(sock: socket.socket) -> None:
     """Ask the kernel to stamp each reply's arrival, and to keep a sweep's replies until they are read."""
     try:
         if STAMP is not None:
+            _keep_stamping()
             sock.setsockopt(socket.SOL_SOCKET, STAMP, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
     except OSError:   # without them, replies are timed when read
         pass
+
+
+_KEEPER: List[socket.socket] = []
+_KEEPER_LOCK = threading.Lock()
+
+
+def _keep_stamping() -> None:
+    """Keep the kernel's receive stamps on for the life of the board. Linux turns them on for the first socket
+    that asks and off after the last closes, each time through a work queue: a sweep's sockets alone would
+    find them off again, and on a busy machine the first replies would be stamped when read, not when they came
+    (a reply read 0.8 s late counted as a 0.8 s round trip). One idle socket that asks for them keeps them on."""
+    with _KEEPER_LOCK:
+        if not _KEEPER:
+            keeper = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            keeper.setsockopt(socket.SOL_SOCKET, STAMP, 1)
+            _KEEPER.append(keeper)
 
 
 def _arrival(ancillary: List[Tuple[int, int, bytes]]) -> Optional[float]:
