@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import importlib
 import time
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence
+from typing import Callable, Dict, Iterable, Mapping, Optional, Sequence
 
 from statusboard import config
 from statusboard.config import AwsSettings, Board
-from statusboard.kinds.kind import Context, Kind, Made, refusal
+from statusboard.kinds.kind import Context, Kind, Link, Made, refusal
 from statusboard.vocabulary import StateInfo
 
 # The registry: a kind's module declares KIND (kinds/kind.py says what a kind declares).
@@ -44,7 +44,7 @@ def parse(text: str, path: str = "config.yaml") -> Board:
 
 
 def make_checks(keys: Iterable[str], clock: Callable[[], float] = time.time, aws: AwsSettings = AwsSettings(),
-                link: Optional[Any] = None) -> Dict[str, Made]:
+                link: Optional[Link] = None) -> Dict[str, Made]:
     """One check (or source) per kind named, outside a runtime (benches and tests check targets this way)."""
     context = Context(clock=clock, states=STATES, aws=aws, link=link)
     return {key: KINDS[key].make(context) for key in sorted(set(keys))}

@@ -190,4 +190,4 @@ def summarise_target(target: Target, answer: Any, region_name: str) -> Tuple[str
 
 KIND = Kind(key="cloudwatch", spec=AlarmSpec, parse=parse_cloudwatch, states=STATES,
             make=aws_check("cloudwatch", "CloudWatch", converse, summarise_target, STATES),
-            library=LIBRARY, fresh_on_reload=True)
+            library=LIBRARY, fresh_on_reload=True, example="{prefix: 'api-', region: eu-west-1}")

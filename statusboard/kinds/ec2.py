@@ -224,4 +224,5 @@ def summarise_target(target: Target, answer: Any, region_name: str) -> Tuple[str
 
 KIND = Kind(key="ec2", spec=Ec2Spec, parse=parse_ec2,
             make=aws_check("ec2", "EC2", converse, summarise_target, STATES), states=STATES,
-            library=LIBRARY, fresh_on_reload=True)
+            library=LIBRARY, fresh_on_reload=True,
+            example="{tags: {role: web, env: prod}, region: eu-west-1, profile: ops}")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional, Tuple
 from statusboard.config import values
 from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
-from statusboard.kinds.kind import Context, Kind, long_form
+from statusboard.kinds.kind import SECRET, Context, Kind, long_form
 from statusboard.kinds.shared import jsonpath, numbers
 from statusboard.kinds.shared.web import url
 from statusboard.model import Observation, Target, Verdict
@@ -176,4 +176,6 @@ def judge(spec: HttpSpec, answer: "Answer", elapsed: float) -> Verdict:
     return Verdict(UP, said)
 
 
-KIND = Kind(key="http", spec=HttpSpec, parse=parse_http, make=HttpCheck, states=OWN_STATES)
+KIND = Kind(key="http", spec=HttpSpec, parse=parse_http, make=HttpCheck, states=OWN_STATES,
+            example=(f"{{url: 'https://ops:{SECRET}@status.example.com/health', "
+                     "json: {path: status, equals: {ok: up}}}"))

@@ -42,7 +42,8 @@ class InfluxSpec:
 
 def query(value: Any) -> str:
     """An InfluxQL SELECT (not checked here: the server says what it cannot read)."""
-    return values.query_text(value, "an InfluxQL query", "SELECT mean(latency) FROM network_delays WHERE time > now() - 5m")
+    return values.query_text(value, "an InfluxQL query",
+                             "SELECT mean(latency) FROM network_delays WHERE time > now() - 5m")
 
 
 def parse_influxdb(parent: Section, key: str) -> Optional[InfluxSpec]:
@@ -93,7 +94,8 @@ def read_answer(spec: InfluxSpec, status: int, body: bytes) -> Verdict:
     first = results[0] if isinstance(results, list) and results and isinstance(results[0], dict) else {}
     error = (doc.get("error") if isinstance(doc, dict) else None) or first.get("error")
     if error or status >= 400:
-        return Verdict(UNKNOWN, f"InfluxDB refused the query (HTTP {status}): {printable(error or 'no reason given', 160)}")
+        return Verdict(UNKNOWN,
+                       f"InfluxDB refused the query (HTTP {status}): {printable(error or 'no reason given', 160)}")
     series = first.get("series")
     if not isinstance(series, list) or not series or not isinstance(series[0], dict):
         return Verdict(numbers.NO_DATA, "no points: the query found nothing in its time range")
@@ -133,4 +135,7 @@ class InfluxCheck:
         return Observation.judged(target.name, verdict, self.clock(), STATES)
 
 
-KIND = Kind(key="influxdb", spec=InfluxSpec, parse=parse_influxdb, make=InfluxCheck, states=numbers.STATES)
+KIND = Kind(key="influxdb", spec=InfluxSpec, parse=parse_influxdb, make=InfluxCheck, states=numbers.STATES,
+            # Its password is in a credentials file, never in its url.
+            example=("{url: 'http://127.0.0.1:8086', database: db, query: 'SELECT last(v) FROM m', "
+                     "credentials: /etc/statusboard/influx, above: {warn: 1, critical: 2}}"))

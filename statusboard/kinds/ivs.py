@@ -17,7 +17,7 @@ from statusboard.config import values
 from statusboard.config.aws import region
 from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
-from statusboard.kinds.kind import Context, Kind, long_form
+from statusboard.kinds.kind import Context, Kind, Made, long_form
 from statusboard.kinds.shared.aws import ABSENT, ABSENT_STATE, LIBRARY, age, server_time
 from statusboard.kinds.shared.numbers import number_text
 from statusboard.model import Target
@@ -184,7 +184,7 @@ def summarise(target: Target, answer: Answer, region_name: str) -> Tuple[str, st
     return state, f"{words}: {said}{shared}"
 
 
-def make(context: Context) -> Any:
+def make(context: Context) -> Made:
     """The check, with a channel directory of its own (a reload makes a new one)."""
     from statusboard.net.aws import AwsCheck
     return AwsCheck(context, service="ivs", label="IVS", iam="ivs", converse=Directory().converse,
@@ -192,4 +192,4 @@ def make(context: Context) -> Any:
 
 
 KIND = Kind(key="ivs", spec=IvsSpec, parse=parse_ivs, states=STATES, make=make,
-            library=LIBRARY, fresh_on_reload=True)
+            library=LIBRARY, fresh_on_reload=True, example="{channel: main-stage, region: eu-west-1}")

@@ -1,15 +1,18 @@
 """What a kind of target declares in its one module: its config key, its spec and parser, its states, its check
-(polled or pushed, one target or a batch), the library it needs, and how a reload treats it."""
+(polled or pushed, one target or a batch), an example target, the library it needs, how a reload treats it, and
+(a kind fed through the board's broker) how a message for one of its targets is written and read."""
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from dataclasses import dataclass, field
-from typing import (Any, Callable, Generic, Hashable, List, Optional, Protocol, Sequence, Tuple, Type, TypeVar,
+from typing import (Callable, Generic, Hashable, List, Optional, Protocol, Sequence, Tuple, Type, TypeVar,
                     Union, runtime_checkable)
 
 from statusboard.config import AwsSettings
+from statusboard.config.mqtt import MqttSettings
 from statusboard.config.schema import Section
 from statusboard.model import Observation, Spec, Target
 from statusboard.vocabulary import BOARD_STATES, States
@@ -17,6 +20,21 @@ from statusboard.vocabulary import BOARD_STATES, States
 S = TypeVar("S", bound=Spec)   # a kind's spec class
 Clock = Callable[[], float]
 Record = Callable[[Observation], None]
+SECRET = "pw-s3cret"   # the password a kind's example writes wherever a target of it can hold one
+
+
+class Link(Protocol):
+    """The board's MQTT link as a pushed kind uses it (mqtt/link.py's MqttLink)."""
+
+    settings: MqttSettings
+    connected: threading.Event
+    problem: Optional[str]   # why it is down (None: connected)
+
+    def subscribe(self, topic: str, handler: Callable[[str, bytes], None]) -> None:
+        """Hand every message on the topic to handler(topic, payload), from the link's thread."""
+
+    def when_changed(self, call: Callable[[], None]) -> None:
+        """Call this when the broker is found or lost."""
 
 
 @dataclass(frozen=True)
@@ -27,7 +45,7 @@ class Context:
     clock: Clock = time.time
     states: States = field(default_factory=lambda: dict(BOARD_STATES))
     aws: AwsSettings = AwsSettings()
-    link: Optional[Any] = None
+    link: Optional[Link] = None
 
 
 @runtime_checkable
@@ -69,6 +87,19 @@ Made = Union[Check, BatchCheck, Source]   # what a kind makes: which one says ho
 
 
 @dataclass(frozen=True)
+class Feed(Generic[S]):
+    """How a target of a kind fed through the board's broker is set from outside (`statusboard push` reads it):
+    its topic, the most bytes a board reads of a message, how a message is read, and how a state is written."""
+
+    topic: Callable[[S], str]                                      # (spec) -> the topic its messages come on
+    limit: int                                                     # a longer message is not read
+    read: Callable[[bytes, States, S], Tuple[Optional[str], str]]  # (message, the board's states, spec) ->
+                                                                   # (state, or None when it says none; detail)
+    write: Callable[[S, str, bytes], Tuple[bytes, Optional[str]]]  # (spec, state, the board's own JSON message
+                                                                   # for it) -> (the message, or why none can be)
+
+
+@dataclass(frozen=True)
 class Kind(Generic[S]):
     """One kind of target, declared whole by its module; generic over its spec class."""
 
@@ -78,11 +109,14 @@ class Kind(Generic[S]):
     make: Callable[[Context], Made]                 # its Check, BatchCheck (the scheduler batches its targets) or
                                                     # Source (pushed: no job, no worker); imports its libraries
     spec: Type[S]                                   # its spec: a frozen dataclass that names its `identity`
+    example: str = ""                               # one target of it, as config.yaml writes it after the key (a
+                                                    # password written as SECRET wherever a target can hold one)
     states: States = field(default_factory=dict)    # the states it adds, with colours and letters
     library: Optional[Tuple[str, str]] = None       # (module it imports, how to install it) beyond the base
     fresh_on_reload: bool = False                   # a reload makes its check anew (AWS: fresh sessions)
     fail_after: Optional[int] = None                # its default fail_after; None: the board's
     needs: Optional[Tuple[str, str]] = None         # (a top-level section it needs, what to say without it)
+    feed: Optional[Feed[S]] = None                  # fed through the board's broker: how a target is set (push)
 
     def spec_of(self, target: Target) -> S:
         """The target's spec as this kind's class; TypeError for a target of another kind (config makes a
@@ -94,9 +128,10 @@ class Kind(Generic[S]):
         return spec
 
 
-def refusal(kind: Any, module: str) -> Optional[str]:
+def refusal(kind: object, module: str) -> Optional[str]:
     """Why the registry refuses what a kind's module declares (None: it is whole): a Kind, with a spec class
-    that names its identity, the fields that say what a target of the kind watches (model.Spec)."""
+    that names its identity, the fields that say what a target of the kind watches (model.Spec), and an example
+    target (tests/test_conformance.py holds every kind to its contract with it)."""
     if not isinstance(kind, Kind):
         return f"{module} declares no KIND (a Kind: kinds/kind.py says what it holds)"
     spec = kind.spec
@@ -110,6 +145,9 @@ def refusal(kind: Any, module: str) -> Optional[str]:
     unknown = [n for n in identity if n not in {f.name for f in dataclasses.fields(spec)}]
     if unknown:
         return f"{named}: the identity of {spec.__name__} names {', '.join(unknown)}, not fields of it"
+    if not isinstance(kind.example, str) or not kind.example.strip():
+        return (f"{named}: it declares no example: one target of it as config.yaml writes it after the key, as "
+                f"example=\"{{host: db.example.com, port: 5432}}\"")
     return None
 
 

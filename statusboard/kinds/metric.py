@@ -349,4 +349,5 @@ def no_data(spec: MetricSpec, said: Optional[str]) -> str:
 
 KIND = Kind(key="metric", spec=MetricSpec, parse=parse_metric, states=numbers.STATES,
             make=aws_check("cloudwatch", "CloudWatch", converse, summarise, numbers.STATES),
-            library=LIBRARY, fresh_on_reload=True)
+            library=LIBRARY, fresh_on_reload=True,
+            example="{namespace: AWS/Lambda, name: Errors, stat: Sum, period: 1m, above: {warn: 1, critical: 5}}")

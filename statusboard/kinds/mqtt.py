@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Set, 
 from statusboard.config import values
 from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
-from statusboard.kinds.kind import Context, Kind, Record, long_form
+from statusboard.kinds.kind import Context, Feed, Kind, Link, Record, long_form
 from statusboard.model import Observation, Target
 from statusboard.text import printable
 from statusboard.vocabulary import PROBE_STATES, UNKNOWN, States
@@ -141,7 +141,7 @@ class MqttSource:
     def __init__(self, context: Context = Context()) -> None:
         self.clock = context.clock
         self.states = context.states
-        self.link: Any = context.link
+        self.link: Optional[Link] = context.link
         self._lock = threading.RLock()
         self._targets: List[Target] = []
         self._record: Optional[Record] = None
@@ -154,9 +154,14 @@ class MqttSource:
         if self.link is not None:   # the broker found or lost: the pixels say so at once
             self.link.when_changed(self._refresh)
 
+    @property
+    def prefix(self) -> str:
+        """The board's topic prefix (another board's targets are PREFIX/BOARD/TARGET)."""
+        return self.link.settings.prefix if self.link is not None else "statusboard"
+
     def serve(self, targets: Sequence[Target], record: Record) -> None:
         """From now on these targets' observations go to `record`; each gets one at once."""
-        prefix = getattr(getattr(self.link, "settings", None), "prefix", "statusboard")
+        prefix = self.prefix
         with self._lock:
             self._targets = list(targets)
             self._record = record
@@ -166,7 +171,8 @@ class MqttSource:
                 self._ticking = threading.Event()
                 threading.Thread(target=self._tick, args=(self._ticking,), name="mqtt-again", daemon=True).start()
         for name in new:   # outside the lock: the link's thread may be handing us a message meanwhile
-            self.link.subscribe(name, self._message)
+            if self.link is not None:
+                self.link.subscribe(name, self._message)
         self._refresh()
 
     def stop(self) -> None:
@@ -192,11 +198,10 @@ class MqttSource:
         polled (an `observe` would make it a Check too)."""
         spec = KIND.spec_of(target)
         link = self.link
-        prefix = getattr(getattr(link, "settings", None), "prefix", "statusboard")
-        availability = availability_of(spec, prefix)
+        availability = availability_of(spec, self.prefix)
         now = self.clock()
         if link is None or not link.connected.is_set():
-            why = getattr(link, "problem", None) or "no MQTT broker"
+            why = (link.problem if link is not None else None) or "no MQTT broker"
             return Observation.of(target.name, UNKNOWN, why, now, self.states), False
         with self._lock:
             heard = self._heard.get(spec.topic)
@@ -227,8 +232,7 @@ class MqttSource:
                 self._online[name] = payload.strip() != b"offline"
             spec = self._specs.get(name)
             if spec is not None:
-                state, detail = read_state(payload, self.states, dict(spec.payload) if spec.payload else None,
-                                           spec.field)
+                state, detail = read_message(payload, self.states, spec)
                 self._heard[name] = Heard(state, detail, time.monotonic(), self.clock())
         self._refresh(name)
 
@@ -239,7 +243,7 @@ class MqttSource:
             record = self._record
             if record is None:
                 return
-            prefix = getattr(getattr(self.link, "settings", None), "prefix", "statusboard")
+            prefix = self.prefix
             for target in self._targets:
                 spec = KIND.spec_of(target)
                 if name is None or name in (spec.topic, availability_of(spec, prefix)):
@@ -248,7 +252,27 @@ class MqttSource:
                         record(obs)
 
 
+def read_message(payload: bytes, states: States, spec: MqttSpec) -> Tuple[Optional[str], str]:
+    """(state, detail) from a message on the spec's topic, read as its target reads it (read_state)."""
+    return read_state(payload, states, dict(spec.payload) if spec.payload else None, spec.field)
+
+
+def write_message(spec: MqttSpec, state: str, own: bytes) -> Tuple[bytes, Optional[str]]:
+    """(the message that sets a target of this spec to state, why none can): the payload its map says means the
+    state (in its JSON field, if it reads one), the state in its JSON field, or else the board's own JSON."""
+    if spec.payload:
+        said = next((payload for payload, meant in dict(spec.payload).items() if meant == state), None)
+        if said is None:
+            return b"", f"reads a payload map in which no payload means {state!r}"
+        return (json.dumps({spec.field: said}) if spec.field else said).encode(), None
+    if spec.field:
+        return json.dumps({spec.field: state}).encode(), None
+    return own, None
+
+
 KIND = Kind(key="mqtt", spec=MqttSpec, parse=parse_mqtt_target, make=MqttSource, states=PROBE_STATES,
+            example="{topic: home/door, payload: {open: up, closed: down}}",
+            feed=Feed(topic=lambda spec: spec.topic, limit=MAX_PAYLOAD, read=read_message, write=write_message),
             library=("paho.mqtt", "sudo ./install.sh installs it, or: pip install 'statusboard[mqtt]'"),
             # A pushed state is shown as its message says, at once: the board that checked it held it already.
             fail_after=1,

@@ -143,4 +143,5 @@ def judge(spec: PingSpec, sent: int, received: int, avg_rtt_ms: float,
     return UP, f"{received}/{sent} replies, {rtt}"
 
 
-KIND = Kind(key="ping", spec=PingSpec, parse=parse_ping, make=PingCheck, states=PROBE_STATES)
+KIND = Kind(key="ping", spec=PingSpec, parse=parse_ping, make=PingCheck, states=PROBE_STATES,
+            example="{host: gateway.example.com, count: 2}")

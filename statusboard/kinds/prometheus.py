@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from statusboard.config import values
 from statusboard.config.schema import Section
-from statusboard.kinds.kind import Context, Kind
+from statusboard.kinds.kind import SECRET, Context, Kind
 from statusboard.kinds.shared import numbers
 from statusboard.kinds.shared.web import read_json, url
 from statusboard.model import Observation, Target, Verdict
@@ -63,7 +63,8 @@ def read_answer(spec: PrometheusSpec, status: int, body: bytes) -> Verdict:
     if not isinstance(doc, dict) or doc.get("status") != "success":
         error = doc.get("error") if isinstance(doc, dict) else None
         kind = doc.get("errorType") if isinstance(doc, dict) else None
-        return Verdict(UNKNOWN, f"Prometheus refused the query ({printable(kind or status, 20)}): {printable(error, 160)}")
+        return Verdict(UNKNOWN,
+                       f"Prometheus refused the query ({printable(kind or status, 20)}): {printable(error, 160)}")
     data = doc.get("data")
     data = data if isinstance(data, dict) else {}
     kind, result = data.get("resultType"), data.get("result")
@@ -134,4 +135,6 @@ class PrometheusCheck:
         return Observation.judged(target.name, verdict, self.clock(), STATES)
 
 
-KIND = Kind(key="prometheus", spec=PrometheusSpec, parse=parse_prometheus, make=PrometheusCheck, states=numbers.STATES)
+KIND = Kind(key="prometheus", spec=PrometheusSpec, parse=parse_prometheus, make=PrometheusCheck,
+            states=numbers.STATES,
+            example=f"{{url: 'http://ops:{SECRET}@127.0.0.1:9090', query: 'up', below: {{warn: 1, critical: 1}}}}")
