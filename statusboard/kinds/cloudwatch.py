@@ -160,7 +160,7 @@ def summarise(spec: AlarmSpec, alarms: Sequence[Alarm], now: float, region: str)
     return worst, detail
 
 
-def fetch_alarms(client: Any, specs: Sequence[Any]) -> Tuple[List[Alarm], float]:
+def fetch_alarms(client: Any, specs: Sequence[AlarmSpec]) -> Tuple[List[Alarm], float]:
     """The alarms (metric and composite) the selectors need, through the paginator, 100 a page."""
     paginator = client.get_paginator("describe_alarms")
     alarms: List[Alarm] = []
@@ -182,7 +182,7 @@ def converse(client: Any, targets: Sequence[Target]) -> Tuple[List[Alarm], float
     return fetch_alarms(client, [KIND.spec_of(t) for t in targets])
 
 
-def summarise_target(target: Target, answer: Any, region_name: str) -> Tuple[str, str]:
+def summarise_target(target: Target, answer: Tuple[List[Alarm], float], region_name: str) -> Tuple[str, str]:
     """(state, detail) of one alarm target from the conversation's answer."""
     alarms, now = answer
     return summarise(KIND.spec_of(target), alarms, now, region_name)

@@ -216,7 +216,8 @@ def converse(client: Any, targets: Sequence[Target]) -> Tuple[List[Instance], Ma
     return instances, (fetch_health(client, wanted) if wanted else {})
 
 
-def summarise_target(target: Target, answer: Any, region_name: str) -> Tuple[str, str]:
+def summarise_target(target: Target, answer: Tuple[List[Instance], Mapping[str, Health]],
+                     region_name: str) -> Tuple[str, str]:
     """(state, detail) of one EC2 target from the conversation's answer."""
     instances, health = answer
     return summarise(KIND.spec_of(target), instances, health, region_name)
