@@ -103,8 +103,15 @@ def test_a_kinds_fingerprint_changes_with_every_identity_field_and_no_other(kind
         changed = dataclasses.replace(target, spec=dataclasses.replace(target.spec, **{f.name: f"other {f.name}"}))
         if f.name in target.spec.identity:
             assert changed.fingerprint != target.fingerprint, f"{kind.key}.{f.name} names what is watched"
-        else:
-            assert changed.fingerprint == target.fingerprint, f"{kind.key}.{f.name} says how it is judged"
+            continue
+        assert changed.fingerprint == target.fingerprint, f"{kind.key}.{f.name} says how it is judged"
+        try:
+            shown = changed.spec.describe() != target.spec.describe()
+        except Exception:   # a describe() that cannot show the stand-in value tells nothing
+            shown = False
+        assert not shown, (   # what people are shown as the target names what it watches
+            f"{kind.key}.{f.name}: describe() shows it, so it names what is watched: add it to the identity of "
+            f"{kind.spec.__name__}")
 
 
 @EVERY_KIND

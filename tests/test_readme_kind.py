@@ -99,7 +99,8 @@ def test_a_mistake_in_a_tcp_target_is_told_with_its_place(tcp):
 
 
 def test_the_readmes_registry_line_is_the_registrys_with_the_new_word():
-    assert ast.literal_eval(registry_line().split("=", 1)[1].strip()) == (*MODULES, "tcp")
+    shown = ast.literal_eval(registry_line().split("=", 1)[1].strip())
+    assert shown == (*MODULES, "tcp"), "README shows the registry's line as it is, with tcp added at its end"
     source = (ROOT / "statusboard" / "kinds" / "__init__.py").read_text(encoding="utf-8")
     assert re.search(r"^MODULES = \(", source, flags=re.M), "the line the README names is in kinds/__init__.py"
 
