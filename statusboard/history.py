@@ -56,6 +56,9 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
     """A connection to the history database (read-only: never creates or changes it)."""
     if read_only:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2.0)
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'changes'").fetchone() is None:
+            # A history the board is making this moment (its file is there, its table not yet) reads as empty.
+            db.executescript(SCHEMA.replace("CREATE TABLE", "CREATE TEMP TABLE"))
     else:
         db = sqlite3.connect(str(path), timeout=2.0)
         db.execute("PRAGMA journal_mode=WAL")

@@ -88,6 +88,24 @@ def test_only_changes_are_kept_and_history_prints_them():
         site.stop()
 
 
+def test_a_history_the_board_is_making_reads_as_empty_not_as_an_error(tmp_path):
+    """Between the file's creation and its table's, a reader (`statusboard history`, the page) sees no change."""
+    path = tmp_path / NAME
+    db = sqlite3.connect(str(path))
+    db.execute("PRAGMA journal_mode=WAL")   # what the writer does first: the file is there, no table yet
+    db.commit()
+    try:
+        assert query(path) == []
+        out = subprocess.run([sys.executable, "-m", "statusboard", "history"], capture_output=True, text=True,
+                             cwd=ROOT, env={**os.environ, "STATE_DIRECTORY": str(tmp_path), "PYTHONPATH": str(ROOT)},
+                             timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.startswith("no change since"), out.stdout
+        assert "Traceback" not in out.stderr
+    finally:
+        db.close()
+
+
 def test_a_burst_of_changes_is_written_at_most_once_a_second():
     site = Switch(200)
     try:
