@@ -110,6 +110,31 @@ def test_click_selects_hover_previews_escape_closes_rows_by_keyboard_and_a_selec
         site.stop()
 
 
+def test_a_state_word_is_never_split_and_the_selected_row_keeps_its_bar(driver):
+    """The verdict keeps a hyphenated word (no-data, web-3) on one line at a phone's width; the selected row's
+    bar still shows its half hours with no history."""
+    with Running("web-3: {pixel: [0, 0], http: 'http://127.0.0.1:1/'}", interval="1s") as board:
+        wait_for(lambda: board.state("web-3") == "down", what="checked")
+        driver.set_window_size(390, 844)
+        driver.get(board.url + "/")
+        wait_for(lambda: text(driver, "#verdict") == "1 problem: web-3 down", what="the verdict")
+        lines = driver.execute_script("""const box = document.createElement('h1'); box.style.width = '60px';
+            document.body.appendChild(box); unbroken(box, '1 insufficient-data, web-3 down');
+            const spans = [...box.querySelectorAll('.nowrap')];
+            return [box.textContent, spans.map((s) => s.textContent), spans.map((s) => s.getClientRects().length)];""")
+        assert lines == ["1 insufficient-data, web-3 down", ["insufficient-data,", "web-3"], [1, 1]]
+        driver.set_window_size(1280, 900)
+        wait_for(lambda: driver.execute_script("return document.querySelectorAll('#legend .bar span').length") > 0,
+                 what="the bar")
+        driver.find_element("css selector", '.pixel[data-target="web-3"]').click()
+        wait_for(lambda: "selected" in driver.find_element("css selector", "#legend tbody tr").get_attribute("class"),
+                 what="the row selected")
+        row, slot = driver.execute_script("""const row = document.querySelector('#legend tr.selected');
+            const slot = row.querySelector('.bar span:not([data-state])');
+            return [getComputedStyle(row).backgroundColor, getComputedStyle(slot).backgroundColor];""")
+        assert row != slot, "an empty half hour is not the colour of the selected row"
+
+
 def board_process(tmp_path: Path, port: int) -> subprocess.Popen:
     config = tmp_path / "board.yaml"
     config.write_text(board_text(port, "gone: {pixel: [0, 0], http: 'http://127.0.0.1:1/'}", interval="1s"))
@@ -134,9 +159,11 @@ def test_a_frozen_or_killed_board_is_said_at_the_top_and_greyed(driver, tmp_path
         assert "lost" in driver.find_element("tag name", "body").get_attribute("class")
         assert "grayscale" in driver.find_element("id", "board").value_of_css_property("filter"), "greyed"
         assert "no contact" in text(driver, "#announce")
+        assert driver.title.startswith("no contact · "), "a tab in the background says it too"
         assert axe_violations(driver) == [], "the banner and the greyed board"
         proc.send_signal(signal.SIGCONT)
         wait_for(lambda: text(driver, "#contact").startswith("contact with the board again"), what="contact back")
+        assert not driver.title.startswith("no contact"), driver.title
         assert "lost" not in driver.find_element("tag name", "body").get_attribute("class")
         proc.send_signal(signal.SIGKILL)                     # gone: the stream closes
         proc.wait()

@@ -260,6 +260,17 @@ function drawKey() {
 }
 
 let shownStates = null;     // name -> state, to announce changes of state (not every update)
+let verdictTitle = "statusboard";
+
+function showTitle() {  // the tab says the verdict, and first that it is old when the board has gone quiet
+  const title = (lost !== null ? "no contact · " : "") + verdictTitle;
+  if (document.title !== title) document.title = title;
+}
+
+function unbroken(node, text) {  // a short word with a hyphen (a state: no-data, web-3) is never split across lines
+  node.replaceChildren(...String(text).split(/(\s+)/).filter((w) => w).map((w) =>
+    (w.includes("-") && w.length <= 24 ? el("span", "nowrap", w) : document.createTextNode(w))));
+}
 
 function announce(text) { document.getElementById("announce").textContent = text; }
 
@@ -269,9 +280,10 @@ function draw() {
   drawKey();
   const v = verdict();
   const head = document.getElementById("verdict");
-  if (head.textContent !== v.text) head.textContent = v.text;
+  if (head.textContent !== v.text) unbroken(head, v.text);
   head.className = v.worst ? `sev-${v.worst.severity}` : "";
-  document.title = (v.problems ? `${v.problems} problem${v.problems > 1 ? "s" : ""}` : "all healthy") + " · statusboard";
+  verdictTitle = (v.problems ? `${v.problems} problem${v.problems > 1 ? "s" : ""}` : "all healthy") + " · statusboard";
+  showTitle();
   const icon = document.getElementById("favicon");
   const href = `/favicon.svg?c=${v.worst ? v.worst.seen.slice(1) : "808080"}`;
   if (icon.getAttribute("href") !== href) icon.setAttribute("href", href);
@@ -448,6 +460,7 @@ function contact() {  // the age of what is shown, and a banner when the board h
   const updated = document.getElementById("updated");
   updated.textContent = since === null ? "no word from the board yet" : `updated ${age(since)}` +
     (doc && doc.served_at ? ` · board time ${doc.served_at.replace("T", " ").replace("Z", " UTC")}` : "");
+  showTitle();
   const footer = document.getElementById("connection");
   footer.textContent = lost !== null ? "no contact: trying again every 2 s" : (closed ? "connecting…" : "live");
 }
