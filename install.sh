@@ -70,17 +70,28 @@ LIVE=1; [ -n "$ROOT" ] && LIVE=0
 PY=${PYTHON:-python3}
 changed=()
 
+# The board is a systemd service: without systemd running (a container, a chroot, WSL) say so before touching
+# anything, rather than fail at systemctl with half an install done. (sd_booted() looks for the same directory;
+# STATUSBOARD_SYSTEMD_DIR stands in for it where tests play such a machine.)
+SYSTEMD_DIR=${STATUSBOARD_SYSTEMD_DIR:-/run/systemd/system}
+SYSTEMD=0; [ -d "$SYSTEMD_DIR" ] && SYSTEMD=1
+if [ "$LIVE" = 1 ] && [ "$UNINSTALL" = 0 ] && [ "$SYSTEMD" = 0 ]; then
+    die "systemd is not running on this machine (a container or a chroot?), and the board is a systemd service:" \
+        "install on a machine booted with systemd, stage the install with --root DIR, or preview the board" \
+        "without installing: statusboard run --display terminal (README: The two commands)"
+fi
+
 if [ "$LIVE" = 1 ] && [ "$(id -u)" -ne 0 ]; then
     die "run as root: sudo ./install.sh (the service drives the HAT through /dev/mem)"
 fi
 
 if [ "$UNINSTALL" = 1 ]; then
-    if [ "$LIVE" = 1 ] && command -v systemctl >/dev/null; then
+    if [ "$LIVE" = 1 ] && [ "$SYSTEMD" = 1 ]; then
         systemctl disable --now statusboard.service 2>/dev/null || true
     fi
     rm -f "$UNIT"
     rm -rf "$UNIT_DIR/statusboard.service.d" "$VENV"
-    [ "$LIVE" = 1 ] && command -v systemctl >/dev/null && systemctl daemon-reload
+    if [ "$LIVE" = 1 ] && [ "$SYSTEMD" = 1 ]; then systemctl daemon-reload; fi
     if [ "$PURGE" = 1 ]; then
         rm -rf "$KEPT"
         say "removed the service, $VENV and $KEPT; your config stays in $ETC"
@@ -260,8 +271,8 @@ say "$NAME driver: $HAT_WHY"
 [ -n "$started" ] && say "$started"
 cat <<DONE
 
-Edit your board:   sudo nano /etc/statusboard/config.yaml
-Check it:          $VENV/bin/statusboard check -c /etc/statusboard/config.yaml
+Edit your board:   sudo nano $ETC/config.yaml
+Check it:          $VENV/bin/statusboard check -c $ETC/config.yaml
 Apply it:          sudo systemctl reload-or-restart statusboard   (starts it if it is not running)
 See it:            $VENV/bin/statusboard status      (logs: journalctl -u statusboard)
 DONE

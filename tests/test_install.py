@@ -113,6 +113,20 @@ def test_help_and_refusals(tmp_path):
     assert refused.returncode != 0 and "needs Python 3.9 or newer; this is Python 3.7.3" in refused.stderr
 
 
+def test_a_machine_without_systemd_is_told_so_before_anything_is_touched(tmp_path):
+    """A container or a chroot (no systemd running): one line that says so and what to do instead, exit 1, before
+    anything is installed (it used to install the environment, then die at systemctl with systemd's own words)."""
+    env = {**os.environ, "PYTHON": sys.executable, "STATUSBOARD_SYSTEMD_DIR": str(tmp_path / "no-systemd")}
+    command = ["bash", str(ROOT / "install.sh"), "--no-hat"]
+    if os.geteuid() == 0:   # as nobody: should the check not hold, the root check stops it before it touches anything
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 1 and done.stdout == "", done.stdout + done.stderr
+    assert done.stderr.startswith("install.sh: error: systemd is not running on this machine"), done.stderr
+    assert "--root DIR" in done.stderr and "statusboard run --display terminal" in done.stderr
+    assert done.stderr.count("\n") == 1, "one line"
+
+
 def _as_model(tmp_path: Path, model: str) -> dict:
     """The environment for install.sh to see this machine as a Pi of this model."""
     path = tmp_path / "model"
