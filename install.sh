@@ -256,7 +256,7 @@ if [ "$LIVE" = 1 ]; then
             why=$(journalctl -q -o cat --no-pager ${invocation:+_SYSTEMD_INVOCATION_ID=$invocation} \
                   -u statusboard.service 2>/dev/null | grep -m1 '^statusboard: ' || true)
         fi
-        started="the service did not start: ${why:-see journalctl -u statusboard}"
+        started="the service did not start: ${why:-see sudo journalctl -u statusboard}"
     fi
 fi
 
@@ -274,7 +274,7 @@ cat <<DONE
 Edit your board:   sudo nano $ETC/config.yaml
 Check it:          $VENV/bin/statusboard check -c $ETC/config.yaml
 Apply it:          sudo systemctl reload-or-restart statusboard   (starts it if it is not running)
-See it:            $VENV/bin/statusboard status      (logs: journalctl -u statusboard)
+See it:            $VENV/bin/statusboard status      (logs: sudo journalctl -u statusboard)
 DONE
 [ "$LIVE" = 0 ] && say "staged under $ROOT (nothing on this system was touched)"
 exit 0
