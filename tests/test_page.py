@@ -111,8 +111,8 @@ def test_click_selects_hover_previews_escape_closes_rows_by_keyboard_and_a_selec
 
 
 def test_a_state_word_is_never_split_and_the_selected_row_keeps_its_bar(driver):
-    """The verdict keeps a hyphenated word (no-data, web-3) on one line at a phone's width; the selected row's
-    bar still shows its half hours with no history."""
+    """The verdict keeps a hyphenated word (no-data, web-3) on one line at a phone's width, a detail never breaks
+    after a short prefix (i-0fa4...), and the selected row's bar still shows its half hours with no history."""
     with Running("web-3: {pixel: [0, 0], http: 'http://127.0.0.1:1/'}", interval="1s") as board:
         wait_for(lambda: board.state("web-3") == "down", what="checked")
         driver.set_window_size(390, 844)
@@ -123,6 +123,10 @@ def test_a_state_word_is_never_split_and_the_selected_row_keeps_its_bar(driver):
             const spans = [...box.querySelectorAll('.nowrap')];
             return [box.textContent, spans.map((s) => s.textContent), spans.map((s) => s.getClientRects().length)];""")
         assert lines == ["1 insufficient-data, web-3 down", ["insufficient-data,", "web-3"], [1, 1]]
+        parts = driver.execute_script("""const box = document.createElement('p');
+            wrapInto(box, 'i-0fa4ea2560aa17ffd running; api-latency in us-west-2');
+            return [...box.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent);""")
+        assert parts == ["i-0fa4ea2560aa17ffd running; api-latency in us-west-", "2"], "no break after i-, api- or us-"
         driver.set_window_size(1280, 900)
         wait_for(lambda: driver.execute_script("return document.querySelectorAll('#legend .bar span').length") > 0,
                  what="the bar")

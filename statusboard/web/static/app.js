@@ -33,8 +33,9 @@ function setText(node, text) {  // only when it changed, so that a selection of 
   }
 }
 
-function wrapInto(node, text) {  // text that may break after - _ / : and a dot before a letter (ids wrap there)
-  const parts = String(text).split(/(?<=[-_/:])|(?<=\.)(?=[A-Za-z])/);
+function wrapInto(node, text) {  // text that may break after - _ / : and a dot before a letter (ids wrap there),
+  // but not after a word's prefix of 1 to 3 characters: "i-0fa4ea2560aa17ffd" moves down whole, not "i-" and the rest
+  const parts = String(text).split(/(?<=[-_/:])(?<!(?:^|\s)[^\s\-_/:]{1,3}[-_/:])|(?<=\.)(?=[A-Za-z])/);
   const nodes = [];
   parts.forEach((part, i) => { nodes.push(document.createTextNode(part)); if (i + 1 < parts.length) nodes.push(el("wbr")); });
   node.replaceChildren(...nodes);
