@@ -26,7 +26,9 @@ if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
         echo "tests/run.sh: installing ${need[*]}"
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+        # Without recommends: on Ubuntu 24.04 systemd-container's systemd recommends systemd-resolved, which points
+        # /etc/resolv.conf at a resolver that is not running in a container, and the network's names are gone.
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
     else
         echo "tests/run.sh: ${need[*]} missing; the tests that need them will be skipped" >&2
     fi

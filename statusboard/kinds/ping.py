@@ -42,6 +42,9 @@ class PingSpec:
 def host(value: Any) -> str:
     """A host name or IP address."""
     text = values.text(value).strip()
+    if "@" in text:   # what comes before it may be a password: never shown
+        raise Invalid(f"expected a host name or IP address, without a user or password: got "
+                      f"'***@{text.rpartition('@')[2]}'")
     if not _HOST.match(text):
         raise Invalid(f"expected a host name or IP address, got {value!r}")
     return text

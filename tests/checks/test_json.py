@@ -76,6 +76,7 @@ def test_an_answer_of_megabytes_is_capped_and_unknown(web):
     ("{path: a, below: {warn: 1000, critical: 2500}}", "warn (1000) is below critical (2500)"),
     ("{path: a, above: {warn: lots}}", "expected a number, got 'lots'"),
     ("{path: a, above: {}}", "give warn, critical or both"),
+    ("{path: a, above: {warn: null}}", "give warn, critical or both"),
     ("{path: 'a..b', above: {warn: 1}}", "expected a path like stream.viewers"),
     ("{path: a, equals: {x: sideways}}", "unknown state 'sideways'"),
     ("{path: a}", "give the thresholds in one direction"),
@@ -85,3 +86,4 @@ def test_check_refuses_thresholds_that_cannot_work_with_the_line(rule, message):
         board_from(f"targets:\n  t: {{pixel: [0, 0], http: {{url: 'http://127.0.0.1:1/', json: {rule}}}}}\n")
     said = [str(p) for p in info.value.problems]
     assert any(message in p and p.startswith("test.yaml:2: targets.t.http.json") for p in said), said
+    assert len(said) == 1, said   # one mistake, one line (a threshold that is no number is not also "missing")

@@ -179,3 +179,13 @@ def test_a_reply_counts_only_for_the_request_it_answers(namespace):
     finally:
         flood.terminate()
         flood.wait(5)
+
+
+@pytest.mark.parametrize("value", ["'ops:hunter2@gateway.example.com'", "{host: 'ops:hunter2@gateway.example.com'}"])
+def test_a_host_with_a_password_is_refused_without_showing_it(value):
+    from statusboard.errors import ConfigError
+    with pytest.raises(ConfigError) as info:
+        board_from(f"targets:\n  g: {{pixel: [0, 0], ping: {value}}}\n")
+    said = "\n".join(str(p) for p in info.value.problems)
+    assert "test.yaml:2: targets.g.ping" in said and "***@gateway.example.com" in said, said
+    assert "hunter2" not in said and "ops:" not in said, said

@@ -119,13 +119,15 @@ def parse_thresholds(sec: Section) -> Optional[Thresholds]:
         return None
     direction = given[0]
     inner = sec.sub(direction)
+    named = any(inner.mapping.get(k) is not None for k in ("warn", "critical"))
     warn = inner.take("warn", number, None)
     critical = inner.take("critical", number, None)
     inner.finish()
     if not inner.ok:
         return None
     if warn is None and critical is None:
-        inner.report("give warn, critical or both")
+        if not named:   # one given but not a number is said once, above
+            inner.report("give warn, critical or both")
         return None
     if warn is not None and critical is not None:
         if direction == "above" and warn > critical:
