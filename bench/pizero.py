@@ -1,9 +1,10 @@
 """The board on a Pi Zero's budget: `statusboard run` in a cgroup limited to 5 % of one core (a Pi Zero's one
 ARM core is about a twentieth of one core here), against HTTP servers and ping on 127.0.0.1 only.
 
-It prints, per start: the time to the first frame, the time until every target's first result (from the
-recorded frames: the first frame where each pixel leaves the colour the first frame gave it), the CPU the
-board used in its first interval and in its steady state, and those as a share of the budget.
+It prints, per start: the time to the first frame and the CPU the group used to it, the time until every
+target's first result (from the recorded frames: the first frame where each pixel leaves the colour the first
+frame gave it), the CPU the board used in its first interval and in its steady state, and those as a share
+of the budget.
 
 The board starts as it does on a Pi after a restart: with the observations its last run kept (a first run,
 outside the cgroup, makes them), which it shows as stale until checked (`--fresh`: with none), and with its
@@ -36,107 +37,9 @@ from typing import Any, Dict, List, Optional, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.footprint import SIZES, TICK  # noqa: E402
+from bench.footprint import SIZES  # noqa: E402
 from bench.world import World  # noqa: E402
-
-PERIOD = 100_000   # µs: the cgroup's period; the quota is a share of it
-
-
-class Group:
-    """A CPU-limited cgroup of our own (v2 or v1), removed on close; usage() is its CPU time in seconds."""
-
-    def __init__(self, percent: float) -> None:
-        self.dirs: List[Path] = []
-        self.procs: List[Path] = []
-        self._usage: Optional[Tuple[Path, str]] = None
-        name = f"statusboard-pizero-{os.getpid()}"
-        quota = int(PERIOD * percent / 100)
-        v2 = self._v2_root()
-        try:
-            if v2 is not None:
-                self._make(v2 / name)
-                (v2 / name / "cpu.max").write_text(f"{quota} {PERIOD}")
-                self._usage = (v2 / name / "cpu.stat", "usage_usec")
-                self.version = "v2 cpu.max"
-            else:
-                cpu = self._v1_mount("cpu")
-                if cpu is None:
-                    raise OSError("no cgroup v2 with the cpu controller, no cgroup v1 cpu hierarchy mounted")
-                self._make(cpu / name)
-                (cpu / name / "cpu.cfs_period_us").write_text(str(PERIOD))
-                (cpu / name / "cpu.cfs_quota_us").write_text(str(quota))
-                acct = self._v1_mount("cpuacct")
-                if acct is not None:
-                    if acct != cpu:
-                        self._make(acct / name)
-                    self._usage = (acct / name / "cpuacct.usage", "")
-                self.version = "v1 cpu.cfs_quota_us"
-        except OSError:
-            self.close()
-            raise
-        self.percent = percent
-
-    @staticmethod
-    def _v2_root() -> Optional[Path]:
-        """A cgroup2 mount whose cpu controller we may hand to a child group."""
-        for line in Path("/proc/mounts").read_text().splitlines():
-            parts = line.split()
-            if parts[2] != "cgroup2":
-                continue
-            root = Path(parts[1])
-            try:
-                if "cpu" not in (root / "cgroup.controllers").read_text().split():
-                    continue
-                if "cpu" not in (root / "cgroup.subtree_control").read_text().split():
-                    (root / "cgroup.subtree_control").write_text("+cpu")
-                return root
-            except OSError:
-                continue
-        return None
-
-    @staticmethod
-    def _v1_mount(controller: str) -> Optional[Path]:
-        for line in Path("/proc/mounts").read_text().splitlines():
-            parts = line.split()
-            if parts[2] == "cgroup" and controller in parts[3].split(","):
-                return Path(parts[1])
-        return None
-
-    def _make(self, path: Path) -> None:
-        path.mkdir()
-        self.dirs.append(path)
-        self.procs.append(path / "cgroup.procs")
-
-    def enter(self) -> None:
-        """Move the calling process into the group (run in the child, before exec)."""
-        for procs in self.procs:
-            procs.write_text(str(os.getpid()))
-
-    def usage(self, pid: int) -> float:
-        """CPU seconds the group has used (the process's own ticks where the group cannot say)."""
-        if self._usage is None:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / TICK
-        path, key = self._usage
-        text = path.read_text()
-        if not key:
-            return int(text) / 1e9
-        for line in text.splitlines():
-            name, value = line.split()
-            if name == key:
-                return int(value) / 1e6
-        raise OSError(f"{path} has no {key}")
-
-    def close(self) -> None:
-        """Remove the group (its processes have ended)."""
-        for path in reversed(self.dirs):
-            for _ in range(50):
-                try:
-                    path.rmdir()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-
+from tests.cgroup import CpuGroup  # noqa: E402
 
 def config(endpoints: List[Tuple[int, str]], layout: str, interval: float, timeout: float) -> str:
     """Half HTTP (one local server each), half ping (127.0.x.y), alternating over the board."""
@@ -186,7 +89,7 @@ def states(runtime: Path) -> Dict[str, str]:
     return {t["name"]: f"{t['state']} ({t['detail']})" for t in doc["targets"]}
 
 
-def start(args: argparse.Namespace, tmp: Path, record: Path, group: Optional[Group]) -> subprocess.Popen:
+def start(args: argparse.Namespace, tmp: Path, record: Path, group: Optional[CpuGroup]) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RUNTIME_DIRECTORY": str(tmp / "run"),
            "STATE_DIRECTORY": str(tmp / "lib")}
     env.pop("NOTIFY_SOCKET", None)
@@ -232,7 +135,7 @@ def prime(args: argparse.Namespace, tmp: Path, count: int) -> None:
         stop(proc)
 
 
-def one(args: argparse.Namespace, tmp: Path, group: Group, count: int, run: int) -> Dict[str, float]:
+def one(args: argparse.Namespace, tmp: Path, group: CpuGroup, count: int, run: int) -> Dict[str, float]:
     """One start in the group: its figures."""
     record = tmp / f"run{run}.jsonl"
     wall, mono = time.time(), time.monotonic()
@@ -243,13 +146,15 @@ def one(args: argparse.Namespace, tmp: Path, group: Group, count: int, run: int)
         end = mono + args.interval + args.steady + args.settle
         while time.monotonic() < end:
             now = time.monotonic() - mono
+            if "frame_cpu" not in marks and record.exists() and record.stat().st_size:
+                marks["frame_cpu"] = group.usage(proc.pid) - used0   # read within 10 ms of it
             if "first" not in marks and now >= args.interval:
                 marks["first"] = group.usage(proc.pid) - used0
             if "steady0" not in marks and now >= args.interval + args.settle:
                 marks["steady0"], marks["steady0_at"] = group.usage(proc.pid), time.monotonic()
             if proc.poll() is not None:
                 raise SystemExit(f"the board ended early (exit {proc.returncode}); see {tmp / 'board.log'}")
-            time.sleep(0.05)
+            time.sleep(0.05 if "frame_cpu" in marks else 0.01)
         steady = (group.usage(proc.pid) - marks["steady0"]) / (time.monotonic() - marks["steady0_at"])
         final = states(tmp / "run")
     finally:
@@ -259,7 +164,8 @@ def one(args: argparse.Namespace, tmp: Path, group: Group, count: int, run: int)
     not_up = sorted(f"{name}: {state}" for name, state in final.items() if not state.startswith("up "))
     return {"frame": shown[0]["t"] - wall if shown else float("nan"),
             "results": (max(firsts.values()) - wall) if len(firsts) >= count else float("nan"),
-            "missing": count - len(firsts), "first_cpu": marks["first"], "steady": steady,
+            "missing": count - len(firsts), "frame_cpu": marks.get("frame_cpu", float("nan")),
+            "first_cpu": marks["first"], "steady": steady,
             "not_up": len(not_up), "not_up_names": "; ".join(not_up[:3])}
 
 
@@ -280,7 +186,7 @@ def main() -> None:
     args = parser.parse_args()
     count = SIZES[args.layout][0] * SIZES[args.layout][1]
     try:
-        Group(args.quota).close()
+        CpuGroup(args.quota, "statusboard-pizero").close()
     except OSError as exc:
         print(f"cannot make a CPU-limited cgroup here ({exc}); run as root on a machine with cgroup v2's cpu "
               "controller or cgroup v1's cpu hierarchy", file=sys.stderr)
@@ -295,13 +201,14 @@ def main() -> None:
             if args.fresh:
                 for kept in (tmp / "lib").glob("*"):
                     kept.unlink()
-            group = Group(args.quota)
+            group = CpuGroup(args.quota, "statusboard-pizero")
             try:
                 got = one(args, tmp, group, count, run)
             finally:
                 group.close()
             figures.append(got)
-            print(f"start {run + 1}: first frame {got['frame']:.2f} s, every target's first result "
+            print(f"start {run + 1}: first frame {got['frame']:.2f} s ({got['frame_cpu'] * 1000:.0f} ms of CPU), "
+                  f"every target's first result "
                   f"{got['results']:.2f} s" + (f" ({got['missing']:.0f} never)" if got["missing"] else "")
                   + f"; CPU {got['first_cpu']:.3f} s in the first {args.interval:g} s "
                   f"({got['first_cpu'] / args.interval * 100:.2f} % of a core, "
@@ -321,7 +228,7 @@ def main() -> None:
                 f"({min(values):.{digits}f} to {max(values):.{digits}f})")
 
     budget = args.quota / 100
-    print(f"  first frame: {spread('frame')}")
+    print(f"  first frame: {spread('frame')}; CPU to it {spread('frame_cpu', 1000, ' ms', 0)}")
     print(f"  every target's first result: {spread('results')}")
     print(f"  CPU in the first {args.interval:g} s: {spread('first_cpu')}, "
           f"{spread('first_cpu', 100 / args.interval / budget, ' %', 0)} of the budget")

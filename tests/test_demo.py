@@ -8,38 +8,15 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
-from typing import List, Tuple
 
 import pytest
 
 from statusboard.kinds import STATES
 from tests import netns
+from tests.cgroup import cpu_group
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow   # each runs a whole install or demo, 10 s or more
-
-
-def slow_core(name: str) -> Tuple[List[str], Path]:
-    """A command prefix that runs a process on 60 % of one core (a cgroup's CPU quota), as a board starts on a
-    loaded machine; skips where this machine makes no such cgroup."""
-    v1, v2 = Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup")
-    try:
-        if (v1 / "cpu.cfs_quota_us").exists():
-            group = v1 / name
-            group.mkdir(exist_ok=True)
-            (group / "cpu.cfs_period_us").write_text("100000")
-            (group / "cpu.cfs_quota_us").write_text("60000")
-        elif (v2 / "cgroup.controllers").exists() and "cpu" in (v2 / "cgroup.controllers").read_text():
-            group = v2 / name
-            group.mkdir(exist_ok=True)
-            (group / "cpu.max").write_text("60000 100000")
-        else:
-            pytest.skip("this machine has no cgroup CPU controller")
-    except OSError as exc:
-        pytest.skip(f"this machine lets no test make a cgroup with a CPU quota: {exc}")
-    procs = group / ("tasks" if group.parent == v1 else "cgroup.procs")
-    return ["sh", "-c", f'echo $$ > {procs} && exec "$@"', "-"], group
 
 
 @pytest.mark.parametrize("cpu", ["free", "60% of a core"])
@@ -47,15 +24,17 @@ def test_demo_shows_every_state_and_stops_cleanly(tmp_path, cpu):
     """On a machine as busy as it gets, too: the fleet's schedule starts once the board has checked it, so its
     transitional states (web-2 `stopping` is a second long at --speed 4) do not pass while the board starts."""
     pytest.importorskip("moto", reason="the demo's EC2 fleet needs the demo extra (moto)")
-    prefix, group = ([], None) if cpu == "free" else slow_core("statusboard-test-demo")
+    # 60 % of one core: a board starting on a loaded machine
+    group = None if cpu == "free" else cpu_group(60, "statusboard-test-demo")
+    command = [sys.executable, "-m", "statusboard", "demo", "--speed", "4", "--seconds", "16"]
     start = time.monotonic()
     try:
-        done = subprocess.run([*prefix, sys.executable, "-m", "statusboard", "demo", "--speed", "4", "--seconds",
-                               "16"], capture_output=True, text=True, cwd=ROOT, timeout=90,
+        done = subprocess.run(group.command(command) if group else command, capture_output=True, text=True,
+                              cwd=ROOT, timeout=90,
                               env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)})
     finally:
         if group is not None:
-            group.rmdir()   # empty once the demo has ended
+            group.close()   # empty once the demo has ended
     assert done.returncode == 0, done.stderr[-2000:]
     assert time.monotonic() - start < 40, "Ctrl-C or the end stops the board and everything it started"
     seen = set(re.findall(r"^\[\d,\d\] \S+\s+(\S+)", done.stdout, re.M))   # the board, as it began and ended

@@ -12,57 +12,27 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Iterator, List
 
 import pytest
 
 from tests import aws
+from tests.cgroup import CpuGroup, cpu_group
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow   # a board at 5 % of a core: 20 s and more
 
 
-def _cgroup_reason() -> Optional[str]:
-    if os.geteuid() != 0:
-        return "making a cgroup needs root"
-    if Path("/sys/fs/cgroup/cgroup.controllers").exists():
-        if "cpu" not in Path("/sys/fs/cgroup/cgroup.controllers").read_text().split():
-            return "cgroup v2 without the cpu controller"
-        return None
-    if Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").exists():
-        return None
-    return "no cgroup cpu controller (v1 or v2) is mounted under /sys/fs/cgroup"
-
-
 @pytest.fixture
-def slow_cgroup() -> Iterator[str]:
-    """A cgroup of 5 % of one core: the path whose cgroup.procs a process writes itself into."""
-    reason = _cgroup_reason()
-    if reason:
-        pytest.skip(reason)
-    v2 = Path("/sys/fs/cgroup/cgroup.controllers").exists()
-    group = Path("/sys/fs/cgroup" if v2 else "/sys/fs/cgroup/cpu") / f"statusboard-test-aws-{os.getpid()}"
-    try:
-        group.mkdir()
-        if v2:
-            (group / "cpu.max").write_text("5000 100000")
-        else:
-            (group / "cpu.cfs_period_us").write_text("100000")
-            (group / "cpu.cfs_quota_us").write_text("5000")
-    except OSError as exc:
-        pytest.skip(f"cannot make a CPU-limited cgroup here: {exc}")
-    yield str(group)
-    for _ in range(50):
-        try:
-            group.rmdir()
-            break
-        except OSError:
-            time.sleep(0.1)
+def slow_cgroup() -> Iterator[CpuGroup]:
+    """A cgroup of 5 % of one core."""
+    with cpu_group(5, "statusboard-test-aws") as group:
+        yield group
 
 
-def board_in(group: str, args: List[str], **popen) -> subprocess.Popen:
-    command = f"echo $$ > {group}/cgroup.procs && exec {sys.executable} -m statusboard " + " ".join(args)
-    return subprocess.Popen(["sh", "-c", command], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, **popen)
+def board_in(group: CpuGroup, args: List[str], **popen) -> subprocess.Popen:
+    return subprocess.Popen(group.command([sys.executable, "-m", "statusboard", *args]), cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, **popen)
 
 
 def config_of(tmp_path: Path, instance: str, interval: str) -> Path:
