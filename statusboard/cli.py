@@ -4,86 +4,22 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import importlib
 import json
 import logging
 import os
 import sys
 from typing import Any, Dict, List, Optional
 
-from statusboard import __version__
+from statusboard.cli_parser import COMMANDS, parser as _parser
 from statusboard.config import Board, default_config_path
 from statusboard.display.registry import DRIVER_NAMES
-from statusboard.cli_history import add_parser as history_parser
-from statusboard.cli_discover import add_parser as discover_parser, cmd_discover
 from statusboard.errors import ConfigError, StatusboardError, UsageError
 from statusboard.text import printable
 
 log = logging.getLogger("statusboard")
 
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_DISPLAY, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="statusboard", description="A Unicorn HAT as a status board for EC2 instances, HTTP endpoints and hosts.")
-    parser.add_argument("--version", action="version", version=f"statusboard {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
-
-    def config_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("-c", "--config", metavar="FILE",
-                       help="config file (default: /etc/statusboard/config.yaml if it exists, else ./config.yaml)")
-
-    run = sub.add_parser("run", help="run the board", description="Check every target and show the board.")
-    config_arg(run)
-    run.add_argument("--display", metavar="NAME",
-                     help=f"{', '.join(DRIVER_NAMES)} (default: display.driver)")
-    run.add_argument("--once", action="store_true", help="one round: check every target once, draw, and exit")
-    run.add_argument("--json", action="store_true", help="with --once: print every target's result as JSON")
-    run.add_argument("--record", metavar="FILE", help="append every frame shown to FILE as JSON lines")
-
-    check = sub.add_parser("check", help="validate the config and print the layout",
-                           description="Validate config.yaml and print which target sits on which pixel.")
-    config_arg(check)
-
-    push = sub.add_parser("push", help="set an mqtt target's state through the board's broker",
-                          description="Publish a state for an mqtt target (retained), with the board's broker "
-                                      "settings; for shell scripts and CI jobs.")
-    push.add_argument("target", help="the name of an mqtt target in the config")
-    push.add_argument("state", help="a state: up, down, slow, ok, alarm, ...")
-    push.add_argument("--detail", help="the one-line detail the board shows")
-    push.add_argument("-c", "--config", default=None, help="the config file (default: as for run)")
-    demo = sub.add_parser("demo", help="the board against a small world on this machine (no Pi, no AWS)",
-                          description="Start HTTP endpoints, ping and an EC2 fleet (moto) on 127.0.0.1 that change "
-                                      "on a schedule, and run the board on them. Ctrl-C stops it all.")
-    demo.add_argument("--display", metavar="NAME", default="terminal",
-                      help="terminal (default) or window")
-    demo.add_argument("--speed", type=float, default=1.0, help="run the schedule this many times faster")
-    demo.add_argument("--layout", choices=["hat", "hd", "mini"], default="hat",
-                      help="the board's shape: hat (8x8, the default); hd (16x16) and mini (17x7) fill every pixel")
-    demo.add_argument("--seconds", type=float, help="stop after this many seconds")
-    demo.add_argument("--record", metavar="FILE", help="append every frame shown to FILE as JSON lines")
-    demo.add_argument("--web-port", type=int, default=0, metavar="PORT",
-                      help="serve the board's page on 127.0.0.1:PORT (default: a free port, named as it starts)")
-
-    reload = sub.add_parser("reload", help="make the running board re-read its config, and say whether it took it",
-                            description="Send SIGHUP to the running board and wait for its answer: exit 0 when the "
-                                        "new config is running, 1 when it was refused (the board runs on with the "
-                                        "one it had). systemd's ExecReload.")
-    reload.add_argument("--pid", type=int, help="the board's process (default: the one in the state file)")
-    reload.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the answer (default 60)")
-
-    status = sub.add_parser("status", help="show what the running board shows",
-                            description="Print the running board's state file: every pixel, its state and detail.")
-    shown = status.add_mutually_exclusive_group()
-    shown.add_argument("--json", action="store_true", help="print the state file as it is")
-    shown.add_argument("--check", action="store_true",
-                       help="one summary line; exit 0 all healthy, 1 a warning, 2 a critical, 3 unknown "
-                            "(the monitoring-plugin convention)")
-    history_parser(sub)
-    discover_parser(sub)
-    return parser
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
@@ -113,8 +49,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     board = _load(args.config)
     width, height = board.shape
     count = len(board.targets)
-    print(f"{printable(board.path, 1000)}: OK, {count} target{'s' if count != 1 else ''} on a {board.display.layout} board "
-          f"({width}x{height}), display {board.display.driver}\n")
+    print(f"{printable(board.path, 1000)}: OK, {count} target{'s' if count != 1 else ''} on a "
+          f"{board.display.layout} board ({width}x{height}), display {board.display.driver}\n")
     print(layout_text(board))
     for warning in palette_warnings(board) + region_warnings(board):
         print(f"warning: {warning}")
@@ -281,7 +217,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     for stream in (sys.stdout, sys.stderr):   # a name from outside (a path's bytes) never ends a command
         if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    parser = _parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    named = next((arg for arg in argv if not arg.startswith("-")), None)   # the top level's options take no value
+    parser = _parser(named if named in COMMANDS else None)
     args = parser.parse_args(argv)
     if args.command == "run" and args.json and not args.once:
         parser.error("--json goes with --once (a running board writes no JSON to stdout)")
@@ -293,12 +231,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     if getattr(args, "config", None) is None:
         args.config = default_config_path()
     try:
-        from statusboard.cli_history import cmd_history
-        from statusboard.cli_reload import cmd_reload
-        from statusboard.cli_status import cmd_status
-        commands = {"run": cmd_run, "check": cmd_check, "status": cmd_status, "demo": cmd_demo, "push": cmd_push,
-                    "reload": cmd_reload, "history": cmd_history, "discover": cmd_discover}
-        return commands[args.command](args)
+        commands = {"run": cmd_run, "check": cmd_check, "demo": cmd_demo, "push": cmd_push}
+        if args.command in commands:
+            return commands[args.command](args)
+        module = importlib.import_module(f"statusboard.cli_{args.command}")   # status, reload, history, discover
+        return getattr(module, f"cmd_{args.command}")(args)
     except ConfigError as exc:
         count = len(exc.problems)
         print(f"statusboard: {count} problem{'s' if count != 1 else ''} in the config:", file=sys.stderr)

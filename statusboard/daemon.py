@@ -17,7 +17,7 @@ from statusboard.config import Board
 from statusboard.controls import Controls
 from statusboard.display.base import Display, Frame
 from statusboard.errors import ConfigError, DisplayError, Problem, reasons
-from statusboard.kinds import KINDS
+from statusboard.kinds import KINDS, KindStates
 from statusboard.kinds.kind import Kind
 from statusboard.notify import Notifier
 from statusboard.outputs import Snapshot, status_line
@@ -72,7 +72,7 @@ class Runner:
         self.failed = False   # set when the board stopped because a part of it died
         self.outputs = Outputs(board, clock, self.notifier, keep_files, lambda: self.runtime.mqtt, self.counters,
                                lambda: brightness_at(self.board, self.clock(), self.controls.snapshot()),
-                               {key: kind.states for key, kind in kinds.items()})
+                               KindStates(kinds))
         self._drawn_from: Optional[Tuple[Any, ...]] = None
 
     def counters(self) -> Dict[str, float]:

@@ -79,7 +79,7 @@ class Outputs:
         self.keep_files = keep_files
         self.files = Files(keep_files)
         self.writer = StateWriter(self.files, clock)
-        self._page_parts = (counters, brightness, {key: tuple(states) for key, states in kind_states.items()})
+        self._page_parts = (counters, brightness, kind_states)   # read by kind (a kind's module on first use)
         self.outputs: List[Output] = [StateFile(self.writer, clock()), KeptObservations(self.writer),
                                       MqttOut(mqtt_side), SystemdStatus(notifier)]
         self._late_lock = threading.Lock()

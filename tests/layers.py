@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ROOMS = ["text", "errors", "readfile", "vocabulary", "model", "display", "config", "net", "kinds", "discover",
          "table", "controls", "render", "report", "files", "writer", "notify", "waker", "mqtt", "workers",
          "scheduler", "history", "outputs", "web", "outputset", "runtime", "daemon", "demo", "cli_status",
-         "cli_reload", "cli_push", "cli_history", "cli_discover", "cli", "__main__"]
+         "cli_reload", "cli_push", "cli_history", "cli_discover", "cli_parser", "cli", "__main__"]
 
 
 def modules() -> Dict[str, Path]:

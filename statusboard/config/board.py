@@ -17,6 +17,7 @@ from statusboard.config.aws import AwsSettings, parse_aws
 from statusboard.config.display import DisplaySettings, parse_display
 from statusboard.config.mqtt import MqttSettings, parse_mqtt
 from statusboard.config.schema import Section
+from statusboard.config.states import KIND_SECTIONS, BoardStates, named_kinds
 from statusboard.config.values import Invalid
 from statusboard.config.web import HistorySettings, WebSettings, parse_history, parse_web
 from statusboard.config.yamlsource import LDict, read_yaml
@@ -24,7 +25,7 @@ from statusboard.errors import ConfigError, Problem
 from statusboard.model import DEFAULT_FAIL_AFTER, DEFAULT_INTERVAL, DEFAULT_TIMEOUT, STALE_INTERVALS, Target
 from statusboard.readfile import NotAFile, read_small
 from statusboard.text import is_printable, printable
-from statusboard.vocabulary import BOARD_STATES, PALETTES, RGB, StateInfo, States, merge, named_palette
+from statusboard.vocabulary import BOARD_STATES, PALETTES, RGB, StateInfo, States, named_palette
 
 DEFAULT_CONCURRENCY = 64
 MAX_NAME = 64
@@ -90,11 +91,6 @@ class KindRules(Protocol):
 Kinds = Mapping[str, KindRules]
 
 
-def states_of(kinds: Kinds) -> Dict[str, StateInfo]:
-    """Every state a board with these kinds can show: the board's own, and each kind's."""
-    return merge(BOARD_STATES, *(kind.states for kind in kinds.values()))
-
-
 def default_config_path() -> str:
     """/etc/statusboard/config.yaml when it exists, else ./config.yaml."""
     system = "/etc/statusboard/config.yaml"
@@ -140,7 +136,7 @@ def _parse(text: str, path: str, kinds: Kinds) -> Board:
     if not isinstance(doc, dict):
         raise ConfigError([Problem(path, getattr(doc, "line", 1), "top level",
                                    "expected a mapping with display, defaults, palette and targets")])
-    states = states_of(kinds)
+    states = BoardStates(kinds, named_kinds(doc, kinds))   # imports the kinds the targets name, no other
     top = Section(path, problems, doc, "", 1, states)
     display = parse_display(top.sub("display"))
     defaults = _defaults(top.sub("defaults"))
@@ -150,7 +146,8 @@ def _parse(text: str, path: str, kinds: Kinds) -> Board:
     mqtt_section = top.sub("mqtt")
     mqtt = parse_mqtt(mqtt_section)
     given = {"mqtt": mqtt is not None}
-    for rules in kinds.values():   # a section a kind needs (the MQTT broker's) needs the kind's library too
+    needing = kinds.values() if any(top.has(section) for section in KIND_SECTIONS) else ()
+    for rules in needing:   # a section a kind needs (the MQTT broker's) needs the kind's library too
         needs, library = rules.needs, rules.library
         if needs and library and given.get(needs[0], top.has(needs[0])) and not _installed(library[0]):
             top.sub(needs[0]).report(f"the {needs[0]} section needs {library[0]}, which is not installed "
