@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
 import sys
-import textwrap
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,6 +13,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from statusboard.errors import StatusboardError
 from statusboard.text import printable
+
+# shutil and textwrap are imported where used: `run` reads another_board() before its first frame
 
 EXIT_OK, EXIT_ERROR = 0, 1
 CHECK_CODES = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}   # the monitoring-plugin convention
@@ -95,6 +95,7 @@ def another_board() -> Optional[str]:
 def cmd_status(args: argparse.Namespace) -> int:
     """Print the running board's state file; exit 1 when no board runs (--check: 0 to 3 by the worst state)."""
     import json
+    import shutil
     from statusboard.files import status_candidates
     quiet_logging(args.verbose)
     path, doc, problems = find_board()
@@ -129,6 +130,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def say(text: str) -> None:
     """A message on stderr, wrapped to the terminal's width when it is one."""
+    import shutil
+    import textwrap
     if sys.stderr.isatty():
         text = "\n".join(textwrap.wrap(text, shutil.get_terminal_size().columns, subsequent_indent="  ",
                                         break_on_hyphens=False))
@@ -225,6 +228,7 @@ def _cut(text: str, width: Optional[int]) -> str:
 def status_text(doc: Dict[str, Any], colour: bool, width: Optional[int] = None) -> str:
     """The state file as a table for people, with colour swatches on a terminal, each line within `width`
     columns (None: as long as it is); every field made printable, every time local with its zone."""
+    import textwrap
     zone = datetime.now().astimezone().strftime("%Z")
     lines = [_cut(f"board from {_field(doc, 'config')}, running since {_shown_time(doc.get('started_at'))}", width)]
     wrap = (lambda text, indent: textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False)
