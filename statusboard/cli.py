@@ -8,18 +8,23 @@ import importlib
 import json
 import logging
 import os
+import signal
 import sys
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from statusboard.cli_parser import COMMANDS, parser as _parser
-from statusboard.config import Board, default_config_path
+from statusboard.config import default_config_path
 from statusboard.display.registry import DRIVER_NAMES
 from statusboard.errors import ConfigError, StatusboardError, UsageError
 from statusboard.text import printable
 
+if TYPE_CHECKING:
+    from statusboard.config import Board
+
 log = logging.getLogger("statusboard")
 
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_DISPLAY, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+_EARLY_SIGNALS: List[int] = []   # signals that came between a kept first frame and the loop's own handlers
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
@@ -100,12 +105,17 @@ def palette_warnings(board: Board) -> List[str]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the board: forever, or one round with --once."""
-    from statusboard.daemon import Runner, handle_signals
     from statusboard.display.registry import open_display
-    from statusboard.notify import Notifier
-    from statusboard.report import report
-
-    board = _load(args.config)
+    early = None if args.once else _early_frame(args, open_display)   # a restart's kept frame, drawn first
+    try:
+        from statusboard.daemon import Runner, handle_signals
+        from statusboard.notify import Notifier
+        from statusboard.report import report
+        board = _load(args.config)
+    except BaseException:
+        if early is not None:
+            early[1].close()
+        raise
     name = args.display or board.display.driver
     # Log lines would break a board redrawn in place on this terminal: keep to warnings there.
     _setup_logging(args.verbose, quiet=name == "terminal" and sys.stdout.isatty() and not args.json)
@@ -115,7 +125,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         options["title"] = f"statusboard: {printable(board.path, 1000)}"
         if args.json:
             options["stream"] = sys.stderr
-    display = open_display(name, board.display, record=args.record, **options)
+    if early is not None and early[0] != board.display:   # never so for the same config file; closed all the same
+        early[1].close()
+        early = None
+    display = early[1] if early is not None else open_display(name, board.display, record=args.record, **options)
     runner: Optional[Runner] = None
     try:
         if args.once:
@@ -129,9 +142,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         reopen = (lambda new: open_display(name, new.display, record=args.record, **options))
         runner = Runner(board, display, notifier=Notifier(), open_display=reopen, keep_files=keep)
         handle_signals(runner)
+        if any(signum != signal.SIGHUP for signum in _EARLY_SIGNALS):
+            runner.stop()   # asked to stop while it started: it still draws, then stops as always
         log.info("board running: %d targets from %s on the %s display", len(board.targets), board.path, name)
         try:
             runner.run()   # its own parts stop as on SIGTERM, whatever it raises
+            if keep:
+                from statusboard import keptframe
+                keptframe.keep(runner.board, name)   # beside the observations it kept: the next start's frame
         except BrokenPipeError:   # `statusboard run | head -1`: nobody reads the board's output any more
             _quiet_stdout()   # the display's last words go nowhere; its LEDs still go off below
             print("statusboard: stopping: the reader of its output went away (stdout was closed)", file=sys.stderr)
@@ -139,6 +157,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_ERROR if runner.failed else EXIT_OK
     finally:
         (runner.display if runner else display).close()
+
+
+def _early_frame(args: argparse.Namespace, open_display: Any) -> Optional[Tuple[Any, Any]]:
+    """The display opened and the frame the last run kept shown, when it applies to this start (keptframe.py):
+    (its settings, the display); None otherwise."""
+    from statusboard import keptframe
+    kept = keptframe.early(args.config, args.display)
+    if kept is None:
+        return None
+    settings, frame = kept
+    display = open_display(args.display or settings.driver, settings, record=args.record)
+    # From its first frame the board stops as it does running (LEDs off), even before the loop's own handlers;
+    # a SIGHUP meanwhile changes nothing: the config is read after this.
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, lambda signum, _frame: _EARLY_SIGNALS.append(signum))
+    display.show(frame)
+    return settings, display
 
 
 def _quiet_stdout() -> None:

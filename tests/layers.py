@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # (kinds, over net) -> the live table -> frames (render) -> the LEDs (display) and the outputs.
 ROOMS = ["text", "errors", "readfile", "vocabulary", "model", "display", "config", "net", "kinds", "discover",
          "table", "controls", "render", "report", "files", "writer", "notify", "waker", "mqtt", "workers",
-         "scheduler", "history", "outputs", "web", "outputset", "runtime", "daemon", "demo", "cli_status",
+         "scheduler", "history", "outputs", "web", "outputset", "keptframe", "runtime", "daemon", "demo", "cli_status",
          "cli_reload", "cli_push", "cli_history", "cli_discover", "cli_parser", "cli", "__main__"]
 
 

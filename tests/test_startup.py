@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from statusboard.kinds import make_checks
+from statusboard.kinds import KINDS, MODULES, make_checks
 from statusboard.scheduler import Scheduler
 from statusboard.table import StateTable
 from tests.broker import free_port
@@ -29,8 +29,8 @@ import atexit, gc, json, sys, threading
 from statusboard.display import fake
 shown = fake.FakeDisplay.show
 def show(self, frame):
-    if not self.frames:
-        with open(sys.argv[1], "w") as out:
+    if len(self.frames) < 2:   # the first frame, and the second (a kept first frame is drawn again once loaded)
+        with open(sys.argv[1] + (".second" if self.frames else ""), "w") as out:
             json.dump({"modules": sorted(sys.modules), "threads": [t.name for t in threading.enumerate()],
                        "pixels": frame.pixels, "gc": gc.isenabled()}, out)
     shown(self, frame)
@@ -41,6 +41,11 @@ sys.exit(main(["run", "--display", "fake", "-c", sys.argv[2]]))
 """
 
 LATER = ("boto3", "botocore", "asyncio", "prometheus_client", "sqlite3", "urllib3", "ssl", "paho")
+# Imported only for their commands or by a config that names them (statusboard.kinds.Registry).
+ONLY_WHEN_NAMED = ("statusboard.cli_history", "statusboard.cli_discover", "statusboard.discover", "statusboard.demo",
+                   *(f"statusboard.kinds.{name}" for name in MODULES if name not in ("http", "ping")))
+# What a restart that draws its kept first frame has not imported when it draws it (statusboard/keptframe.py).
+AFTER_A_KEPT_FRAME = ("yaml", "statusboard.config.board", "statusboard.kinds", "statusboard.daemon")
 
 
 def first_frame(tmp_path: Path, text: str, until=None) -> dict:
@@ -60,7 +65,9 @@ def first_frame(tmp_path: Path, text: str, until=None) -> dict:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    return {**json.loads(seen.read_text()), "gc_at_exit": Path(f"{seen}.gc").read_text()}
+    second = Path(f"{seen}.second")
+    return {**json.loads(seen.read_text()), "gc_at_exit": Path(f"{seen}.gc").read_text(),
+            "second": json.loads(second.read_text()) if second.exists() else None}
 
 
 def shows(states) -> bool:
@@ -76,7 +83,7 @@ def test_an_http_and_ping_board_draws_its_first_frame_before_it_imports_or_start
     text = (f"display: {{driver: fake}}\ntargets:\n  site: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}\n"
             "  host: {pixel: [1, 0], ping: 127.0.0.1}\n")
     got = first_frame(tmp_path, text, until=lambda: shows(["up", "up"]))
-    early = [name for name in got["modules"] if name.split(".")[0] in LATER]
+    early = [name for name in got["modules"] if name.split(".")[0] in LATER or name.startswith(ONLY_WHEN_NAMED)]
     assert not early, f"imported before the first frame: {early}"
     assert got["threads"] == ["MainThread"], "no check, history or page thread competes with the first frame"
     assert not got["gc"] and got["gc_at_exit"] == "True", "the cyclic collector rests until the first frame only"
@@ -106,6 +113,34 @@ def test_the_first_frame_shows_the_kept_observations_as_stale(tmp_path, web):
     unknown, stale_up = fresh["pixels"][0][0], restarted["pixels"][0][0]
     assert stale_up != unknown and max(stale_up) > 0, "the last run's state, dimmed, not `unknown`"
     assert stale_up[1] > stale_up[0] and stale_up[1] > stale_up[2], f"a stale `up` is a dim green: {stale_up}"
+
+
+def test_a_restart_draws_the_frame_it_kept_before_it_reads_its_config_and_the_same_once_it_has(tmp_path, web):
+    text = (f"display: {{driver: fake, layout: hd}}\ntargets:\n"
+            f"  site: {{pixel: [0, 0], http: 'http://127.0.0.1:{web.port}/ok'}}\n"
+            f"  gone: {{pixel: [1, 0], http: 'http://127.0.0.1:{web.port}/fail'}}\n"
+            "  host: {pixel: [2, 3], ping: 127.0.0.1}\n")
+    first_frame(tmp_path, text, until=lambda: shows(["up", "down", "up"]))
+    kept = Path(os.environ["STATE_DIRECTORY"]) / "first-frame.json"
+    assert kept.exists(), "the board keeps its next start's first frame as it stops"
+    restarted = first_frame(tmp_path, text, until=lambda: Path(tmp_path / "first.json.second").exists())
+    early = [name for name in restarted["modules"] if name.startswith(AFTER_A_KEPT_FRAME)]
+    assert not early, f"imported before the kept first frame: {early}"
+    assert restarted["pixels"] == restarted["second"]["pixels"], "the kept frame is the one the loaded board draws"
+    stale_up, stale_down, off = restarted["pixels"][0][0], restarted["pixels"][0][1], restarted["pixels"][15][15]
+    assert stale_up[1] > stale_up[0] and stale_down[0] > stale_down[1] and off == [0, 0, 0], restarted["pixels"]
+
+    # The config changed (one target more), or the kept observations did: the board starts as always.
+    for change in ("config", "kept"):
+        first_frame(tmp_path, text)   # keeps its frame again
+        if change == "config":
+            text += "  more: {pixel: [3, 3], ping: 127.0.0.1}\n"
+        else:
+            observations = Path(os.environ["STATE_DIRECTORY"]) / "observations.json"
+            observations.write_text(observations.read_text())
+        again = first_frame(tmp_path, text)
+        assert "yaml" in again["modules"], f"the kept frame was drawn after the {change} changed"
+        assert again["pixels"][0][0] == stale_up
 
 
 def test_a_round_of_healthy_targets_is_run_by_a_few_workers_together(web):

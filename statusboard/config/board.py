@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
-import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
 
@@ -89,12 +88,6 @@ class KindRules(Protocol):
 
 
 Kinds = Mapping[str, KindRules]
-
-
-def default_config_path() -> str:
-    """/etc/statusboard/config.yaml when it exists, else ./config.yaml."""
-    system = "/etc/statusboard/config.yaml"
-    return system if os.path.exists(system) else "config.yaml"
 
 
 def load(path: str, kinds: Kinds) -> Board:

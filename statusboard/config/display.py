@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Optional, Tuple
 
-from statusboard.config.schema import Section
 from statusboard.config.values import Invalid
 from statusboard.display.registry import BOARDS, DRIVER_NAMES, DRIVER_OF, PHYSICAL, choices
 
@@ -16,6 +15,8 @@ from statusboard.display.registry import BOARDS, DRIVER_NAMES, DRIVER_OF, PHYSIC
 LAYOUTS = PHYSICAL
 LED_DRIVERS = DRIVER_OF
 ROTATIONS = (0, 90, 180, 270)
+if TYPE_CHECKING:   # a restarted board reads these settings before YAML (config.schema) is imported
+    from statusboard.config.schema import Section
 __all__ = ["DRIVER_NAMES", "DisplaySettings", "LAYOUTS", "LED_DRIVERS", "Night", "PHYSICAL", "parse_display"]
 
 
