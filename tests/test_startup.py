@@ -143,6 +143,37 @@ def test_a_restart_draws_the_frame_it_kept_before_it_reads_its_config_and_the_sa
         assert again["pixels"][0][0] == stale_up
 
 
+def test_a_config_imports_the_kinds_its_targets_name_and_every_kind_only_for_a_state_none_of_them_has():
+    code = """
+import json, sys
+from statusboard.kinds import parse
+def kinds():
+    return sorted(m.split(".")[2] for m in sys.modules if m.count(".") == 2 and m.startswith("statusboard.kinds.")
+                  and m.split(".")[2] not in ("kind", "shared"))
+board = parse("palette: {up: [0, 200, 0]}\\ntargets:\\n  a: {pixel: [0, 0], http: 'http://127.0.0.1:9/'}\\n"
+              "  b: {pixel: [1, 0], ping: 127.0.0.1}\\n")
+seen = {"parsed": kinds(), "colours": [board.colour("up"), board.colour("slow"), board.colour("stale")]}
+seen["named"] = kinds()
+seen["running"] = "running" in board.states
+seen["every"] = kinds()
+seen["states"] = list(board.states)
+print(json.dumps(seen))
+"""
+    got = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                    env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout)
+    assert got["parsed"] == got["named"] == ["http", "ping"], got
+    assert got["colours"][0] == [0, 200, 0]
+    assert got["running"] and got["every"] == sorted(MODULES), "a state of another kind imports them"
+    from statusboard.kinds import STATES
+    assert got["states"] == list(STATES), "the same table, in the same order, as every kind's"
+
+
+def test_every_section_a_kind_needs_makes_config_read_every_kinds_needs():
+    from statusboard.config.states import KIND_SECTIONS
+    needing = {key: kind.needs[0] for key, kind in KINDS.items() if kind.needs}
+    assert needing and all(section in KIND_SECTIONS for section in needing.values()), needing
+
+
 def test_a_round_of_healthy_targets_is_run_by_a_few_workers_together(web):
     lines = ["targets:"] + [f"  t{i}: {{pixel: [{i % 8}, {i // 8}], interval: 1s, timeout: 1s, "
                             f"http: 'http://127.0.0.1:{web.port}/ok'}}" for i in range(32)]
