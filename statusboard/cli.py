@@ -150,6 +150,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             if keep:
                 from statusboard import keptframe
                 keptframe.keep(runner.board, name)   # beside the observations it kept: the next start's frame
+            _checks_end(1.0)
         except BrokenPipeError:   # `statusboard run | head -1`: nobody reads the board's output any more
             _quiet_stdout()   # the display's last words go nowhere; its LEDs still go off below
             print("statusboard: stopping: the reader of its output went away (stdout was closed)", file=sys.stderr)
@@ -157,6 +158,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_ERROR if runner.failed else EXIT_OK
     finally:
         (runner.display if runner else display).close()
+
+
+def _checks_end(limit: float) -> None:
+    """Give the checks in flight (on daemon threads, asked to end after their call) up to `limit` seconds to end
+    before the interpreter exits: OpenSSL's exit handler frees what a check still reads while it loads the CA
+    certificates, and the process dies with SIGSEGV (seen 1 stop in 60 when SIGTERM came at the first checks)."""
+    import threading
+    import time
+    end = time.monotonic() + limit
+    for thread in threading.enumerate():
+        if thread.name.startswith("check-") and thread is not threading.current_thread():
+            thread.join(max(0.0, end - time.monotonic()))
 
 
 def _early_frame(args: argparse.Namespace, open_display: Any) -> Optional[Tuple[Any, Any]]:
