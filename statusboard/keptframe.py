@@ -94,6 +94,11 @@ def keep(board: Any, driver: str) -> None:
         log.warning("cannot keep the first frame for the next start in %s: %s", path, exc)
 
 
+def _level(value: Any) -> int:
+    """One channel's level as a display takes it (0 to 255), whatever the file holds."""
+    return max(0, min(255, int(value)))
+
+
 def early(config: str, display: Optional[str]) -> Optional[Tuple[DisplaySettings, Frame]]:
     """The display settings and the first frame kept by the last run, when they still apply to this config,
     these kept observations, this release and the display asked for (None: the board starts as always)."""
@@ -111,7 +116,7 @@ def early(config: str, display: Optional[str]) -> Optional[Tuple[DisplaySettings
             return None
         local = time.localtime()
         at_night = settings.night is not None and settings.night.covers(local.tm_hour * 60 + local.tm_min)
-        pixels = tuple(tuple((int(r), int(g), int(b)) for r, g, b in row) for row in doc["pixels"])
+        pixels = tuple(tuple((_level(r), _level(g), _level(b)) for r, g, b in row) for row in doc["pixels"])
         if (len(pixels[0]), len(pixels)) != settings.shape or doc["driver"] in PREVIEWS:
             return None
         return settings, Frame(pixels, float(doc["brightness"][1 if at_night else 0]))
