@@ -119,7 +119,12 @@ def test_rotated_phat_is_four_wide():
 CORPUS = [
     ("targets:\n  a: {pixel: [0, 0], ping: h}\n\tb: 1\n", "test.yaml:3: YAML syntax error"),
     ("targets:\n  a:\n    pixel: [0, 0]\n   http: http://x/\n", "test.yaml:4: YAML syntax error"),
-    ("targets:\n  a: {pixel: [0, 0], ping: 127.0.0.1\n", "test.yaml:3: YAML syntax error"),
+    ("targets:\n  a: {pixel: [0, 0], ping: 127.0.0.1\n", "test.yaml:2: YAML syntax error: the { on this line is never "
+     "closed"),
+    ("targets:\n  a: {pixel: [0, 0], ping: h\n  b: {pixel: [1, 0], ping: g}\n",
+     "test.yaml:2: YAML syntax error: the { on this line is not closed before line 3"),
+    ("targets:\n  a: {pixel: [0, 0], smtp: mail.example.com}\n",
+     "test.yaml:2: targets.a.smtp: 'smtp' is not a kind of check the board knows; give the target one of http:"),
     ("defaults:\n  intervall: 30s\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",
      "test.yaml:2: defaults.intervall: unknown key 'intervall'; did you mean 'interval'?"),
     ("targets:\n  a: {pixel: [0, 0], ping: {host: h, cont: 3}}\n",
@@ -255,14 +260,22 @@ def test_empty_file(tmp_path: Path):
         load(str(path))
 
 
+def test_no_config_given_and_none_here_says_where_else_it_looked(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as info:
+        load("config.yaml")   # the default where /etc/statusboard/config.yaml is not
+    assert str(info.value.problems[0]) == ("config.yaml: file not found (nor /etc/statusboard/config.yaml, the "
+                                           "service's: give one with -c FILE)")
+
+
 def test_missing_and_unreadable_files(tmp_path: Path):
     with pytest.raises(ConfigError, match="nothere.yaml: file not found"):
         load(str(tmp_path / "nothere.yaml"))
     with pytest.raises(ConfigError, match="is a directory"):
         load(str(tmp_path))
     binary = tmp_path / "binary.yaml"
-    binary.write_bytes(b"targets: \xff\xfe\n")
-    with pytest.raises(ConfigError, match="binary.yaml: not UTF-8 text"):
+    binary.write_bytes(b"targets:\n  a: \xff\xfe\n")
+    with pytest.raises(ConfigError, match="binary.yaml:2: not UTF-8 text"):
         load(str(binary))
     fifo = tmp_path / "fifo.yaml"
     os.mkfifo(fifo)   # nothing ever writes to it: reading would wait for ever

@@ -7,6 +7,7 @@ below them and imports none.
 from __future__ import annotations
 
 import difflib
+import os
 import importlib.util
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
@@ -100,11 +101,16 @@ def read(path: str) -> str:
     try:
         return read_small(path, MAX_BYTES).decode("utf-8")
     except FileNotFoundError:
-        raise ConfigError([Problem(path, None, "", "file not found")]) from None
+        # The default: ./config.yaml where /etc/statusboard/config.yaml is not (config.default_config_path).
+        looked = "" if os.path.isabs(path) or path != "config.yaml" else \
+            " (nor /etc/statusboard/config.yaml, the service's: give one with -c FILE)"
+        raise ConfigError([Problem(path, None, "", f"file not found{looked}")]) from None
     except NotAFile as exc:
         raise ConfigError([Problem(path, None, "", f"{exc} (a board's config is a few KB of text)")]) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError([Problem(path, None, "", f"not UTF-8 text (byte {exc.start})")]) from None
+        line = bytes(exc.object[:exc.start]).count(b"\n") + 1
+        raise ConfigError([Problem(path, line, "", f"not UTF-8 text (byte {exc.start}): save it as UTF-8")]) \
+            from None
     except OSError as exc:
         raise ConfigError([Problem(path, None, "", f"cannot read: {exc.strerror or exc}")]) from None
 
@@ -273,7 +279,14 @@ def _target(sec: Section, name: str, defaults: Dict[str, Any], pixel: Any, known
                 sec.used.add(key)
                 sec.report(f"unknown key '{key}'; did you mean {hint[0]}:?", key)
         if not any(hint for _key, hint in close):
-            sec.report(f"no check: give the target one of {', '.join(k + ':' for k in known)}")
+            offered = ', '.join(k + ':' for k in known)
+            strange = [key for key, _hint in close]
+            for key in strange:   # `smtp:`: one line that says it is no kind, not also that nothing is checked
+                sec.used.add(key)
+                sec.report(f"'{printable(str(key), 40)}' is not a kind of check the board knows; give the target "
+                           f"one of {offered}", key)
+            if not strange:
+                sec.report(f"no check: give the target one of {offered}")
     elif len(kinds) > 1:
         sec.report(f"two checks ({' and '.join(kinds)}): a pixel shows one target, so keep one", kinds[1])
         for kind in kinds:

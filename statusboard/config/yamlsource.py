@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+import re
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
@@ -211,6 +212,13 @@ def read_yaml(text: str, file: str, problems: List[Problem]) -> Any:
         mark = mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        opened = re.match(r"while parsing a flow (mapping|sequence)", str(exc.context or ""))
+        if opened and exc.context_mark and exc.problem_mark and exc.context_mark.line < exc.problem_mark.line:
+            # `a: {pixel: [0, 0], ping: h` with no `}`: name the line of the bracket left open.
+            bracket = "{" if opened.group(1) == "mapping" else "["
+            line = exc.context_mark.line + 1
+            what = (f"the {bracket} on this line is never closed" if "<stream end>" in problem else
+                    f"the {bracket} on this line is not closed before line {exc.problem_mark.line + 1} ({problem})")
         if "'\\t'" in what or "\t" in what:
             what += " (YAML takes no tabs: indent with spaces)"
         elif "expected ':'" in problem:
