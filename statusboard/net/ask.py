@@ -24,21 +24,20 @@ class Asker:
             verify: bool = True, keep_body: bool = True) -> Tuple[Any, Optional[str]]:
         """(the answer, None), or (None, why there is none); `shown` is the URL as people may see it; without
         keep_body the body is not read (the status is the answer)."""
-        import http.client
-
-        from urllib3.exceptions import HTTPError
-
         from statusboard.net.deadline import Deadline
-        from statusboard.net.httpfail import CheckError, failure_detail
+        from statusboard.net.httpfail import failure_detail, failures
         from statusboard.net.httpget import Environment, get
-        with self._lock:
-            if self._env is None:
-                self._env = Environment()
+        if self._env is None:
+            with self._lock:
+                if self._env is None:
+                    self._env = Environment()
         at = deadline if deadline is not None else time.monotonic() + timeout
         with Deadline(at) as watch:
             try:
                 answer = get(url, watch, self._env, verify, keep_body=keep_body)
-            except (CheckError, HTTPError, OSError, http.client.HTTPException, ValueError, UnicodeError) as exc:
+            except Exception as exc:  # noqa: BLE001 - what is not a failure of the request is raised again
+                if not isinstance(exc, failures()):
+                    raise
                 log.debug("%s: %s", redact(shown), redact(str(exc)))   # a password never reaches the log
                 return None, failure_detail(exc, shown, timeout, watch.expired)
             if watch.expired:   # a cut-off answer can look complete
@@ -48,5 +47,5 @@ class Asker:
 
 def too_large(body: bytes) -> Optional[str]:
     """How large the client's cap is ("1 MB") when a body reached it (it was cut there), else None."""
-    from statusboard.net.httpget import BODY_LIMIT
+    from statusboard.net.httpbody import BODY_LIMIT
     return f"{BODY_LIMIT // 1024 // 1024} MB" if len(body) >= BODY_LIMIT else None

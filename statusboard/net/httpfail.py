@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
-from typing import Iterator
+import sys
+from typing import Any, Iterator, Tuple, Type
 from urllib.parse import urlsplit
 
 from statusboard.net.connect import ResolveTimeout
@@ -24,18 +26,32 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
             continue
         seen.add(id(current))
         yield current
-        for nxt in (current.__cause__, current.__context__, *[a for a in current.args if isinstance(a, BaseException)]):
+        wrapped = [a for a in current.args if isinstance(a, BaseException)]
+        for nxt in (current.__cause__, current.__context__, *wrapped):
             if isinstance(nxt, BaseException):
                 todo.append(nxt)
 
 
+class _Unused(Exception):
+    """Stands for an exception class of a module that is not loaded: nothing raised is one."""
+
+
+def _loaded(module: str, name: str) -> Type[BaseException]:
+    """An exception class of urllib3 or ssl when that module is loaded; else one nothing raised is (a board of
+    plain-HTTP targets never loads them)."""
+    found: Any = getattr(sys.modules.get(module), name, None)
+    return found if isinstance(found, type) and issubclass(found, BaseException) else _Unused
+
+
+def failures() -> Tuple[Type[BaseException], ...]:
+    """What a request raises when it fails (rather than a bug): ours, the socket's, http.client's, urllib3's."""
+    return (CheckError, OSError, http.client.HTTPException, ValueError, UnicodeError,
+            _loaded("urllib3.exceptions", "HTTPError"))
+
+
 def failure_detail(exc: BaseException, url: str, timeout: float, expired: bool) -> str:
     """A one-line reason for a failed request: timeout, refused, DNS, TLS, redirect loop, or what it was."""
-    import http.client
-    import ssl
-
-    import urllib3.exceptions as u3
-
+    u3 = "urllib3.exceptions"
     causes = list(_causes(exc))
 
     def has(*kinds: type) -> bool:
@@ -48,15 +64,17 @@ def failure_detail(exc: BaseException, url: str, timeout: float, expired: bool) 
         return f"timeout: no complete answer within {timeout:g} s"
     if isinstance(exc, CheckError):
         return str(exc)
-    if has(socket.gaierror, getattr(u3, "NameResolutionError", socket.gaierror)):
+    if has(socket.gaierror, _loaded(u3, "NameResolutionError")):
         return f"DNS: cannot resolve {host}"
     if has(ConnectionRefusedError):
         return "connection refused"
-    if has(ssl.SSLError, u3.SSLError):
-        verify = next((c.verify_message for c in causes if isinstance(c, ssl.SSLCertVerificationError)), None)
-        reason = next((getattr(c, "reason", None) or str(c) for c in causes if isinstance(c, ssl.SSLError)), "")
+    tls = _loaded("ssl", "SSLError")
+    if has(tls, _loaded(u3, "SSLError")):
+        checked = _loaded("ssl", "SSLCertVerificationError")
+        verify = next((getattr(c, "verify_message", None) for c in causes if isinstance(c, checked)), None)
+        reason = next((getattr(c, "reason", None) or str(c) for c in causes if isinstance(c, tls)), "")
         return f"TLS error: {verify or reason or 'handshake failed'}"
-    if has(socket.timeout, TimeoutError, u3.TimeoutError):
+    if has(socket.timeout, TimeoutError, _loaded(u3, "TimeoutError")):
         return f"timeout: no complete answer within {timeout:g} s"
     if has(http.client.RemoteDisconnected):   # a ConnectionResetError too, so asked first
         return "the server closed the connection without an answer"
@@ -64,7 +82,8 @@ def failure_detail(exc: BaseException, url: str, timeout: float, expired: bool) 
         return "the answer broke off mid-body"
     if has(ConnectionResetError):
         return "connection reset by the server"
-    if has(u3.InvalidHeader, u3.HeaderParsingError, http.client.HTTPException, u3.ProtocolError):
+    if has(_loaded(u3, "InvalidHeader"), _loaded(u3, "HeaderParsingError"), http.client.HTTPException,
+           _loaded(u3, "ProtocolError")):
         last = causes[-1]
         return f"not a valid HTTP answer: {printable(last, 100)}"
     last = causes[-1]
