@@ -1,8 +1,8 @@
 """`http:` targets: an HTTP(S) endpoint's status, body content and slowness, or a value in its JSON answer
 (`json:`, judged by kinds/shared/numbers.py), within a total deadline.
 
-The HTTP client (net/, on urllib3) is imported at the first check, on a worker, not before the board's first
-frame.
+The HTTP client (net/: http.client for plain http, urllib3 for the rest) is imported at the first check, on a
+worker, not before the board's first frame.
 """
 
 from __future__ import annotations

@@ -26,7 +26,8 @@ class Asker:
         keep_body the body is not read (the status is the answer)."""
         from statusboard.net.deadline import Deadline
         from statusboard.net.httpfail import failure_detail, failures
-        from statusboard.net.httpget import Environment, get
+        from statusboard.net.httpenv import Environment
+        from statusboard.net.httpget import get
         if self._env is None:
             with self._lock:
                 if self._env is None:

@@ -22,8 +22,9 @@ import urllib3
 from urllib3.exceptions import LocationParseError, ProtocolError, ProxyError
 from urllib3.util import Timeout
 
-from statusboard.net import httpget, urllib3_deadline
+from statusboard.net import urllib3_deadline
 from statusboard.net.deadline import Deadline
+from statusboard.net.httpenv import Environment, bare, basic
 from statusboard.net.httpfail import CheckError
 from statusboard.net.httppool import kept, was_reused
 
@@ -32,8 +33,8 @@ _TUNNEL = re.compile(r"Tunnel connection failed: (\d{3}) ?([^'\")]*)")
 _lock = threading.Lock()
 
 
-def ask(env: "httpget.Environment", url: str, proxy: Optional[str], headers: Mapping[str, str], watch: Deadline,
-        verify: bool, redirected: bool) -> Any:
+def ask(env: Environment, url: str, proxy: Optional[str], headers: Mapping[str, str], watch: Deadline, verify: bool,
+        redirected: bool) -> Any:
     """One GET of the bare `url` (straight, or through `proxy`), no redirect followed, the body left unread;
     a kept connection dropped as it was used is asked again once, on a new one."""
     urllib3_deadline.install()
@@ -55,7 +56,7 @@ def ask(env: "httpget.Environment", url: str, proxy: Optional[str], headers: Map
                          "not a URL the HTTP client can ask (its host name?)") from None
 
 
-def _manager_for(env: "httpget.Environment", proxy: Optional[str], context: ssl.SSLContext) -> urllib3.PoolManager:
+def _manager_for(env: Environment, proxy: Optional[str], context: ssl.SSLContext) -> urllib3.PoolManager:
     """urllib3's pools, straight or through `proxy`, shared by every check of this environment (which
     connections they keep: net/httppool.py)."""
     key = (proxy, id(context))
@@ -165,8 +166,8 @@ def _pools(proxy: Optional[str], context: ssl.SSLContext, ca: Optional[str]) -> 
     if parts.scheme not in ("http", "https"):
         raise CheckError(f"the proxy {parts.scheme}://{parts.hostname} is of no kind a check can use "
                          "(http, https, socks4, socks5)")
-    auth = httpget.basic(parts)
-    return urllib3.ProxyManager(httpget.bare(parts), num_pools=POOLS, maxsize=KEEP, ssl_context=context,
+    auth = basic(parts)
+    return urllib3.ProxyManager(bare(parts), num_pools=POOLS, maxsize=KEEP, ssl_context=context,
                                 proxy_ssl_context=tls_context(True, ca),
                                 proxy_headers={"Proxy-Authorization": auth} if auth else None)
 
