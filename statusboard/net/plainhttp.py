@@ -126,12 +126,16 @@ class _Connection(http.client.HTTPConnection):
 def ask(parts: SplitResult, target: str, headers: Mapping[str, str], watch: Deadline) -> Answer:
     """One GET of `target` (from request_target) on a new connection to the URL's host; the body left unread."""
     conn = _Connection((parts.hostname or "").rstrip("."), parts.port or 80, watch)
+    response: Optional[http.client.HTTPResponse] = None
     try:
         conn.putrequest("GET", target, skip_accept_encoding=True)
         for name, value in headers.items():
             conn.putheader(name, value)
         conn.endheaders()
-        return Answer(conn, conn.getresponse())
+        response = conn.getresponse()
+        return Answer(conn, response)
     except BaseException:
+        if response is not None:   # its framing refused: it holds the socket (http.client handed it over)
+            response.close()
         conn.close()
         raise
