@@ -7,6 +7,11 @@ as a share of one core over the steady part of the run (after the first round). 
     python bench/footprint.py               # 60 s
     python bench/footprint.py --seconds 30
     python bench/footprint.py --layout hd   # 256 targets (128 HTTP, 128 ping) on a Unicorn HAT HD's 16x16
+    python bench/footprint.py --threads     # and where the CPU goes: per thread, with its wake-ups
+
+With --threads the board's threads carry their Python names into the kernel (Linux's prctl, set by a wrapper
+that then runs the board as `python -m statusboard` does), so /proc tells the main loop, the scheduler and the
+check workers apart: CPU and voluntary context switches (its wake-ups) per round of 10 s.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -27,6 +32,37 @@ sys.path.insert(0, str(ROOT))
 from tests.servers import Server  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
+NAMED = """
+import ctypes, sys, threading
+libc = ctypes.CDLL(None)
+started = threading.Thread.run
+def run(self):
+    libc.prctl(15, self.name.encode()[:15], 0, 0, 0)   # PR_SET_NAME
+    started(self)
+threading.Thread.run = run
+from statusboard.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def threads(pid: int) -> Dict[str, List[float]]:
+    """Per thread name (check workers as one): [CPU seconds, voluntary context switches, threads]."""
+    out: Dict[str, List[float]] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            switches = next(int(line.split()[1]) for line in (task / "status").read_text().splitlines()
+                            if line.startswith("voluntary_ctxt_switches"))
+        except (OSError, StopIteration):
+            continue
+        key = "check workers" if name[6:].isdigit() and name.startswith("check-") else name
+        key = "main loop" if task.name == str(pid) else key
+        row = out.setdefault(key, [0.0, 0.0, 0.0])
+        row[0] += (int(fields[11]) + int(fields[12])) / TICK
+        row[1] += switches
+        row[2] += 1
+    return out
 
 
 def cpu_seconds(pid: int) -> float:
@@ -82,6 +118,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="memory and CPU of a running board")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--layout", choices=sorted(SIZES), default="hat", help="hat: 64 targets; hd: 256")
+    parser.add_argument("--threads", action="store_true", help="CPU and wake-ups per thread, per round")
     args = parser.parse_args()
     server = Server()   # in this process; the board runs in its own
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,17 +126,19 @@ def main() -> None:
         path.write_text(config(server.port, args.layout))
         env = {**os.environ, "PYTHONPATH": str(ROOT), "RUNTIME_DIRECTORY": str(Path(tmp) / "run"),
                "STATE_DIRECTORY": str(Path(tmp) / "lib")}
-        proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(path)],
-                                env=env, stderr=subprocess.DEVNULL)
+        command = ["-c", NAMED] if args.threads else ["-m", "statusboard"]
+        proc = subprocess.Popen([sys.executable, *command, "run", "-c", str(path)], env=env,
+                                stderr=subprocess.DEVNULL)
         try:
             start = time.monotonic()
             peak = 0.0
             time.sleep(2.0)   # start-up and the first round (spread over the first second)
-            cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
+            cpu0, t0, before = cpu_seconds(proc.pid), time.monotonic(), threads(proc.pid)
             while time.monotonic() - start < args.seconds:
                 peak = max(peak, rss_mb(proc.pid))
                 time.sleep(0.5)
-            cpu = (cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0)
+            after, took = threads(proc.pid), time.monotonic() - t0
+            cpu = (cpu_seconds(proc.pid) - cpu0) / took
             peak = max(peak, rss_mb(proc.pid))
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -108,6 +147,14 @@ def main() -> None:
     count = SIZES[args.layout][0] * SIZES[args.layout][1]
     print(f"{count} targets ({count // 2} http, {count // 2} ping) every 10 s for {args.seconds:g} s: "
           f"peak resident memory {peak:.1f} MB, CPU {cpu * 100:.2f}% of one core (steady state)")
+    if args.threads:
+        rounds = took / 10
+        for name, (spent, woken, count) in sorted(after.items(), key=lambda item: -item[1][0]):
+            spent -= before.get(name, [0.0, 0.0])[0]
+            woken -= before.get(name, [0.0, 0.0])[1]
+            plural = "s" if count > 1 else ""
+            print(f"  {name} ({count:.0f} thread{plural}): {spent * 1000 / rounds:.1f} ms of CPU and "
+                  f"{woken / rounds:.1f} wake-ups per round ({spent / took * 100:.3f} % of one core)")
 
 
 if __name__ == "__main__":
