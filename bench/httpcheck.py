@@ -10,6 +10,8 @@ of their own (bench/world.py) so neither side pays for them. 127.0.0.1 only.
     python bench/httpcheck.py                        # 30 rounds of 64 checks each, back to back
     python bench/httpcheck.py --every 1              # a round a second, as a board at interval 1 s
     python bench/httpcheck.py --every 10 --rounds 6  # a round every 10 s, as a board at interval 10 s
+    python bench/httpcheck.py --loop 2000            # one check after another in this thread, end to end:
+                                                     # CPU and Python function calls per check (no comparison)
 """
 
 from __future__ import annotations
@@ -61,6 +63,35 @@ def ours(urls: List[str], rounds: int, every: float = 0.0) -> float:
     failed = {s.detail for s in table.snapshot(time.monotonic()).values() if s.state != "up"}
     assert not failed, failed
     return spent * 1000 / (rounds * len(urls))
+
+
+def loop(urls: List[str], checks: int) -> None:
+    """Print CPU and Python function calls per check for `checks` checks one after another in this thread, each
+    as a worker runs it (observed, recorded), over these URLs: five runs, then one under cProfile."""
+    import cProfile
+    import pstats
+    text = "defaults: {timeout: 2s}\ntargets:\n" + "".join(
+        f"  t{i}: {{pixel: [{i % 8}, {i // 8}], http: '{url}'}}\n" for i, url in enumerate(urls))
+    board = parse(text, "bench.yaml")
+    sched = Scheduler(board.targets, make_checks(["http"]), StateTable(board.targets).record)
+
+    def run(count: int) -> None:
+        for n in range(count):
+            job = sched.jobs[n % len(sched.jobs)]
+            sched.pool.claim(job.name)
+            sched._run(job, time.monotonic())
+
+    run(len(urls))   # warm: the client loaded
+    spent = []
+    for _ in range(5):
+        cpu = time.process_time()
+        run(checks)
+        spent.append((time.process_time() - cpu) * 1000 / checks)
+    profile = cProfile.Profile()
+    profile.runcall(run, checks)
+    calls = sum(row[1] for row in pstats.Stats(profile).stats.values()) / checks   # type: ignore[attr-defined]
+    print(f"statusboard: {min(spent):.3f} to {max(spent):.3f} ms of CPU per HTTP check one after another "
+          f"(5 runs of {checks}), {calls:.0f} Python function calls per check")
 
 
 def blackbox(urls: List[str], rounds: int, every: float = 0.0, ca: Optional[str] = None) -> float:
@@ -123,9 +154,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="HTTP and HTTPS checks against blackbox_exporter")
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--every", type=float, default=0.0, help="seconds from one round's start to the next's")
+    parser.add_argument("--loop", type=int, default=0, help="CPU and function calls per HTTP check, this many "
+                                                            "checks one after another (no comparison)")
     args = parser.parse_args()
     with World(86) as world:   # every fourth never answers: 64 that do
         urls = [f"http://127.0.0.1:{port}/{path}" for port, path in world.endpoints if path == "ok"][:64]
+        if args.loop:
+            loop(urls, args.loop)
+            return
         compare("HTTP", urls, args, 0.5)
     with tempfile.TemporaryDirectory() as tmp:
         cert, key = self_signed(Path(tmp))
