@@ -17,7 +17,7 @@ import http.client
 import re
 import socket
 import time
-from typing import Iterator, List, Mapping, Optional
+from typing import Dict, Iterator, List, Mapping, Optional
 from urllib.parse import SplitResult
 
 from statusboard.net.connect import connect
@@ -55,10 +55,13 @@ class Headers(Mapping[str, str]):
         return ", ".join(values)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(dict.fromkeys(key.lower() for key in self._message.keys()))
+        first: Dict[str, str] = {}
+        for key in self._message.keys():
+            first.setdefault(key.lower(), key)   # each name once, as it was first spelt
+        return iter(first.values())
 
     def __len__(self) -> int:
-        return len(set(key.lower() for key in self._message.keys()))
+        return len({key.lower() for key in self._message.keys()})
 
 
 class Answer:

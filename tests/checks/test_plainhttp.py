@@ -118,3 +118,14 @@ print(plain, "urllib3" in sys.modules)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["[]", "True"]
 
+
+
+def test_an_answers_headers_read_as_urllib3s_do():
+    """By name in any case; a name given twice reads as its values joined by ", "; each name once, as first spelt."""
+    import http.client
+    import io
+    from statusboard.net.plainhttp import Headers
+    message = http.client.parse_headers(io.BytesIO(b"Content-Type: a\r\nX-A: 1\r\ncontent-type: b\r\nZ: 2\r\n\r\n"))
+    headers = Headers(message)
+    assert headers.get("CONTENT-TYPE") == "a, b" and headers.get("missing") is None
+    assert dict(headers) == {"Content-Type": "a, b", "X-A": "1", "Z": "2"} and len(headers) == 3
