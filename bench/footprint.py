@@ -88,7 +88,7 @@ def board_cpu(text: str, seconds: float, settle: float = 2.0, env: Optional[Dict
         full = {**os.environ, "PYTHONPATH": str(ROOT), "RUNTIME_DIRECTORY": str(Path(tmp) / "run"),
                 "STATE_DIRECTORY": str(Path(tmp) / "lib"), **(env or {})}
         proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(path)], env=full,
-                                stderr=subprocess.DEVNULL)
+                                stderr=subprocess.DEVNULL, cwd=ROOT)   # -m looks in the working directory first
         try:
             time.sleep(settle)
             cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
@@ -128,7 +128,7 @@ def main() -> None:
                "STATE_DIRECTORY": str(Path(tmp) / "lib")}
         command = ["-c", NAMED] if args.threads else ["-m", "statusboard"]
         proc = subprocess.Popen([sys.executable, *command, "run", "-c", str(path)], env=env,
-                                stderr=subprocess.DEVNULL)
+                                stderr=subprocess.DEVNULL, cwd=ROOT)   # -m and -c look in the working directory first
         try:
             start = time.monotonic()
             peak = 0.0
