@@ -561,7 +561,7 @@ def test_a_config_that_does_not_parse_is_refused_before_asking_anyone(cloud, tmp
     before = write(config, "targets:\n  a: {pixel: [0, 0], http: 'http://127.0.0.1:1/'\n  b: 1\n")
     done = discover(config, "ec2", "--apply")
     assert done.returncode == 2
-    assert f"{config}:2: YAML syntax error: the { on this line is not closed" in done.stderr and "Traceback" not in done.stderr
+    assert f"{config}:2: YAML syntax error: the {{ on this line is not closed" in done.stderr and "Traceback" not in done.stderr
     assert config.read_bytes() == before and not (tmp_path / "config.yaml.bak").exists() and cloud.calls == {}
     missing = discover(tmp_path / "nothing.yaml", "ec2")
     assert missing.returncode == 2 and "nothing.yaml: file not found" in missing.stderr
