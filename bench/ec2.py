@@ -158,7 +158,7 @@ def memory(servers: Dict[str, Moto], tmp: Path) -> None:
     path.write_text(board_text(ids).replace("interval: 30s", "interval: 5s").replace("timeout: 10s", "timeout: 4s"))
     proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(path)],
                             env={**os.environ, "PYTHONPATH": str(ROOT), "RUNTIME_DIRECTORY": str(tmp / "run"),
-                                 "STATE_DIRECTORY": str(tmp / "lib")}, stderr=subprocess.DEVNULL)
+                                 "STATE_DIRECTORY": str(tmp / "lib")}, stderr=subprocess.DEVNULL, cwd=ROOT)
     peak = 0.0
     try:
         end = time.monotonic() + 20

@@ -97,7 +97,7 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "RUNTIME_DIRECTORY": str(Path(tmp) / "run"),
                "STATE_DIRECTORY": str(lib)}
         proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "--display", "fake", "-c", str(config)],
-                                env=env, stderr=subprocess.DEVNULL)
+                                env=env, stderr=subprocess.DEVNULL, cwd=ROOT)
         base = f"http://127.0.0.1:{port}"
         try:
             begun = time.monotonic()

@@ -105,7 +105,7 @@ def start(args: argparse.Namespace, tmp: Path, record: Path, group: Optional[Cpu
     command = [*python, "-m", "statusboard", "run", "-c", str(tmp / "board.yaml"), "--display", "fake",
                "--record", str(record)]
     return subprocess.Popen(command, env=env, stderr=open(tmp / "board.log", "a"),
-                            preexec_fn=group.enter if group is not None else None)
+                            preexec_fn=group.enter if group is not None else None, cwd=ROOT)
 
 
 def stop(proc: subprocess.Popen) -> None:

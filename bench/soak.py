@@ -86,7 +86,8 @@ def main() -> None:
             env = {**os.environ, "PYTHONPATH": str(ROOT), "RUNTIME_DIRECTORY": str(Path(tmp) / "run"),
                    "STATE_DIRECTORY": str(Path(tmp) / "lib")}
             proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(path), "--record",
-                                     str(record)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     str(record)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    cwd=ROOT)
             try:
                 time.sleep(15)   # warm-up: every kind of check has run, threads have started
                 start = (rss_mb(proc.pid), *threads_and_files(proc.pid))

@@ -62,7 +62,7 @@ def ready_times(runs: int) -> None:
                    "RUNTIME_DIRECTORY": os.path.join(tmp, "run"), "STATE_DIRECTORY": os.path.join(tmp, "lib")}
             start = time.monotonic()
             proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(path)],
-                                    env=env, stderr=subprocess.DEVNULL)
+                                    env=env, stderr=subprocess.DEVNULL, cwd=ROOT)
             while b"READY=1" not in sock.recv(4096):
                 pass
             took.append(time.monotonic() - start)
@@ -87,7 +87,7 @@ def cpu_to_first_frame(runs: int, layout: str, fresh: bool) -> None:
         env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([str(ROOT), paths["purelib"], paths["platlib"]]))
         # A first run compiles the byte code and keeps its observations and first frame as it stops.
         proc = subprocess.Popen([sys.executable, "-S", "-m", "statusboard", "run", "-c", str(board), "--display",
-                                 "fake"], env=env, stderr=subprocess.DEVNULL)
+                                 "fake"], env=env, stderr=subprocess.DEVNULL, cwd=ROOT)
         time.sleep(4)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)

@@ -43,7 +43,7 @@ def idle(seconds: float, port: int, web: Optional[int], stream: bool) -> "tuple[
         env = {**os.environ, "PYTHONPATH": str(ROOT), "RUNTIME_DIRECTORY": str(Path(tmp) / "run"),
                "STATE_DIRECTORY": str(Path(tmp) / "lib")}
         proc = subprocess.Popen([sys.executable, "-m", "statusboard", "run", "-c", str(path)], env=env,
-                                stderr=subprocess.DEVNULL)
+                                stderr=subprocess.DEVNULL, cwd=ROOT)
         reader: Optional[socket.socket] = None
         try:
             time.sleep(5.0)   # start-up and the first round

@@ -10,7 +10,8 @@ import sys
 import time
 from typing import Any, Dict, Optional, Tuple
 
-from statusboard.cli_status import EXIT_ERROR, EXIT_OK, PID_MAX, find_board, not_running, quiet_logging, runs_statusboard
+from statusboard.cli_status import (EXIT_ERROR, EXIT_OK, PID_MAX, find_board, not_running, quiet_logging,
+                                    runs_statusboard)
 from statusboard.errors import StatusboardError, UsageError
 from statusboard.text import printable
 

@@ -29,7 +29,8 @@ def why_not() -> Optional[str]:
         return "selenium is not installed (the test extra installs it)"
     stubs = [path for path in (CHROMIUM, "/usr/bin/chromium-browser", DRIVER) if snap_stub(path)]
     if stubs:
-        return (f"{', '.join(stubs)} {'is' if len(stubs) == 1 else 'are'} Ubuntu's stand-in for the chromium snap, which cannot run here (no snapd): "
+        return (f"{', '.join(stubs)} {'is' if len(stubs) == 1 else 'are'} Ubuntu's stand-in for the chromium snap, "
+                "which cannot run here (no snapd): "
                 "install the chromium snap with snapd running, or a Chromium that is no snap")
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")) or not os.path.exists(DRIVER):
         return "chromium and chromium-driver are not installed (tests/run.sh installs Debian's packages)"

@@ -97,8 +97,9 @@ def insertion(original: str, placed: Sequence[Placed], header: str) -> Insertion
     elif isinstance(value, ScalarNode) and value.tag.endswith(":null") and value.value == "":
         indent = key.start_mark.column + 2
     else:
+        written = printable(original[key.start_mark.index:].split(chr(10), 1)[0].strip(), 60)
         raise DiscoverError(f"line {key.start_mark.line + 1}: targets is written on one line "
-                            f"({printable(original[key.start_mark.index:].split(chr(10), 1)[0].strip(), 60)}): discover adds "
+                            f"({written}): discover adds "
                             "targets to a block mapping ('targets:' alone on its line, one target a line under it); "
                             "write it so, or add the targets by hand")
     text = block(placed, indent, header, newline)

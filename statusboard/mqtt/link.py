@@ -67,7 +67,8 @@ class MqttLink:
             try:   # read here, safely (a FIFO is refused), not by ssl when it connects
                 client.tls_set_context(ca_context(settings.ca_file))   # the certificate and its name are verified
             except (OSError, ssl.SSLError) as exc:
-                self.problem = f"cannot use the MQTT CA file {settings.ca_file}: {getattr(exc, 'strerror', None) or exc}"
+                why = getattr(exc, 'strerror', None) or exc
+                self.problem = f"cannot use the MQTT CA file {settings.ca_file}: {why}"
         elif settings.tls:
             client.tls_set()   # the system's CAs
         if will:
