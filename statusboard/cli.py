@@ -185,7 +185,11 @@ def _early_frame(args: argparse.Namespace, open_display: Any) -> Optional[Tuple[
     # a SIGHUP meanwhile changes nothing: the config is read after this.
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, lambda signum, _frame: _EARLY_SIGNALS.append(signum))
-    display.show(frame)
+    try:
+        display.show(frame)
+    except BaseException:
+        display.close()   # whatever it lit goes off; the error is the display's, said as for any start
+        raise
     return settings, display
 
 

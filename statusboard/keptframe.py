@@ -7,8 +7,10 @@ renders that picture as it stops, beside the kept observations, with what identi
 (path, size, CRC-32: the file holds no secret, and none is copied here), the kept file (size, modification
 time), the release, the display. At start, `early()` shows it only when every one of them is still the same;
 the board then loads its config as always and draws again (the same picture), so a kept frame that does not
-apply is never more than skipped. Only a board given a state directory keeps one (the service: systemd's
-StateDirectory), and only for displays that show no legend (the LED boards and the fake one).
+apply is never more than skipped. Whatever else the file holds (levels, a brightness, display settings no
+config gives, another shape) is refused whole, and the board starts as always. Only a board given a state
+directory keeps one (the service: systemd's StateDirectory), and only for displays that show no legend (the LED
+boards and the fake one).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Any, Optional, Tuple
 
 from statusboard import __version__
-from statusboard.config.display import DisplaySettings, Night
+from statusboard.config.display import DRIVER_NAMES, LAYOUTS, LED_DRIVERS, ROTATIONS, DisplaySettings, Night
 from statusboard.display.base import Frame
 from statusboard.readfile import read_small
 
@@ -94,9 +96,34 @@ def keep(board: Any, driver: str) -> None:
         log.warning("cannot keep the first frame for the next start in %s: %s", path, exc)
 
 
-def _level(value: Any) -> int:
-    """One channel's level as a display takes it (0 to 255), whatever the file holds."""
-    return max(0, min(255, int(value)))
+def _fraction(value: Any) -> bool:
+    """Whether a number is a brightness (0 to 1) as a config gives one."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
+
+
+def _rgb(value: Any) -> Tuple[int, int, int]:
+    """One pixel's three levels (0 to 255) as keep() wrote them; ValueError for anything else."""
+    if not isinstance(value, list) or len(value) != 3 or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value):
+        raise ValueError(f"a pixel is not three levels from 0 to 255: {str(value)[:40]}")
+    return value[0], value[1], value[2]
+
+
+def _settings(display: Any, brightness: Any) -> DisplaySettings:
+    """The display settings and brightness a kept frame names, held to what a config can give (the display module's
+    own rules: a known LED driver that draws the layout); ValueError for anything else."""
+    driver, layout, level, rotation, night = display
+    if (not isinstance(driver, str) or driver not in DRIVER_NAMES or driver in PREVIEWS
+            or not isinstance(layout, str) or layout not in LAYOUTS
+            or driver in LED_DRIVERS.values() and LED_DRIVERS[layout] != driver
+            or not _fraction(level) or isinstance(rotation, bool) or rotation not in ROTATIONS):
+        raise ValueError(f"display settings no config gives: {str(display)[:80]}")
+    if night is not None and not (isinstance(night, list) and len(night) == 3 and _fraction(night[2]) and all(
+            isinstance(m, int) and not isinstance(m, bool) and 0 <= m < 24 * 60 for m in night[:2])):
+        raise ValueError(f"night hours no config gives: {str(night)[:80]}")
+    if not (isinstance(brightness, list) and len(brightness) == 2 and all(map(_fraction, brightness))):
+        raise ValueError(f"brightness no config gives: {str(brightness)[:80]}")
+    return DisplaySettings(driver, layout, float(level), rotation, Night(*night) if night else None)
 
 
 def early(config: str, display: Optional[str]) -> Optional[Tuple[DisplaySettings, Frame]]:
@@ -110,15 +137,17 @@ def early(config: str, display: Optional[str]) -> Optional[Tuple[DisplaySettings
         if (doc.get("format") != FORMAT or doc.get("release") != __version__ or doc["config"] != _config_id(config)
                 or doc["kept"] != _kept_id(where)):
             return None
-        driver, layout, brightness, rotation, night = doc["display"]
-        settings = DisplaySettings(driver, layout, brightness, rotation, Night(*night) if night else None)
+        settings = _settings(doc["display"], doc["brightness"])
         if (display or settings.driver) != doc["driver"]:   # the display this run draws on
             return None
+        width, height = settings.shape
+        rows = doc["pixels"]
+        if not isinstance(rows, list) or len(rows) != height or not all(
+                isinstance(row, list) and len(row) == width for row in rows):
+            return None   # another layout's, or a frame keep() never wrote
+        pixels = tuple(tuple(_rgb(rgb) for rgb in row) for row in rows)
         local = time.localtime()
         at_night = settings.night is not None and settings.night.covers(local.tm_hour * 60 + local.tm_min)
-        pixels = tuple(tuple((_level(r), _level(g), _level(b)) for r, g, b in row) for row in doc["pixels"])
-        if (len(pixels[0]), len(pixels)) != settings.shape or doc["driver"] in PREVIEWS:
-            return None
         return settings, Frame(pixels, float(doc["brightness"][1 if at_night else 0]))
     except FileNotFoundError:
         return None
