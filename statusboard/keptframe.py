@@ -3,10 +3,11 @@ it reads its config (YAML, the kinds and the loop: most of a Pi Zero's two secon
 
 A restart first draws its kept observations as stale (and `unknown` where none was kept): a picture that only
 the config, the kept observations file, the release and the time of day (night hours) decide. So the board
-renders that picture as it stops, beside the kept observations, with what identifies them: the config file
-(path, size, CRC-32: the file holds no secret, and none is copied here), the kept file (size, modification
-time), the release, the display. At start, `early()` shows it only when every one of them is still the same;
-the board then loads its config as always and draws again (the same picture), so a kept frame that does not
+renders that picture as it stops, beside the kept observations, with what identifies them: the config text
+the running board was read from (path, size, CRC-32: a file edited since, and not reloaded, is not it; the text
+holds no secret, and none is copied here), the kept file (size, modification time), the release, the display.
+At start, `early()` shows it only when every one of them is still the same (the file's text, read again); the
+board then loads its config as always and draws again (the same picture), so a kept frame that does not
 apply is never more than skipped. Whatever else the file holds (levels, a brightness, display settings no
 config gives, another shape) is refused whole, and the board starts as always. Only a board given a state
 directory keeps one (the service: systemd's StateDirectory), and only for displays that show no legend (the LED
@@ -79,7 +80,9 @@ def keep(board: Any, driver: str) -> None:
         for obs in kept:
             table.record(obs)
         statuses = table.snapshot(time.monotonic())
-        config, stamp = _config_id(board.path), _kept_id(where)
+        # the text this board was read from (a file edited since, and not reloaded, is not the one it shows)
+        config = [os.path.abspath(board.path), *board.source] if board.source else None
+        stamp = _kept_id(where)
         if driver in PREVIEWS or has_blinking(statuses) or config is None or stamp is None:
             path.unlink(missing_ok=True)
             return

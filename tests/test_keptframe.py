@@ -97,6 +97,23 @@ def test_a_kept_frame_keep_never_wrote_is_not_drawn(tmp_path, kept, what):
     assert _early(tmp_path, kept, corrupt) is None, f"drawn with {what}"
 
 
+def test_a_config_edited_while_the_board_ran_is_not_drawn_with_the_frame_of_the_one_it_ran(tmp_path):
+    # The board runs one config; the file is edited (the target moved) and the board stopped without a reload:
+    # its frame is the old config's, so the next start, on the new file, must not draw it.
+    config = tmp_path / "board.yaml"
+    moved = TEXT.replace("[0, 0]", "[5, 5]")
+
+    def edited() -> bool:
+        if shows(["up"]):
+            config.write_text(moved)
+            return True
+        return False
+    first_frame(tmp_path, TEXT, until=edited)
+    restarted = first_frame(tmp_path, moved, until=lambda: Path(tmp_path / "first.json.second").exists())
+    assert restarted["pixels"][0][0] == [0, 0, 0], "the frame of the config the board ran, not of the file's"
+    assert restarted["pixels"][5][5] != [0, 0, 0]
+
+
 @pytest.mark.parametrize("what", ["a row too long", "a display no one knows", "brighter than any config"])
 def test_a_hat_restarted_on_a_kept_frame_keep_never_wrote_starts_as_always(tmp_path, python, what):
     # The real unicornhat module over the ws281x stand-in: a row too long raised IndexError from the driver before

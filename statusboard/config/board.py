@@ -7,8 +7,9 @@ below them and imports none.
 from __future__ import annotations
 
 import difflib
-import os
 import importlib.util
+import os
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
 
@@ -48,6 +49,8 @@ class Board:
     states: Mapping[str, StateInfo] = field(default_factory=lambda: dict(BOARD_STATES))
     web: Optional[WebSettings] = None
     history: HistorySettings = HistorySettings()
+    # (size, CRC-32) of the text it was read from: a restart's kept frame is for this text, not the file's later one
+    source: Optional[Tuple[int, int]] = field(default=None, compare=False)
 
     @property
     def shape(self) -> Tuple[int, int]:
@@ -161,7 +164,9 @@ def _parse(text: str, path: str, kinds: Kinds) -> Board:
     top.finish()
     if problems:
         raise ConfigError(problems)
-    return Board(path, display, targets, palette, concurrency, aws, mqtt, states, web, history)
+    data = text.encode("utf-8")
+    return Board(path, display, targets, palette, concurrency, aws, mqtt, states, web, history,
+                 (len(data), zlib.crc32(data)))
 
 
 def _defaults(sec: Section) -> Dict[str, Any]:
