@@ -150,7 +150,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             if keep:
                 from statusboard import keptframe
                 keptframe.keep(runner.board, name)   # beside the observations it kept: the next start's frame
-            _checks_end(1.0)
         except BrokenPipeError:   # `statusboard run | head -1`: nobody reads the board's output any more
             _quiet_stdout()   # the display's last words go nowhere; its LEDs still go off below
             print("statusboard: stopping: the reader of its output went away (stdout was closed)", file=sys.stderr)
@@ -158,17 +157,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_ERROR if runner.failed else EXIT_OK
     finally:
         (runner.display if runner else display).close()
+        if runner is not None and not args.once:   # --once: every check has ended; its idle workers never do
+            _checks_end(1.0)   # however it stopped (a reader gone, an error): LEDs off first
 
 
 def _checks_end(limit: float) -> None:
     """Give the checks in flight (on daemon threads, asked to end after their call) up to `limit` seconds to end
     before the interpreter exits: OpenSSL's exit handler frees what a check still reads while it loads the CA
-    certificates, and the process dies with SIGSEGV (seen 1 stop in 60 when SIGTERM came at the first checks)."""
+    certificates, and the process dies with SIGSEGV (seen 1 stop in 60 when SIGTERM came at the first checks).
+    Only the workers (check-0, check-1, ...): the deadlines' reaper (check-deadlines) never ends, and loads nothing."""
     import threading
     import time
     end = time.monotonic() + limit
     for thread in threading.enumerate():
-        if thread.name.startswith("check-") and thread is not threading.current_thread():
+        if (thread.name.startswith("check-") and thread.name[6:].isdigit()
+                and thread is not threading.current_thread()):
             thread.join(max(0.0, end - time.monotonic()))
 
 
