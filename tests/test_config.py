@@ -123,6 +123,11 @@ CORPUS = [
      "closed"),
     ("targets:\n  a: {pixel: [0, 0], ping: h\n  b: {pixel: [1, 0], ping: g}\n",
      "test.yaml:2: YAML syntax error: the { on this line is not closed before line 3"),
+    ("targets:\n  a: {pixel: [0, 0, ping: h}\n",
+     "test.yaml:2: YAML syntax error: the [ at column 14 is not closed before the } at column 28 "
+     "(expected ',' or ']')"),
+    ("targets:\n  a: {pixel: [0, 0], ping: h\x00}\n",
+     "test.yaml:2: a control character (U+0000) at column 29: a config holds only text"),
     ("targets:\n  a: {pixel: [0, 0], smtp: mail.example.com}\n",
      "test.yaml:2: targets.a.smtp: 'smtp' is not a kind of check the board knows; give the target one of http:"),
     ("defaults:\n  intervall: 30s\ntargets:\n  a: {pixel: [0, 0], ping: h}\n",

@@ -213,12 +213,19 @@ def read_yaml(text: str, file: str, problems: List[Problem]) -> Any:
         line = mark.line + 1 if mark else None
         what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         opened = re.match(r"while parsing a flow (mapping|sequence)", str(exc.context or ""))
-        if opened and exc.context_mark and exc.problem_mark and exc.context_mark.line < exc.problem_mark.line:
+        if opened and exc.context_mark and exc.problem_mark and (
+                exc.context_mark.line < exc.problem_mark.line or "<stream end>" in problem):
             # `a: {pixel: [0, 0], ping: h` with no `}`: name the line of the bracket left open.
             bracket = "{" if opened.group(1) == "mapping" else "["
             line = exc.context_mark.line + 1
             what = (f"the {bracket} on this line is never closed" if "<stream end>" in problem else
                     f"the {bracket} on this line is not closed before line {exc.problem_mark.line + 1} ({problem})")
+        elif opened and exc.context_mark and exc.problem_mark and ", but got " in problem:
+            # `pixel: [0, 0, ping: h}`: the bracket closed by another on its own line
+            expected, got = problem.split(", but got ", 1)
+            what = (f"the {'{' if opened.group(1) == 'mapping' else '['} at column {exc.context_mark.column + 1} "
+                    f"is not closed before the {got.strip(chr(39))} at column {exc.problem_mark.column + 1} "
+                    f"({expected})")
         if "'\\t'" in what or "\t" in what:
             what += " (YAML takes no tabs: indent with spaces)"
         elif "expected ':'" in problem:
@@ -229,6 +236,12 @@ def read_yaml(text: str, file: str, problems: List[Problem]) -> Any:
         elif "block" in what:
             what += " (check the indentation of this line and the ones above it)"
         problems.append(Problem(file, line, "", f"YAML syntax error: {what}"))
+        return None
+    except yaml.reader.ReaderError as exc:   # a NUL or another control character: at its line and column
+        before = text[:exc.position]
+        problems.append(Problem(file, before.count("\n") + 1, "",
+                                f"a control character (U+{exc.character:04X}) at column "
+                                f"{exc.position - before.rfind(chr(10))}: a config holds only text"))
         return None
     except yaml.YAMLError as exc:
         problems.append(Problem(file, None, "", f"YAML syntax error: {exc}"))
