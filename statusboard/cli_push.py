@@ -28,7 +28,8 @@ def push(board: Board, name: str, state: str, detail: Optional[str] = None) -> T
     fed = [k.key for k in KINDS.values() if k.feed is not None]   # fed through the broker
     feed = KINDS[target.kind].feed
     if feed is None:
-        return 2, (f"{board.path}:{target.line}: target {name!r} is an {target.kind} target; "
+        article = "an" if target.kind[0] in "aeiou" or target.kind in ("http", "mqtt") else "a"   # an http, a ping
+        return 2, (f"{board.path}:{target.line}: target {name!r} is {article} {target.kind} target; "
                    f"push sets {' or '.join(fed)} targets")
     if state not in board.states:
         return 2, f"unknown state {state!r}; states are {', '.join(board.states)}"

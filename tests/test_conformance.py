@@ -284,5 +284,7 @@ def test_push_sets_only_the_kinds_fed_through_the_broker():
         mqtt: {url: 'mqtt://127.0.0.1:9'}
         targets:
           web: {pixel: [0, 0], http: 'http://127.0.0.1:9/'}
+          host: {pixel: [1, 0], ping: 127.0.0.1}
     """)
     assert push(board, "web", "down") == (2, "test.yaml:4: target 'web' is an http target; push sets mqtt targets")
+    assert push(board, "host", "down") == (2, "test.yaml:5: target 'host' is a ping target; push sets mqtt targets")
