@@ -147,3 +147,21 @@ def test_a_hat_restarted_on_a_kept_frame_keep_never_wrote_starts_as_always(tmp_p
     assert max(max(rgb) for rgb in frames[0]) <= max(max(rgb) for frame in frames[1:-1] for rgb in frame), \
         "nothing drawn brighter than the board itself draws"
     assert all(rgb == [0, 0, 0] for rgb in frames[-1])
+
+
+def test_a_config_edited_to_the_same_size_and_time_is_another_config(tmp_path, kept):
+    assert _early(tmp_path, kept) is not None
+    config = tmp_path / "board.yaml"
+    stat = config.stat()
+    config.write_bytes(kept["config"].replace(b"[0, 0]", b"[0, 1]"))   # the target moved, not one byte more
+    os.utime(config, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert config.stat().st_size == stat.st_size and config.stat().st_mtime_ns == stat.st_mtime_ns
+    assert keptframe.early(str(config), None) is None
+
+
+def test_a_frame_kept_for_one_display_is_not_drawn_on_another(tmp_path, kept):
+    assert _early(tmp_path, kept) is not None   # kept on `--display fake` (the config's own display too)
+    config = str(tmp_path / "board.yaml")
+    assert keptframe.early(config, "fake") is not None
+    for other in ("unicornhat", "unicornhathd", "terminal", "window"):
+        assert keptframe.early(config, other) is None, other
