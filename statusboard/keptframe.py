@@ -54,6 +54,16 @@ def _config_id(path: str) -> Optional[list]:
     return [os.path.abspath(path), len(data), zlib.crc32(data)]
 
 
+def _release() -> list:
+    """What identifies the code that draws: its version, and when its package's files were last put in place (a
+    build of the same version installed over it, whose colours or rules may differ, is another release)."""
+    try:
+        installed = os.stat(os.path.dirname(os.path.abspath(__file__))).st_mtime_ns
+    except OSError:
+        installed = None
+    return [__version__, installed]
+
+
 def _kept_id(where: Path) -> Optional[list]:
     """What identifies the kept observations file: its size and modification time."""
     try:
@@ -88,7 +98,7 @@ def keep(board: Any, driver: str) -> None:
             return
         display, night = board.display, board.display.night
         night_brightness = night.brightness if night else NIGHT   # as render.brightness_at, buttons untouched
-        doc = {"format": FORMAT, "release": __version__, "config": config, "kept": stamp, "driver": driver,
+        doc = {"format": FORMAT, "release": _release(), "config": config, "kept": stamp, "driver": driver,
                "display": [display.driver, display.layout, display.brightness, display.rotation,
                            [night.start, night.end, night.brightness] if night else None],
                "brightness": [Adjustments().brightness(display.brightness, night_brightness, at_night)
@@ -137,7 +147,7 @@ def early(config: str, display: Optional[str]) -> Optional[Tuple[DisplaySettings
         return None
     try:
         doc = json.loads(read_small(str(where / NAME), LIMIT).decode("utf-8"))
-        if (doc.get("format") != FORMAT or doc.get("release") != __version__ or doc["config"] != _config_id(config)
+        if (doc.get("format") != FORMAT or doc.get("release") != _release() or doc["config"] != _config_id(config)
                 or doc["kept"] != _kept_id(where)):
             return None
         settings = _settings(doc["display"], doc["brightness"])

@@ -165,3 +165,15 @@ def test_a_frame_kept_for_one_display_is_not_drawn_on_another(tmp_path, kept):
     assert keptframe.early(config, "fake") is not None
     for other in ("unicornhat", "unicornhathd", "terminal", "window"):
         assert keptframe.early(config, other) is None, other
+
+
+def test_a_frame_kept_by_another_build_of_the_same_version_is_not_drawn(tmp_path, kept):
+    # install.sh over an older build: the same version string, files put in place anew (their colours may differ)
+    assert _early(tmp_path, kept) is not None
+    package = Path(keptframe.__file__).parent
+    before = package.stat()
+    try:
+        os.utime(package, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+        assert keptframe.early(str(tmp_path / "board.yaml"), None) is None
+    finally:
+        os.utime(package, ns=(before.st_atime_ns, before.st_mtime_ns))
