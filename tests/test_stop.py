@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
-import threading
-import time
+import json
+import os
+import subprocess
+import sys
 
+from tests.conftest import ROOT
+
+# In a fresh interpreter (a test's own leftover workers would be waited for too): the reaper of the checks'
+# deadlines, one thread for the process's life, and a worker's check in flight; then the stop's wait.
+STOP = """
+import json, threading, time
 from statusboard.cli import _checks_end
 from statusboard.net.deadline import Deadline
+with Deadline(time.monotonic() + 600):
+    pass
+check = threading.Thread(target=time.sleep, args=(0.3,), name="check-0", daemon=True)
+check.start()
+start = time.monotonic()
+_checks_end(20.0)
+print(json.dumps({"waited": time.monotonic() - start, "check": check.is_alive(),
+                  "reaper": any(t.name == "check-deadlines" and t.is_alive() for t in threading.enumerate())}))
+"""
 
 
 def test_a_stop_waits_for_the_checks_in_flight_and_not_for_the_deadline_reaper_that_never_ends():
-    with Deadline(time.monotonic() + 600):   # the reaper of the checks' deadlines: one thread, for the process's life
-        pass
-    assert any(t.name == "check-deadlines" and t.is_alive() for t in threading.enumerate())
-    check = threading.Thread(target=time.sleep, args=(0.3,), name="check-0", daemon=True)   # a worker's check
-    check.start()
-    start = time.monotonic()
-    _checks_end(20.0)
-    waited = time.monotonic() - start
-    assert not check.is_alive(), "the check in flight ended before the stop went on"
-    assert waited < 10, f"waited {waited:.1f} s: for the reaper, which never ends, up to the whole limit"
+    done = subprocess.run([sys.executable, "-c", STOP], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["reaper"], "the reaper runs on after the stop's wait"
+    assert not seen["check"], "the check in flight ended before the stop went on"
+    assert seen["waited"] < 10, f"waited {seen['waited']:.1f} s: for the reaper, which never ends, up to the limit"
