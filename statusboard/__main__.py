@@ -16,7 +16,10 @@ from typing import List, Optional
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the command line (statusboard.cli.main) with the collector off until the first frame."""
     gc.disable()
-    from statusboard.cli import main as cli_main
+    try:
+        from statusboard.cli import main as cli_main
+    except KeyboardInterrupt:   # Ctrl-C while it starts, before the command line handles it: no traceback
+        return 130
     return cli_main(argv)
 
 
