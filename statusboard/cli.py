@@ -158,21 +158,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         (runner.display if runner else display).close()
         if runner is not None and not args.once:   # --once: every check has ended; its idle workers never do
-            _checks_end(1.0)   # however it stopped (a reader gone, an error): LEDs off first
-
-
-def _checks_end(limit: float) -> None:
-    """Give the checks in flight (on daemon threads, asked to end after their call) up to `limit` seconds to end
-    before the interpreter exits: OpenSSL's exit handler frees what a check still reads while it loads the CA
-    certificates, and the process dies with SIGSEGV (seen 1 stop in 60 when SIGTERM came at the first checks).
-    Only the workers (check-0, check-1, ...): the deadlines' reaper (check-deadlines) never ends, and loads nothing."""
-    import threading
-    import time
-    end = time.monotonic() + limit
-    for thread in threading.enumerate():
-        if (thread.name.startswith("check-") and thread.name[6:].isdigit()
-                and thread is not threading.current_thread()):
-            thread.join(max(0.0, end - time.monotonic()))
+            runner.pool.join(1.0)   # however it stopped (a reader gone, an error): LEDs off first; run stopped it
 
 
 def _early_frame(args: argparse.Namespace, open_display: Any) -> Optional[Tuple[Any, Any]]:

@@ -1,4 +1,4 @@
-"""A board's stop: the checks in flight get their moment to end (cli._checks_end), and nothing else is waited for."""
+"""A board's stop: the checks in flight get their moment to end (WorkerPool.join), and nothing else is waited for."""
 
 from __future__ import annotations
 
@@ -13,14 +13,19 @@ from tests.conftest import ROOT
 # deadlines, one thread for the process's life, and a worker's check in flight; then the stop's wait.
 STOP = """
 import json, threading, time
-from statusboard.cli import _checks_end
 from statusboard.net.deadline import Deadline
+from statusboard.workers import WorkerPool
 with Deadline(time.monotonic() + 600):
     pass
-check = threading.Thread(target=time.sleep, args=(0.3,), name="check-0", daemon=True)
-check.start()
+pool = WorkerPool(4)
+running = threading.Event()
+pool.submit(lambda: (running.set(), time.sleep(0.3)))
+pool.nudge()
+running.wait(60)
+check = next(t for t in threading.enumerate() if t.name == "check-0")
+pool.stop()
 start = time.monotonic()
-_checks_end(20.0)
+pool.join(20.0)
 print(json.dumps({"waited": time.monotonic() - start, "check": check.is_alive(),
                   "reaper": any(t.name == "check-deadlines" and t.is_alive() for t in threading.enumerate())}))
 """
